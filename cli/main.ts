@@ -1,0 +1,28 @@
+/**
+ * `streetsense`: one CLI for every part of the platform. Each subcommand lives in
+ * cli/commands/<name>.ts and is loaded only when used, so `validate` starts fast on a Pi.
+ */
+import { Command } from 'commander'
+import { registerBrokerCommand } from './commands/broker.js'
+import { registerEdgeCommand } from './commands/edge.js'
+import { registerIngestCommand } from './commands/ingest.js'
+import { registerQuarantineCommand } from './commands/quarantine.js'
+import { registerSensorsCommand } from './commands/sensors.js'
+import { registerUpCommand } from './commands/up.js'
+import { registerValidateCommand } from './commands/validate.js'
+import { packageVersion } from './version.js'
+
+const program = new Command('streetsense')
+  .description("Open street-sensor platform for London's boroughs")
+  .version(packageVersion())
+  .showHelpAfterError()
+
+registerUpCommand(program)
+registerBrokerCommand(program)
+registerIngestCommand(program)
+registerEdgeCommand(program)
+registerSensorsCommand(program)
+registerQuarantineCommand(program)
+registerValidateCommand(program)
+
+await program.parseAsync(process.argv)

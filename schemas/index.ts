@@ -1,0 +1,5 @@
+export * from './boroughs.js'
+export * from './plausibility.js'
+export * from './topics.js'
+export type * from './types.gen.js'
+export * from './validate.js'

@@ -1,0 +1,75 @@
+/**
+ * The one topic grammar of the MQTT API, used by the edge agent, the broker ACL and the ingest.
+ *
+ *   up:   streetsense/v1/{borough}/{sensor}/{air|traffic|status}
+ *   down: streetsense/v1/{borough}/{sensor}/{cmd|errors}
+ *
+ * The sensor level is the authenticated MQTT identity; the broker refuses any other.
+ */
+import { isBoroughCode } from './boroughs.js'
+
+export const TOPIC_ROOT = 'streetsense'
+export const TOPIC_VERSION = 'v1'
+
+export const UP_CHANNELS = ['air', 'traffic', 'status'] as const
+export const DOWN_CHANNELS = ['cmd', 'errors'] as const
+export type UpChannel = (typeof UP_CHANNELS)[number]
+export type DownChannel = (typeof DOWN_CHANNELS)[number]
+export type Channel = UpChannel | DownChannel
+
+export interface TopicParts {
+  borough: string
+  sensor: string
+  channel: Channel
+  direction: 'up' | 'down'
+}
+
+const SENSOR_ID = /^[A-Za-z0-9._:-]{1,64}$/
+
+export function isSensorId(id: string): boolean {
+  return SENSOR_ID.test(id)
+}
+
+function direction(channel: string): 'up' | 'down' | undefined {
+  if ((UP_CHANNELS as readonly string[]).includes(channel)) return 'up'
+  if ((DOWN_CHANNELS as readonly string[]).includes(channel)) return 'down'
+  return undefined
+}
+
+export class TopicError extends Error {
+  readonly code = 'IOT_SCHEMA_BAD_TOPIC'
+}
+
+/** Builds a topic; throws TopicError when a part would break the grammar. */
+export function buildTopic(borough: string, sensor: string, channel: Channel): string {
+  if (!isBoroughCode(borough)) throw new TopicError(`not a London borough code: ${JSON.stringify(borough)}`)
+  if (!isSensorId(sensor)) throw new TopicError(`not a valid sensor id: ${JSON.stringify(sensor)}`)
+  if (!direction(channel)) throw new TopicError(`unknown channel: ${JSON.stringify(channel)}`)
+  return `${TOPIC_ROOT}/${TOPIC_VERSION}/${borough}/${sensor}/${channel}`
+}
+
+/** Parses a concrete topic (no wildcards). Returns undefined for anything outside the grammar. */
+export function parseTopic(topic: string): TopicParts | undefined {
+  const parts = topic.split('/')
+  if (parts.length !== 5) return undefined
+  const [root, version, borough, sensor, channel] = parts as [string, string, string, string, string]
+  if (root !== TOPIC_ROOT || version !== TOPIC_VERSION) return undefined
+  if (!isBoroughCode(borough) || !isSensorId(sensor)) return undefined
+  const dir = direction(channel)
+  if (!dir) return undefined
+  return { borough, sensor, channel: channel as Channel, direction: dir }
+}
+
+/** Subscription filter for readings of the given boroughs (all boroughs when the list is empty). */
+export function readingFilters(
+  boroughs: readonly string[] = [],
+  channels: readonly UpChannel[] = UP_CHANNELS,
+): string[] {
+  const levels = boroughs.length > 0 ? boroughs : ['+']
+  return levels.flatMap((b) => channels.map((c) => `${TOPIC_ROOT}/${TOPIC_VERSION}/${b}/+/${c}`))
+}
+
+/** The downlink filter a device subscribes to: its own cmd and errors topics. */
+export function deviceDownlinkFilter(borough: string, sensor: string): string {
+  return `${TOPIC_ROOT}/${TOPIC_VERSION}/${borough}/${sensor}/+`
+}

@@ -1,0 +1,702 @@
+/* Generated from schemas/*.v1.json by schemas/generate-types.ts. Do not edit: run `npm run schemas:types`. */
+
+/**
+ * One observation of one sensor over one interval: air quality (means) or traffic (counts).
+ */
+export type Reading = {
+  sensor: SensorId
+  borough: BoroughCode
+  kind: ReadingKind
+  time: UtcTime
+  /**
+   * Length of the averaging or counting interval, in seconds.
+   */
+  interval: number
+  seq: Sequence
+  /**
+   * Measured values; which fields are allowed depends on kind (airValues or trafficValues).
+   */
+  values: AirValues | TrafficValues
+  quality?: Quality
+}
+/**
+ * The register id of a sensor. Equal to the topic's sensor level and the MQTT identity. No MQTT wildcards, slashes, spaces or line-protocol metacharacters.
+ */
+export type SensorId = string
+/**
+ * ONS/GSS code of a London borough or the City of London, E09000001..E09000033.
+ */
+export type BoroughCode = string
+export type ReadingKind = 'air' | 'traffic'
+/**
+ * Start of the observation interval (RFC 3339, UTC).
+ */
+export type UtcTime = string
+/**
+ * Per-sensor counter, incremented by one per reading, so gaps and duplicates can be seen.
+ */
+export type Sequence = number
+/**
+ * RFC 3339 date-time in UTC (ends in Z).
+ */
+export type UtcTime1 = string
+/**
+ * A command sent to a node on its cmd topic.
+ */
+export type DeviceCommand =
+  | {
+      command: 'set_interval'
+      /**
+       * New publish interval, seconds
+       */
+      interval: number
+      id?: string
+    }
+  | {
+      command: 'resend'
+      from: Sequence
+      to: Sequence
+      id?: string
+    }
+  | {
+      command: 'status'
+      id?: string
+    }
+
+export interface StreetsenseMessages {
+  reading?: Reading
+  batch?: ReadingBatch
+  status?: DeviceStatus
+  registerEntry?: RegisterEntry
+  deviceError?: DeviceError
+  command?: DeviceCommand
+}
+export interface Quality {
+  /**
+   * reference: certified reference instrument; indicative: calibrated low-cost sensor; citizen: uncalibrated.
+   */
+  grade: 'reference' | 'indicative' | 'citizen'
+  /**
+   * raw: as measured; validated: checked by the operator; suspect: plausible but flagged.
+   */
+  status: 'raw' | 'validated' | 'suspect'
+  /**
+   * Why a value is suspect (set by the ingest or the device).
+   *
+   * @maxItems 20
+   */
+  flags?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+}
+/**
+ * Interval means. Units are fixed by the field name.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "airValues".
+ */
+export interface AirValues {
+  /**
+   * PM1, ug/m3
+   */
+  pm1?: number
+  /**
+   * PM2.5, ug/m3
+   */
+  pm2_5?: number
+  /**
+   * PM10, ug/m3
+   */
+  pm10?: number
+  /**
+   * Nitrogen dioxide, ug/m3
+   */
+  no2?: number
+  /**
+   * Ozone, ug/m3
+   */
+  o3?: number
+  /**
+   * Sulphur dioxide, ug/m3
+   */
+  so2?: number
+  /**
+   * Carbon dioxide, ppm
+   */
+  co2?: number
+  /**
+   * Air temperature, Cel
+   */
+  temperature?: number
+  /**
+   * Relative humidity, %
+   */
+  relative_humidity?: number
+  /**
+   * Atmospheric pressure, hPa
+   */
+  pressure?: number
+  /**
+   * Equivalent continuous sound level, dB(A)
+   */
+  noise_laeq?: number
+}
+/**
+ * Counts per class over the interval, plus speed and occupancy where the detector measures them.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "trafficValues".
+ */
+export interface TrafficValues {
+  counts: TrafficCounts
+  /**
+   * Mean vehicle speed, km/h
+   */
+  mean_speed?: number
+  /**
+   * 85th percentile speed, km/h
+   */
+  v85?: number
+  /**
+   * Fraction of the interval a vehicle was over the detector, 0..1
+   */
+  occupancy?: number
+  /**
+   * Lane number, 1 = nearest the kerb
+   */
+  lane?: number
+  /**
+   * Direction relative to the street's digitised direction
+   */
+  direction?: 'forward' | 'backward'
+}
+/**
+ * Counts per DfT vehicle class, plus pedestrians.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema
+ * via the `definition` "trafficCounts".
+ */
+export interface TrafficCounts {
+  pedal_cycle?: number
+  motorcycle?: number
+  car?: number
+  bus_coach?: number
+  lgv?: number
+  hgv?: number
+  pedestrian?: number
+}
+/**
+ * Several readings of one sensor sent at once, e.g. a node's backlog after a network outage. Every reading is complete on its own.
+ */
+export interface ReadingBatch {
+  /**
+   * @minItems 1
+   * @maxItems 500
+   */
+  readings: [Reading, ...Reading[]]
+}
+/**
+ * Heartbeat a node publishes every few minutes: what it runs, how healthy it is, what it holds back.
+ */
+export interface DeviceStatus {
+  sensor: SensorId
+  borough: BoroughCode
+  time: UtcTime1
+  /**
+   * streetsense edge agent version
+   */
+  agent_version: string
+  /**
+   * Firmware of attached boards, e.g. StandardFirmata 2.4
+   */
+  firmware?: string
+  /**
+   * Seconds since the agent started
+   */
+  uptime: number
+  /**
+   * Readings waiting in the outbox
+   */
+  outbox_depth: number
+  /**
+   * Readings dropped from a full outbox since install (oldest first)
+   */
+  evicted: number
+  /**
+   * Readings the platform rejected since install
+   */
+  rejected?: number
+  /**
+   * Whether the system clock is synchronised (NTP)
+   */
+  clock_synced: boolean
+  last_seq?: Sequence
+  /**
+   * Recent driver or agent errors
+   *
+   * @maxItems 50
+   */
+  errors?: {
+    code: string
+    message: string
+    driver?: string
+    time?: UtcTime1
+  }[]
+}
+/**
+ * The public facts about one sensor: what it measures, why, who runs it, what happens to the data. Published on the register; never holds secrets.
+ */
+export interface RegisterEntry {
+  id: SensorId
+  borough: BoroughCode
+  kind: ReadingKind
+  /**
+   * Short plain name, e.g. 'Euston Road at Gower Street'
+   */
+  name: string
+  location: Location
+  /**
+   * Unique Property Reference Number of the object the sensor is mounted on (e.g. a lamp column)
+   */
+  uprn?: string
+  /**
+   * Unique Street Reference Number of the street
+   */
+  usrn?: string
+  /**
+   * Street and place in words
+   */
+  address?: string
+  operator: Operator
+  /**
+   * Why the sensor is there, in plain English
+   */
+  purpose: string
+  /**
+   * Quantities the sensor reports (field names of the reading schema)
+   *
+   * @minItems 1
+   */
+  measures: [
+    (
+      | 'pm1'
+      | 'pm2_5'
+      | 'pm10'
+      | 'no2'
+      | 'o3'
+      | 'so2'
+      | 'co2'
+      | 'temperature'
+      | 'relative_humidity'
+      | 'pressure'
+      | 'noise_laeq'
+      | 'pedal_cycle'
+      | 'motorcycle'
+      | 'car'
+      | 'bus_coach'
+      | 'lgv'
+      | 'hgv'
+      | 'pedestrian'
+      | 'mean_speed'
+      | 'v85'
+      | 'occupancy'
+    ),
+    ...(
+      | 'pm1'
+      | 'pm2_5'
+      | 'pm10'
+      | 'no2'
+      | 'o3'
+      | 'so2'
+      | 'co2'
+      | 'temperature'
+      | 'relative_humidity'
+      | 'pressure'
+      | 'noise_laeq'
+      | 'pedal_cycle'
+      | 'motorcycle'
+      | 'car'
+      | 'bus_coach'
+      | 'lgv'
+      | 'hgv'
+      | 'pedestrian'
+      | 'mean_speed'
+      | 'v85'
+      | 'occupancy'
+    )[],
+  ]
+  /**
+   * DTPR technology element, e.g. air_quality, induction_loop, radar, passive_infrared_sensor, non_identifiable_video
+   */
+  technology?: string
+  /**
+   * none: no personal data; pseudonymised: personal data processed then de-identified at the sensor; personal: personal data leaves the sensor
+   */
+  personal_data: 'none' | 'pseudonymised' | 'personal'
+  /**
+   * UK GDPR Article 6 lawful basis; required unless personal_data is none
+   */
+  legal_basis?: 'public_task' | 'legitimate_interests' | 'legal_obligation' | 'consent' | 'contract' | 'vital_interests'
+  /**
+   * Published Data Protection Impact Assessment
+   */
+  dpia_url?: string
+  privacy_notice_url?: string
+  /**
+   * How long readings are kept, ISO 8601 duration (e.g. P5Y) or 'indefinite'
+   */
+  retention: string
+  /**
+   * Licence of the data
+   */
+  licence: 'OGL-UK-3.0' | 'CC-BY-4.0' | 'CC0-1.0' | 'ODbL-1.0'
+  /**
+   * open: public API; shared: partner boroughs; restricted: operator only (register entry still public)
+   */
+  sharing: 'open' | 'shared' | 'restricted'
+  data_grade?: 'reference' | 'indicative' | 'citizen'
+  hardware?: Hardware
+  /**
+   * Date installed
+   */
+  installed?: string
+  /**
+   * Planned removal date
+   */
+  active_until?: string
+  status: 'planned' | 'active' | 'maintenance' | 'retired'
+}
+/**
+ * GeoJSON Point, WGS84, [longitude, latitude], within Greater London's bounding box.
+ */
+export interface Location {
+  type: 'Point'
+  /**
+   * @minItems 2
+   * @maxItems 2
+   */
+  coordinates: [unknown, unknown]
+}
+export interface Operator {
+  /**
+   * The organisation accountable for the sensor
+   */
+  name: string
+  /**
+   * Public contact address (a team mailbox, never a person's)
+   */
+  email: string
+  url?: string
+  phone?: string
+}
+export interface Hardware {
+  manufacturer?: string
+  model?: string
+  /**
+   * @maxItems 20
+   */
+  sensors?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+}
+/**
+ * What the platform publishes on a device's errors topic when it rejects a message. The device marks the readings as rejected and does not resend them.
+ */
+export interface DeviceError {
+  /**
+   * Stable error code
+   */
+  code:
+    | 'READING_INVALID'
+    | 'READING_NOT_JSON'
+    | 'READING_TOPIC_MISMATCH'
+    | 'READING_UNKNOWN_SENSOR'
+    | 'READING_TOO_LARGE'
+  /**
+   * Human-readable reason
+   */
+  reason: string
+  /**
+   * $id of the schema the message was checked against
+   */
+  schema: string
+  topic?: string
+  /**
+   * Sequence numbers of the rejected readings, when they could be read
+   *
+   * @maxItems 500
+   */
+  seq?: Sequence[]
+  /**
+   * @maxItems 50
+   */
+  errors?: {
+    /**
+     * JSON Pointer to the failing value
+     */
+    path: string
+    message: string
+    keyword?: string
+  }[]
+  time: UtcTime1
+}

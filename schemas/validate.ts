@@ -1,0 +1,179 @@
+/**
+ * Compiles every schema once (ajv, JSON Schema 2020-12, with formats) and exports validators.
+ * Every stage validates with these functions, so a message means the same thing everywhere.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import * as formatsModule from 'ajv-formats'
+import batchSchema from './batch.v1.json' with { type: 'json' }
+import commandSchema from './command.v1.json' with { type: 'json' }
+import commonSchema from './common.v1.json' with { type: 'json' }
+import deviceErrorSchema from './device-error.v1.json' with { type: 'json' }
+import readingSchema from './reading.v1.json' with { type: 'json' }
+import registerEntrySchema from './register-entry.v1.json' with { type: 'json' }
+import statusSchema from './status.v1.json' with { type: 'json' }
+import type { DeviceCommand, DeviceError, DeviceStatus, Reading, ReadingBatch, RegisterEntry } from './types.gen.js'
+
+export const SCHEMA_IDS = {
+  reading: readingSchema.$id,
+  batch: batchSchema.$id,
+  status: statusSchema.$id,
+  registerEntry: registerEntrySchema.$id,
+  deviceError: deviceErrorSchema.$id,
+  command: commandSchema.$id,
+} as const
+export type SchemaName = keyof typeof SCHEMA_IDS
+
+export const ALL_SCHEMAS = [
+  commonSchema,
+  readingSchema,
+  batchSchema,
+  statusSchema,
+  registerEntrySchema,
+  deviceErrorSchema,
+  commandSchema,
+] as const
+
+/** One failure, with a JSON Pointer to the value that failed. */
+export interface FieldError {
+  path: string
+  message: string
+  keyword: string
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] }
+
+// ajv-formats is CommonJS; its default export arrives under .default or as the namespace.
+type FormatsPlugin = (ajv: Ajv2020) => Ajv2020
+const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ??
+  formatsModule) as unknown as FormatsPlugin
+
+function createAjv(): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    strictTypes: false,
+    allowUnionTypes: true,
+  })
+  addFormats(ajv)
+  // Read by the type generator only (json-schema-to-typescript); no validation meaning.
+  ajv.addKeyword({ keyword: 'tsType', schemaType: 'string' })
+  for (const schema of ALL_SCHEMAS) ajv.addSchema(schema)
+  return ajv
+}
+
+export const ajv = createAjv()
+
+function compiled<T>(id: string): ValidateFunction<T> {
+  const fn = ajv.getSchema<T>(id)
+  if (!fn) throw new Error(`schema not compiled: ${id}`)
+  return fn
+}
+
+const validators = {
+  reading: compiled<Reading>(SCHEMA_IDS.reading),
+  batch: compiled<ReadingBatch>(SCHEMA_IDS.batch),
+  status: compiled<DeviceStatus>(SCHEMA_IDS.status),
+  registerEntry: compiled<RegisterEntry>(SCHEMA_IDS.registerEntry),
+  deviceError: compiled<DeviceError>(SCHEMA_IDS.deviceError),
+  command: compiled<DeviceCommand>(SCHEMA_IDS.command),
+}
+
+export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined): FieldError[] {
+  if (!errors) return []
+  // if/then wrappers only repeat what the nested error already says.
+  return errors
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => {
+      const path =
+        e.keyword === 'additionalProperties'
+          ? `${e.instancePath}/${String((e.params as { additionalProperty: string }).additionalProperty)}`
+          : e.keyword === 'required'
+            ? `${e.instancePath}/${String((e.params as { missingProperty: string }).missingProperty)}`
+            : e.instancePath
+      return { path: path || '/', message: e.message ?? e.keyword, keyword: e.keyword }
+    })
+}
+
+function run<T>(fn: ValidateFunction<T>, value: unknown): ValidationResult<T> {
+  if (fn(value)) return { ok: true, value }
+  return { ok: false, errors: toFieldErrors(fn.errors) }
+}
+
+/** How far ahead of the receiver's clock an observation time may be (clock skew allowance). */
+export const MAX_FUTURE_MS = 5 * 60 * 1000
+
+function timeChecks(reading: Reading, path: string, now: number): FieldError[] {
+  const t = Date.parse(reading.time)
+  if (t - now > MAX_FUTURE_MS) {
+    return [{ path: `${path}/time`, message: 'must not be more than 5 minutes in the future', keyword: 'future' }]
+  }
+  return []
+}
+
+export function validateReading(value: unknown, now = Date.now()): ValidationResult<Reading> {
+  const result = run(validators.reading, value)
+  if (!result.ok) return result
+  const errors = timeChecks(result.value, '', now)
+  return errors.length ? { ok: false, errors } : result
+}
+
+export function validateBatch(value: unknown, now = Date.now()): ValidationResult<ReadingBatch> {
+  const result = run(validators.batch, value)
+  if (!result.ok) return result
+  const errors = result.value.readings.flatMap((r, i) => timeChecks(r, `/readings/${i}`, now))
+  const sensors = new Set(result.value.readings.map((r) => r.sensor))
+  if (sensors.size > 1) {
+    errors.push({
+      path: '/readings',
+      message: 'all readings of a batch must come from one sensor',
+      keyword: 'sameSensor',
+    })
+  }
+  return errors.length ? { ok: false, errors } : result
+}
+
+export const validateStatus = (value: unknown): ValidationResult<DeviceStatus> => run(validators.status, value)
+export const validateRegisterEntry = (value: unknown): ValidationResult<RegisterEntry> =>
+  run(validators.registerEntry, value)
+export const validateDeviceError = (value: unknown): ValidationResult<DeviceError> => run(validators.deviceError, value)
+export const validateCommand = (value: unknown): ValidationResult<DeviceCommand> => run(validators.command, value)
+
+/** A reading or a batch, told apart by the presence of `readings`. */
+export function validateReadingMessage(value: unknown, now = Date.now()): ValidationResult<Reading[]> {
+  if (value !== null && typeof value === 'object' && 'readings' in value) {
+    const r = validateBatch(value, now)
+    return r.ok ? { ok: true, value: r.value.readings } : r
+  }
+  const r = validateReading(value, now)
+  return r.ok ? { ok: true, value: [r.value] } : r
+}
+
+/** Guesses what a JSON document is, for `streetsense validate` without --type. */
+export function detectSchema(value: unknown): SchemaName {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'reading'
+  const v = value as Record<string, unknown>
+  if ('readings' in v) return 'batch'
+  if ('command' in v) return 'command'
+  if ('purpose' in v || 'operator' in v || 'location' in v) return 'registerEntry'
+  if ('agent_version' in v || 'outbox_depth' in v || 'uptime' in v) return 'status'
+  if ('reason' in v && 'code' in v) return 'deviceError'
+  return 'reading'
+}
+
+export function validateAs(name: SchemaName, value: unknown, now = Date.now()): ValidationResult<unknown> {
+  switch (name) {
+    case 'reading':
+      return validateReading(value, now)
+    case 'batch':
+      return validateBatch(value, now)
+    case 'status':
+      return validateStatus(value)
+    case 'registerEntry':
+      return validateRegisterEntry(value)
+    case 'deviceError':
+      return validateDeviceError(value)
+    case 'command':
+      return validateCommand(value)
+  }
+}
