@@ -85,139 +85,7 @@ export interface Quality {
    *
    * @maxItems 20
    */
-  flags?:
-    | []
-    | [string]
-    | [string, string]
-    | [string, string, string]
-    | [string, string, string, string]
-    | [string, string, string, string, string]
-    | [string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
+  flags?: string[]
 }
 /**
  * Interval means. Units are fixed by the field name.
@@ -323,7 +191,7 @@ export interface ReadingBatch {
    * @minItems 1
    * @maxItems 500
    */
-  readings: [Reading, ...Reading[]]
+  readings: Reading[]
 }
 /**
  * Heartbeat a node publishes every few minutes: what it runs, how healthy it is, what it holds back.
@@ -407,54 +275,29 @@ export interface RegisterEntry {
    *
    * @minItems 1
    */
-  measures: [
-    (
-      | 'pm1'
-      | 'pm2_5'
-      | 'pm10'
-      | 'no2'
-      | 'o3'
-      | 'so2'
-      | 'co2'
-      | 'temperature'
-      | 'relative_humidity'
-      | 'pressure'
-      | 'noise_laeq'
-      | 'pedal_cycle'
-      | 'motorcycle'
-      | 'car'
-      | 'bus_coach'
-      | 'lgv'
-      | 'hgv'
-      | 'pedestrian'
-      | 'mean_speed'
-      | 'v85'
-      | 'occupancy'
-    ),
-    ...(
-      | 'pm1'
-      | 'pm2_5'
-      | 'pm10'
-      | 'no2'
-      | 'o3'
-      | 'so2'
-      | 'co2'
-      | 'temperature'
-      | 'relative_humidity'
-      | 'pressure'
-      | 'noise_laeq'
-      | 'pedal_cycle'
-      | 'motorcycle'
-      | 'car'
-      | 'bus_coach'
-      | 'lgv'
-      | 'hgv'
-      | 'pedestrian'
-      | 'mean_speed'
-      | 'v85'
-      | 'occupancy'
-    )[],
-  ]
+  measures: (
+    | 'pm1'
+    | 'pm2_5'
+    | 'pm10'
+    | 'no2'
+    | 'o3'
+    | 'so2'
+    | 'co2'
+    | 'temperature'
+    | 'relative_humidity'
+    | 'pressure'
+    | 'noise_laeq'
+    | 'pedal_cycle'
+    | 'motorcycle'
+    | 'car'
+    | 'bus_coach'
+    | 'lgv'
+    | 'hgv'
+    | 'pedestrian'
+    | 'mean_speed'
+    | 'v85'
+    | 'occupancy'
+  )[]
   /**
    * DTPR technology element, e.g. air_quality, induction_loop, radar, passive_infrared_sensor, non_identifiable_video
    */
@@ -505,7 +348,7 @@ export interface Location {
    * @minItems 2
    * @maxItems 2
    */
-  coordinates: [unknown, unknown]
+  coordinates: unknown[]
 }
 export interface Operator {
   /**
@@ -525,139 +368,7 @@ export interface Hardware {
   /**
    * @maxItems 20
    */
-  sensors?:
-    | []
-    | [string]
-    | [string, string]
-    | [string, string, string]
-    | [string, string, string, string]
-    | [string, string, string, string, string]
-    | [string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
-    | [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ]
+  sensors?: string[]
 }
 /**
  * What the platform publishes on a device's errors topic when it rejects a message. The device marks the readings as rejected and does not resend them.
