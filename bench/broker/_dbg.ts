@@ -1,0 +1,27 @@
+import { spawn } from 'node:child_process'
+import { freePort } from '../../test/helpers/ports.js'
+import { addAccount, addSensor, connect, startBrokerProcess, tempDataDir } from '../../test/broker/broker-process.js'
+const data = tempDataDir()
+const port = await freePort()
+const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+await new Promise((r) => setTimeout(r, 500))
+const pwI = addAccount(data.dir, 'ingest', 'ingest')
+const pwD = addSensor(data.dir, 'cl-1')
+let [a, b] = await Promise.all([startBrokerProcess(data.dir, ['--redis-url', `redis://127.0.0.1:${port}`]), startBrokerProcess(data.dir, ['--redis-url', `redis://127.0.0.1:${port}`])])
+console.log('started', a.ports)
+console.log('connecting');const c = await connect(`mqtt://127.0.0.1:${a.ports.mqtt}`, { clientId: 'ingest-durable', username: 'ingest', password: pwI, clean: false })
+console.log('connected')
+await c.subscribeAsync('streetsense/v1/+/+/air', { qos: 1 }); console.log('subscribed')
+await c.endAsync(); console.log('ended')
+const t0 = Date.now()
+const code = await a.stop(); console.log('stopped', code, Date.now() - t0)
+console.log(a.output().split('\n').slice(-5).join('\n'))
+const d = await connect(`mqtt://127.0.0.1:${b.ports.mqtt}`, { clientId: 'cl-1', username: 'cl-1', password: pwD }); console.log('device on b')
+for (const n of [1,2,3]) { await d.publishAsync('streetsense/v1/E09000007/cl-1/air', `{"n":${n}}`, { qos: 1 }); console.log('pub', n) }
+a = await startBrokerProcess(data.dir, ['--redis-url', `redis://127.0.0.1:${port}`]); console.log('restarted')
+const c2 = await connect(`mqtt://127.0.0.1:${a.ports.mqtt}`, { clientId: 'ingest-durable', username: 'ingest', password: pwI, clean: false })
+c2.on('message', (t, p) => console.log('msg', p.toString()))
+await new Promise((r) => setTimeout(r, 2000))
+c2.end(true); d.end(true); await a.stop(); await b.stop()
+console.log(b.output().split('\n').slice(-8).join('\n'))
+redis.kill(); data.remove()

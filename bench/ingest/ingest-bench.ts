@@ -1,0 +1,254 @@
+/**
+ * End-to-end ingest benchmark (issue 4): readings/s stored in InfluxDB through broker + ingest,
+ * single-reading and batched (30) messages, beside (a) the raw InfluxDB ceiling (pre-built line
+ * protocol posted straight to influxd, same batch size and concurrency as the ingest writer) and
+ * (b) a naive pipeline (plain Aedes, one mqtt.js subscriber that acks on receipt, ajv, batched
+ * writes), all in this one run. Then publish-to-queryable latency at half the measured rate,
+ * sampled with probe readings. Every run checks that the number stored equals the number sent.
+ *
+ *   node --import tsx bench/ingest/ingest-bench.ts [--quick]
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { createInterface } from 'node:readline'
+import mqtt from 'mqtt'
+import { readingToLine } from '../../ingest/store/line-protocol.js'
+import type { Reading } from '../../schemas/types.gen.js'
+import { type InfluxServer, startInfluxd } from '../../test/helpers/influxd.js'
+import { freePort } from '../../test/helpers/ports.js'
+import { BENCH_SENSORS, benchReading } from './common.js'
+
+const quick = process.argv.includes('--quick')
+const SINGLE_TOTAL = quick ? 20_000 : 60_000
+const BATCH_TOTAL = quick ? 60_000 : 240_000
+const LATENCY_SECONDS = quick ? 6 : 12
+const children = new Set<ChildProcess>()
+
+function startChild(file: string, args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('"event":"listening"')) resolve(child)
+    })
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)))
+  })
+}
+
+function runLoad(opts: Record<string, unknown>): Promise<{ published: number; firstAt: number; lastAckAt: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest/load.ts', JSON.stringify(opts)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  children.add(child)
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('"event":"done"')) resolve(JSON.parse(line))
+    })
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`load exited with ${code}`))))
+  })
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  await new Promise((r) => {
+    child.once('exit', r)
+    child.kill('SIGTERM')
+  })
+}
+
+async function count(influx: InfluxServer, db: string): Promise<number> {
+  const rows = await influx.rows('SELECT count(pm2_5) FROM air', db).catch(() => [])
+  return Number(rows[0]?.count ?? 0)
+}
+
+async function waitForCount(influx: InfluxServer, db: string, expected: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const n = await count(influx, db)
+    if (n >= expected) return Date.now()
+    if (Date.now() > deadline) throw new Error(`only ${n} of ${expected} readings stored in ${db}`)
+    // Counting scans every point: poll gently, it loads influxd too.
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+async function rawCeiling(influx: InfluxServer): Promise<number> {
+  await influx.createDatabase('raw')
+  const total = quick ? 100_000 : 300_000
+  const lines: string[] = []
+  for (let i = 0; i < total; i++) {
+    const s = BENCH_SENSORS[i % BENCH_SENSORS.length]!
+    lines.push(readingToLine(benchReading(s, Math.floor(i / BENCH_SENSORS.length)) as Reading))
+  }
+  const bodies: string[] = []
+  for (let i = 0; i < lines.length; i += 5000) bodies.push(lines.slice(i, i + 5000).join('\n'))
+  const started = Date.now()
+  let nextBody = 0
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (;;) {
+        const body = bodies[nextBody++]
+        if (body === undefined) return
+        const res = await fetch(`${influx.url}/write?db=raw&precision=ms`, { method: 'POST', body })
+        if (res.status !== 204) throw new Error(`raw write ${res.status}`)
+      }
+    }),
+  )
+  const rate = total / ((Date.now() - started) / 1000)
+  if ((await count(influx, 'raw')) !== total) throw new Error('raw ceiling: points missing')
+  return rate
+}
+
+interface PipelineRun {
+  rate: number
+  stored: number
+  sent: number
+}
+
+async function throughput(
+  influx: InfluxServer,
+  consumer: 'naive' | 'ingest',
+  mode: 'single' | 'batch',
+  total: number,
+): Promise<PipelineRun> {
+  const db = `${consumer}_${mode}`
+  await influx.createDatabase(db)
+  const port = await freePort()
+  const broker = await startChild('bench/ingest/broker-process.ts', [String(port)])
+  const url = `mqtt://127.0.0.1:${port}`
+  const file = consumer === 'naive' ? 'bench/ingest/naive-consumer.ts' : 'bench/ingest/ingest-process.ts'
+  const proc = await startChild(file, [url, influx.url, db])
+  try {
+    const load = await runLoad({ url, mode, total, rate: 0, connections: 20, seqOffset: 0 })
+    const doneAt = await waitForCount(influx, db, total, 120_000)
+    const stored = await count(influx, db)
+    return { rate: total / ((doneAt - load.firstAt) / 1000), stored, sent: load.published }
+  } finally {
+    await stop(proc)
+    await stop(broker)
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+}
+
+/** Load at `rate` readings/s for LATENCY_SECONDS while probes measure publish -> queryable. */
+async function latency(influx: InfluxServer, mode: 'single' | 'batch', rate: number) {
+  const db = `latency_${mode}`
+  await influx.createDatabase(db)
+  const port = await freePort()
+  const broker = await startChild('bench/ingest/broker-process.ts', [String(port)])
+  const url = `mqtt://127.0.0.1:${port}`
+  const proc = await startChild('bench/ingest/ingest-process.ts', [url, influx.url, db])
+  const total = Math.round(rate * LATENCY_SECONDS)
+  const probe = await mqtt.connectAsync(url, { clientId: 'probe', protocolVersion: 4 })
+  const sensor = BENCH_SENSORS[0]!
+  const sentAt = new Map<number, number>()
+  const seenAt = new Map<number, number>()
+  let stopProbes = false
+  try {
+    const loadDone = runLoad({ url, mode, total, rate, connections: 20, seqOffset: 0 })
+    const prober = (async () => {
+      for (let seq = 1_000_000; !stopProbes; seq++) {
+        const payload = JSON.stringify(benchReading(sensor, seq))
+        sentAt.set(seq, Date.now())
+        await probe.publishAsync(`streetsense/v1/${sensor.borough}/${sensor.id}/air`, payload, { qos: 1 })
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    })()
+    const poller = (async () => {
+      while (!stopProbes || seenAt.size < sentAt.size) {
+        const rows = await influx
+          .rows(`SELECT seq FROM air WHERE sensor = '${sensor.id}' AND seq >= 1000000`, db)
+          .catch(() => [])
+        const now = Date.now()
+        for (const r of rows) if (!seenAt.has(Number(r.seq))) seenAt.set(Number(r.seq), now)
+        await new Promise((r) => setTimeout(r, 20))
+        if (stopProbes && Date.now() - stoppedAt > 30_000) break
+      }
+    })()
+    const load = await loadDone
+    stopProbes = true
+    stoppedAt = Date.now()
+    await prober
+    await poller
+    await waitForCount(influx, db, total + sentAt.size, 60_000)
+    const latencies = [...sentAt.entries()].map(([seq, t]) => (seenAt.get(seq) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b)
+    const achieved = total / ((load.lastAckAt - load.firstAt) / 1000)
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, achieved }
+  } finally {
+    await probe.endAsync()
+    await stop(proc)
+    await stop(broker)
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-GB')
+
+async function main(): Promise<void> {
+  const influx = await startInfluxd()
+  try {
+    console.error('raw InfluxDB ceiling...')
+    const raw = await rawCeiling(influx)
+    console.error(`  ${fmt(raw)} points/s`)
+    console.error('naive pipeline, single readings...')
+    const naive = await throughput(influx, 'naive', 'single', SINGLE_TOTAL)
+    console.error(`  ${fmt(naive.rate)} readings/s (${naive.stored}/${naive.sent})`)
+    console.error('ingest, single readings...')
+    const single = await throughput(influx, 'ingest', 'single', SINGLE_TOTAL)
+    console.error(`  ${fmt(single.rate)} readings/s (${single.stored}/${single.sent})`)
+    console.error('ingest, batches of 30...')
+    const batch = await throughput(influx, 'ingest', 'batch', BATCH_TOTAL)
+    console.error(`  ${fmt(batch.rate)} readings/s (${batch.stored}/${batch.sent})`)
+    console.error('latency at half rate, single...')
+    const latSingle = await latency(influx, 'single', single.rate / 2)
+    console.error(`  p50 ${latSingle.p50} ms, p99 ${latSingle.p99} ms`)
+    console.error('latency at half rate, batches...')
+    const latBatch = await latency(influx, 'batch', batch.rate / 2)
+    console.error(`  p50 ${latBatch.p50} ms, p99 ${latBatch.p99} ms`)
+
+    const goals = {
+      batched: batch.rate >= raw / 2,
+      single: single.rate >= 0.9 * naive.rate,
+      p99: latSingle.p99 < 2000 && latBatch.p99 < 2000,
+      lost: naive.stored === naive.sent && single.stored === single.sent && batch.stored === batch.sent,
+    }
+    const yes = (b: boolean) => (b ? 'met' : '**NOT met**')
+    const report = `Run ${new Date().toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 20)} MiB, Node ${process.version}, InfluxDB 1.6.7 (Debian), Aedes 1.x (memory persistence); broker, consumer, load generator (20 connections, QoS 1) and influxd share the machine, loopback only. ${quick ? 'Quick run (--quick).' : ''}
+
+| what | result |
+|---|---|
+| raw InfluxDB ceiling (pre-built lines, 5,000-point POSTs, 2 in flight) | ${fmt(raw)} points/s |
+| naive pipeline, single-reading messages (acks on receipt, no spool) | ${fmt(naive.rate)} readings/s |
+| ingest, single-reading messages | ${fmt(single.rate)} readings/s (${(single.rate / naive.rate).toFixed(2)}x naive) |
+| ingest, batched messages (30 readings) | ${fmt(batch.rate)} readings/s (${(batch.rate / raw).toFixed(2)}x raw ceiling) |
+| latency publish -> queryable at half rate, single (${fmt(latSingle.achieved)} readings/s, ${latSingle.samples} probes) | p50 ${latSingle.p50} ms, p99 ${latSingle.p99} ms |
+| latency at half rate, batched (${fmt(latBatch.achieved)} readings/s, ${latBatch.samples} probes) | p50 ${latBatch.p50} ms, p99 ${latBatch.p99} ms |
+| stored / sent | naive ${fmt(naive.stored)}/${fmt(naive.sent)}, single ${fmt(single.stored)}/${fmt(single.sent)}, batched ${fmt(batch.stored)}/${fmt(batch.sent)} |
+
+Goals: batched >= half the raw ceiling: ${yes(goals.batched)}; single >= 0.9x naive: ${yes(goals.single)}; p99 < 2 s at half load: ${yes(goals.p99)}; nothing lost: ${yes(goals.lost)}.
+Latency is sampled by a probe reading every 100 ms and an InfluxQL poll every ~20 ms (resolution ~20-40 ms). Rates are readings stored / (time from first publish to the count observed in InfluxDB).`
+    console.log(report)
+    const path = 'docs/benchmarks.md'
+    let doc = ''
+    try {
+      doc = readFileSync(path, 'utf8')
+    } catch {
+      doc = '# Benchmarks\n'
+    }
+    const start = '<!-- bench:ingest:start -->'
+    const end = '<!-- bench:ingest:end -->'
+    const block = `${start}\n${report}\n${end}`
+    doc = doc.includes(start) ? doc.replace(new RegExp(`${start}[\\s\\S]*?${end}`), block) : `${doc.trimEnd()}\n\n## Ingest\n\n${block}\n`
+    writeFileSync(path, doc)
+  } finally {
+    for (const c of children) c.kill('SIGKILL')
+    await influx.stop()
+  }
+}
+
+await main()
+process.exit(0)

@@ -1,0 +1,60 @@
+/**
+ * PUBLISH ACL, then the per-device rate and the overload guard.
+ * - device: only its own up topics (streetsense/v1/{its borough}/{its id}/{air|traffic|status});
+ * - ingest: only devices' `errors` topics (within its boroughs, when it has any);
+ * - reader, admin: nothing. `$SYS/...` is refused to everyone (Aedes' default rule).
+ * MQTT 3.1.1 cannot refuse one PUBLISH, so a violation closes the connection (Aedes does that
+ * on an error); it is logged with the device id and counted.
+ * Rate: a device over its publish rate is DELAYED, not dropped: the callback (and with it the
+ * PUBACK and Aedes' reading of that socket) waits until the device's token bucket refills.
+ */
+import type { Client, PublishPacket } from 'aedes'
+import { parseTopic } from '../../schemas/topics.js'
+import type { AuthorizePublishHandler, BrokerContext, Session } from '../context.js'
+import { BrokerError } from '../errors.js'
+
+function allowed(session: Session, topic: string): boolean {
+  const parts = parseTopic(topic)
+  if (!parts) return false
+  const { account } = session
+  if (account.role === 'device') {
+    return parts.direction === 'up' && parts.sensor === account.sensor && parts.borough === session.borough
+  }
+  if (account.role === 'ingest') {
+    return parts.channel === 'errors' && (account.boroughs.length === 0 || account.boroughs.includes(parts.borough))
+  }
+  return false
+}
+
+/** A will of a client that died on another broker node (no session here): only its own up topic. */
+function willAllowed(packet: PublishPacket & { clientId?: string }): boolean {
+  const parts = parseTopic(packet.topic)
+  return parts !== undefined && parts.direction === 'up' && parts.sensor === packet.clientId
+}
+
+export function createAuthorizePublish(ctx: BrokerContext): AuthorizePublishHandler {
+  const { metrics, log, publishRate, overload } = ctx
+  const deny = (client: Client | null, topic: string, sensor: string | undefined) => {
+    metrics.refusals.inc({ reason: 'publish_acl' })
+    log.warn({ sensor, clientId: client?.id, topic }, 'publish refused: topic not allowed')
+    return new BrokerError('IOT_BROKER_PUBLISH_DENIED', `publish to ${topic} not allowed`)
+  }
+
+  return (client, packet, callback) => {
+    if (packet.topic.startsWith('$SYS/')) return callback(deny(client, packet.topic, client?.id))
+    if (!client) return callback(willAllowed(packet) ? null : deny(null, packet.topic, undefined))
+    const session = ctx.sessions.get(client)
+    if (!session || !allowed(session, packet.topic)) {
+      return callback(deny(client, packet.topic, session?.account.sensor ?? client.id))
+    }
+    const go = () => {
+      metrics.publishesIn.inc({ qos: String(packet.qos) })
+      overload.admit(() => callback(null))
+    }
+    const wait = session.account.role === 'device' ? publishRate.take(session.account.username) : 0
+    if (wait === 0) return go()
+    metrics.publishDelayed.inc()
+    metrics.publishDelay.observe(wait / 1000)
+    setTimeout(go, wait)
+  }
+}

@@ -1,0 +1,85 @@
+/** Prometheus metrics of one broker (own registry, so several brokers can live in one process). */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+export type RefusalReason =
+  | 'connection_rate'
+  | 'max_connections'
+  | 'login_throttled'
+  | 'bad_credentials'
+  | 'account_disabled'
+  | 'bad_client_id'
+  | 'publish_acl'
+  | 'subscribe_acl'
+  | 'packet_too_large'
+
+export function createMetrics() {
+  const registry = new Registry()
+  const m = {
+    registry,
+    connections: new Gauge({
+      name: 'streetsense_broker_connections',
+      help: 'MQTT clients connected now',
+      registers: [registry],
+    }),
+    connectionsTotal: new Counter({
+      name: 'streetsense_broker_connections_total',
+      help: 'MQTT connections accepted (CONNACK 0)',
+      labelNames: ['role'] as const,
+      registers: [registry],
+    }),
+    publishesIn: new Counter({
+      name: 'streetsense_broker_publishes_in_total',
+      help: 'PUBLISH packets received from clients and accepted',
+      labelNames: ['qos'] as const,
+      registers: [registry],
+    }),
+    publishesOut: new Counter({
+      name: 'streetsense_broker_publishes_out_total',
+      help: 'PUBLISH packets delivered to subscribers',
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: 'streetsense_broker_refusals_total',
+      help: 'connections, logins, publishes and subscriptions refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    publishDelayed: new Counter({
+      name: 'streetsense_broker_publish_delayed_total',
+      help: 'PUBLISH packets held back because a device exceeded its publish rate',
+      registers: [registry],
+    }),
+    publishDelay: new Histogram({
+      name: 'streetsense_broker_publish_delay_seconds',
+      help: 'how long rate-limited PUBLISH packets were held',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    }),
+    overloadPauses: new Counter({
+      name: 'streetsense_broker_overload_pauses_total',
+      help: 'times reading from publishers was paused because the delivery backlog was too high',
+      registers: [registry],
+    }),
+    backlog: new Gauge({
+      name: 'streetsense_broker_delivery_backlog',
+      help: 'messages queued in the emitter',
+      registers: [registry],
+    }),
+  }
+  for (const reason of [
+    'connection_rate',
+    'max_connections',
+    'login_throttled',
+    'bad_credentials',
+    'account_disabled',
+    'bad_client_id',
+    'publish_acl',
+    'subscribe_acl',
+    'packet_too_large',
+  ] satisfies RefusalReason[]) {
+    m.refusals.inc({ reason }, 0)
+  }
+  return m
+}
+
+export type BrokerMetrics = ReturnType<typeof createMetrics>

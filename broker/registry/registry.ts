@@ -1,0 +1,304 @@
+/**
+ * The sensor registry: register entries (public), accounts and their credentials (secret), and an
+ * audit trail, in one SQLite file (WAL) that the broker, the ingest and the CLI may open at once.
+ * Every change is one transaction, so nothing is ever half-written.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { isBoroughCode } from '../../schemas/boroughs.js'
+import { isSensorId } from '../../schemas/topics.js'
+import type { RegisterEntry } from '../../schemas/types.gen.js'
+import { validateRegisterEntry } from '../../schemas/validate.js'
+import { RegistryError } from '../errors.js'
+import { generatePassword, hashPassword, verifyPassword } from './passwords.js'
+import { SCHEMA_SQL } from './sql.js'
+
+export type AccountRole = 'device' | 'ingest' | 'reader' | 'admin'
+export interface Account {
+  username: string
+  role: AccountRole
+  sensor?: string
+  boroughs: string[]
+  disabled: boolean
+}
+export interface SensorRecord {
+  entry: RegisterEntry
+  createdAt: string
+  updatedAt: string
+}
+export interface IssuedCredentials {
+  username: string
+  password: string
+}
+export interface AuditEvent {
+  time: string
+  actor: string
+  action: string
+  sensor?: string
+  detail?: string
+}
+export type LoginCheck =
+  | { ok: true; account: Account }
+  | { ok: false; reason: 'unknown' | 'bad_password' | 'disabled'; account?: Account }
+export interface SensorFilter {
+  borough?: string
+  kind?: string
+  status?: string
+}
+export interface Registry {
+  addSensor(entry: RegisterEntry, actor?: string): IssuedCredentials
+  /** Adds many sensors in one transaction: all or none. With `update`, existing ids are updated. */
+  importSensors(entries: unknown[], actor?: string, opts?: { update?: boolean }): IssuedCredentials[]
+  updateSensor(entry: RegisterEntry, actor?: string): void
+  getSensor(id: string): SensorRecord | undefined
+  listSensors(filter?: SensorFilter): SensorRecord[]
+  retireSensor(id: string, actor?: string): void
+  rotateCredentials(id: string, actor?: string): IssuedCredentials
+  addAccount(opts: { username: string; role: AccountRole; boroughs?: string[] }, actor?: string): IssuedCredentials
+  getAccount(username: string): Account | undefined
+  listAccounts(): Account[]
+  verify(username: string, password: string): Promise<Account | undefined>
+  /** Like verify, but says why a login fails (the broker maps it to a CONNACK code). */
+  check(username: string, password: string): Promise<LoginCheck>
+  listAudit(filter?: { sensor?: string; limit?: number }): AuditEvent[]
+  close(): void
+}
+
+interface SensorRow {
+  entry: string
+  created_at: string
+  updated_at: string
+}
+interface AccountRow {
+  username: string
+  role: AccountRole
+  sensor: string | null
+  boroughs: string
+  disabled: number
+  hash?: string
+}
+
+const SERVICE_ROLES: readonly AccountRole[] = ['ingest', 'reader', 'admin']
+const VERIFY_CACHE_MAX = 10_000
+
+function checkEntry(value: unknown, where = ''): RegisterEntry {
+  const result = validateRegisterEntry(value)
+  if (result.ok) return result.value
+  const first = result.errors[0]!
+  const field = `${where}${first.path}`
+  const all = result.errors.map((e) => `${where}${e.path}: ${e.message}`).join('; ')
+  throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', `invalid register entry: ${all}`, field)
+}
+
+const toAccount = (row: AccountRow): Account => ({
+  username: row.username,
+  role: row.role,
+  ...(row.sensor ? { sensor: row.sensor } : {}),
+  boroughs: JSON.parse(row.boroughs) as string[],
+  disabled: row.disabled !== 0,
+})
+
+const toRecord = (row: SensorRow): SensorRecord => ({
+  entry: JSON.parse(row.entry) as RegisterEntry,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+export function openRegistry(dataDir: string): Registry {
+  mkdirSync(dataDir, { recursive: true })
+  const db = new Database(join(dataDir, 'registry.sqlite'))
+  db.pragma('busy_timeout = 10000')
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = ON')
+  db.exec(SCHEMA_SQL)
+
+  const now = () => new Date().toISOString()
+  const q = {
+    sensor: db.prepare<[string], SensorRow>('SELECT entry, created_at, updated_at FROM sensors WHERE id = ?'),
+    insertSensor: db.prepare(
+      'INSERT INTO sensors (id, borough, kind, status, entry, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    updateSensor: db.prepare(
+      'UPDATE sensors SET borough = ?, kind = ?, status = ?, entry = ?, updated_at = ? WHERE id = ?',
+    ),
+    account: db.prepare<[string], AccountRow>(
+      'SELECT a.*, c.hash FROM accounts a LEFT JOIN credentials c USING (username) WHERE a.username = ?',
+    ),
+    accounts: db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY username'),
+    insertAccount: db.prepare(
+      'INSERT INTO accounts (username, role, sensor, boroughs, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    setDisabled: db.prepare('UPDATE accounts SET disabled = ?, updated_at = ? WHERE username = ?'),
+    setCredential: db.prepare(
+      'INSERT INTO credentials (username, hash, issued_at) VALUES (?, ?, ?) ON CONFLICT(username) DO UPDATE SET hash = excluded.hash, issued_at = excluded.issued_at',
+    ),
+    audit: db.prepare('INSERT INTO audit (time, actor, action, sensor, detail) VALUES (?, ?, ?, ?, ?)'),
+  }
+
+  const audit = (actor: string, action: string, sensor?: string, detail?: string) =>
+    q.audit.run(now(), actor, action, sensor ?? null, detail ?? null)
+
+  function issue(username: string): IssuedCredentials {
+    const password = generatePassword()
+    q.setCredential.run(username, hashPassword(password), now())
+    return { username, password }
+  }
+
+  function insertSensor(entry: RegisterEntry, actor: string): IssuedCredentials {
+    if (q.sensor.get(entry.id) || q.account.get(entry.id)) {
+      throw new RegistryError('IOT_REGISTRY_DUPLICATE', `sensor or account ${entry.id} already exists`, '/id')
+    }
+    const t = now()
+    q.insertSensor.run(entry.id, entry.borough, entry.kind, entry.status, JSON.stringify(entry), t, t)
+    q.insertAccount.run(entry.id, 'device', entry.id, '[]', entry.status === 'retired' ? 1 : 0, t, t)
+    audit(actor, 'sensor.add', entry.id)
+    return issue(entry.id)
+  }
+
+  function replaceSensor(entry: RegisterEntry, actor: string): void {
+    const before = q.sensor.get(entry.id)
+    if (!before) throw new RegistryError('IOT_REGISTRY_NOT_FOUND', `no sensor ${entry.id}`, '/id')
+    const t = now()
+    q.updateSensor.run(entry.borough, entry.kind, entry.status, JSON.stringify(entry), t, entry.id)
+    q.setDisabled.run(entry.status === 'retired' ? 1 : 0, t, entry.id)
+    const old = JSON.parse(before.entry) as RegisterEntry
+    audit(
+      actor,
+      'sensor.update',
+      entry.id,
+      old.status !== entry.status ? `status ${old.status} -> ${entry.status}` : undefined,
+    )
+  }
+
+  const addSensorTx = db.transaction(insertSensor)
+  const updateSensorTx = db.transaction(replaceSensor)
+  const importTx = db.transaction((entries: RegisterEntry[], actor: string, update: boolean) => {
+    const issued: IssuedCredentials[] = []
+    for (const e of entries) {
+      if (update && q.sensor.get(e.id)) replaceSensor(e, actor)
+      else issued.push(insertSensor(e, actor))
+    }
+    return issued
+  })
+  const retireTx = db.transaction((id: string, actor: string) => {
+    const row = q.sensor.get(id)
+    if (!row) throw new RegistryError('IOT_REGISTRY_NOT_FOUND', `no sensor ${id}`, 'id')
+    const entry = { ...(JSON.parse(row.entry) as RegisterEntry), status: 'retired' as const }
+    const t = now()
+    q.updateSensor.run(entry.borough, entry.kind, entry.status, JSON.stringify(entry), t, id)
+    q.setDisabled.run(1, t, id)
+    audit(actor, 'sensor.retire', id)
+  })
+  const rotateTx = db.transaction((id: string, actor: string) => {
+    const row = q.account.get(id)
+    if (!row) throw new RegistryError('IOT_REGISTRY_NOT_FOUND', `no sensor or account ${id}`, 'id')
+    audit(actor, 'credentials.rotate', row.sensor ?? undefined, row.sensor ? undefined : `account ${id}`)
+    return issue(id)
+  })
+  const addAccountTx = db.transaction((username: string, role: AccountRole, boroughs: string[], actor: string) => {
+    if (q.account.get(username) || q.sensor.get(username)) {
+      throw new RegistryError('IOT_REGISTRY_DUPLICATE', `account ${username} already exists`, 'username')
+    }
+    const t = now()
+    q.insertAccount.run(username, role, null, JSON.stringify(boroughs), 0, t, t)
+    audit(actor, 'account.add', undefined, `${role} ${username}${boroughs.length ? ` (${boroughs.join(',')})` : ''}`)
+    return issue(username)
+  })
+
+  // Successful checks are remembered (keyed by a per-process HMAC of the password and the stored
+  // hash), so a reconnect storm does not cost one scrypt per device; a rotation changes the hash.
+  const cacheKey = randomBytes(32)
+  const verified = new Map<string, { hash: string; digest: Buffer }>()
+  const digest = (password: string) => createHmac('sha256', cacheKey).update(password).digest()
+
+  async function check(username: string, password: string): Promise<LoginCheck> {
+    const row = q.account.get(username)
+    const cached = row?.hash ? verified.get(username) : undefined
+    let ok = cached !== undefined && cached.hash === row?.hash && timingSafeEqual(cached.digest, digest(password))
+    if (!ok) ok = await verifyPassword(password, row?.hash)
+    if (!row?.hash) return { ok: false, reason: 'unknown' }
+    if (!ok) return { ok: false, reason: 'bad_password' }
+    if (verified.size >= VERIFY_CACHE_MAX) verified.delete(verified.keys().next().value as string)
+    verified.set(username, { hash: row.hash, digest: digest(password) })
+    // Re-read: the account may have been disabled or rotated while scrypt ran.
+    const fresh = q.account.get(username)
+    if (!fresh || fresh.hash !== row.hash) return { ok: false, reason: 'bad_password' }
+    const account = toAccount(fresh)
+    return account.disabled ? { ok: false, reason: 'disabled', account } : { ok: true, account }
+  }
+
+  return {
+    addSensor: (entry, actor = 'cli') => addSensorTx(checkEntry(entry), actor),
+    importSensors(entries, actor = 'cli', opts = {}) {
+      const checked = entries.map((e, i) => checkEntry(e, `/${i}`))
+      const ids = new Set<string>()
+      checked.forEach((e, i) => {
+        if (ids.has(e.id)) throw new RegistryError('IOT_REGISTRY_DUPLICATE', `id ${e.id} appears twice`, `/${i}/id`)
+        ids.add(e.id)
+      })
+      return importTx(checked, actor, opts.update ?? false)
+    },
+    updateSensor: (entry, actor = 'cli') => updateSensorTx(checkEntry(entry), actor),
+    getSensor(id) {
+      const row = q.sensor.get(id)
+      return row ? toRecord(row) : undefined
+    },
+    listSensors(filter = {}) {
+      const where: string[] = []
+      const args: string[] = []
+      for (const key of ['borough', 'kind', 'status'] as const) {
+        if (filter[key] === undefined) continue
+        where.push(`${key} = ?`)
+        args.push(filter[key])
+      }
+      const sql = `SELECT entry, created_at, updated_at FROM sensors ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`
+      return db
+        .prepare<string[], SensorRow>(sql)
+        .all(...args)
+        .map(toRecord)
+    },
+    retireSensor: (id, actor = 'cli') => retireTx(id, actor),
+    rotateCredentials: (id, actor = 'cli') => rotateTx(id, actor),
+    addAccount({ username, role, boroughs = [] }, actor = 'cli') {
+      if (!isSensorId(username)) {
+        throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', 'username must match [A-Za-z0-9._:-]{1,64}', 'username')
+      }
+      if (!SERVICE_ROLES.includes(role)) {
+        throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', `role must be one of ${SERVICE_ROLES.join(', ')}`, 'role')
+      }
+      const bad = boroughs.find((b) => !isBoroughCode(b))
+      if (bad !== undefined) {
+        throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', `not a London borough code: ${bad}`, 'boroughs')
+      }
+      return addAccountTx(username, role, boroughs, actor)
+    },
+    getAccount(username) {
+      const row = q.account.get(username)
+      return row ? toAccount(row) : undefined
+    },
+    listAccounts: () => q.accounts.all().map(toAccount),
+    check,
+    async verify(username, password) {
+      const result = await check(username, password)
+      return result.ok ? result.account : undefined
+    },
+    listAudit({ sensor, limit = 100 } = {}) {
+      const rows = (
+        sensor === undefined
+          ? db.prepare('SELECT * FROM audit ORDER BY seq DESC LIMIT ?').all(limit)
+          : db.prepare('SELECT * FROM audit WHERE sensor = ? ORDER BY seq DESC LIMIT ?').all(sensor, limit)
+      ) as { time: string; actor: string; action: string; sensor: string | null; detail: string | null }[]
+      return rows.map((r) => ({
+        time: r.time,
+        actor: r.actor,
+        action: r.action,
+        ...(r.sensor ? { sensor: r.sensor } : {}),
+        ...(r.detail ? { detail: r.detail } : {}),
+      }))
+    },
+    close: () => db.close(),
+  }
+}

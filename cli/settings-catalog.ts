@@ -1,0 +1,32 @@
+/**
+ * Every service's settings schema, by command. docs/config.md is generated from this list
+ * (`npm run docs:config`), and the compose check uses it to know which variables a service reads.
+ */
+import { SettingsSchema as BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/config.js'
+import { EdgeSettingsSchema } from '../edge/config.js'
+import { IngestSettingsSchema } from '../ingest/config.js'
+import type { SettingsSchema } from './settings.js'
+import { UpSettingsSchema } from './up/settings.js'
+
+export interface CommandSettings {
+  command: string
+  summary: string
+  schema: SettingsSchema
+}
+
+export const SETTINGS_CATALOG: readonly CommandSettings[] = [
+  { command: 'up', summary: 'the whole platform on one machine (`npm start`)', schema: UpSettingsSchema },
+  { command: 'broker', summary: 'the MQTT broker', schema: BrokerSettingsSchema as SettingsSchema },
+  { command: 'sensors', summary: 'the sensor registry commands', schema: RegistrySettingsSchema as SettingsSchema },
+  {
+    command: 'ingest',
+    summary: 'the ingest, register and open data API',
+    schema: IngestSettingsSchema as SettingsSchema,
+  },
+  { command: 'edge run', summary: 'the edge agent on a node', schema: EdgeSettingsSchema },
+]
+
+/** Variables read outside any one schema. */
+export const GLOBAL_VARIABLES: Record<string, string> = {
+  STREETSENSE_LOG_LEVEL: 'log level of every service (debug, info, warn, error); default info',
+}

@@ -1,0 +1,73 @@
+// Progressive enhancement only: every page works without this script.
+// Index: filter the map and list as you type. Sensor page: refresh the latest readings.
+;(() => {
+  const body = document.body
+  if (body.dataset.page === 'index') enhanceIndex()
+  if (body.dataset.page === 'sensor') enhanceSensor()
+
+  function enhanceIndex() {
+    const form = document.querySelector('form.filters')
+    const list = document.getElementById('sensor-list')
+    if (!form || !list) return
+    const borough = form.querySelector('#f-borough')
+    const kind = form.querySelector('#f-kind')
+    const q = form.querySelector('#f-q')
+    const count = document.getElementById('list-count')
+    const apply = () => {
+      const text = q.value.trim().toLowerCase()
+      let shown = 0
+      for (const li of list.querySelectorAll('li[data-sensor]')) {
+        const ok =
+          (!borough.value || li.dataset.borough === borough.value) &&
+          (!kind.value || li.dataset.kind === kind.value) &&
+          (!text || li.dataset.search.includes(text))
+        li.hidden = !ok
+        if (ok) shown++
+        const marker = document.querySelector(`a.marker[data-sensor="${CSS.escape(li.dataset.sensor)}"]`)
+        if (marker) marker.style.display = ok ? '' : 'none'
+      }
+      if (count) count.textContent = String(shown)
+    }
+    q.addEventListener('input', apply)
+    kind.addEventListener('change', apply)
+    borough.addEventListener('change', apply)
+  }
+
+  function enhanceSensor() {
+    const id = body.dataset.sensor
+    const seconds = Number(body.dataset.liveSeconds) || 30
+    const table = document.getElementById('latest')
+    if (!id || !table) return
+    const fmt = (v, field) => (Number.isInteger(v) ? String(v) : v.toFixed(field === 'occupancy' ? 2 : 1))
+    const refresh = async () => {
+      try {
+        const res = await fetch(`/v1/sensors/${encodeURIComponent(id)}`, { cache: 'no-cache' })
+        if (!res.ok) return
+        const detail = await res.json()
+        const latest = detail.latest || []
+        const time = latest[0]?.time
+        if (!time) return
+        const sums = {}
+        const counts = {}
+        for (const r of latest.filter((r) => r.time === time)) {
+          for (const [f, v] of Object.entries(r.values)) {
+            sums[f] = (sums[f] || 0) + v
+            counts[f] = (counts[f] || 0) + 1
+          }
+        }
+        for (const cell of table.querySelectorAll('td[data-field]')) {
+          const f = cell.dataset.field
+          if (sums[f] === undefined) continue
+          const v = cell.dataset.agg === 'mean' ? sums[f] / counts[f] : sums[f]
+          const text = fmt(v, f)
+          if (cell.textContent !== text) cell.textContent = text
+        }
+        const t = document.getElementById('latest-time')
+        if (t) t.textContent = `${time.replace('T', ' ').slice(0, 16)} UTC`
+      } catch {
+        // offline or server busy: try again next time
+      }
+    }
+    setInterval(refresh, seconds * 1000)
+  }
+})()

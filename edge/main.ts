@@ -1,0 +1,46 @@
+/**
+ * Stand-alone entry of the edge agent (`node --import tsx edge/main.ts --config FILE`): the same as
+ * `streetsense edge run`, without loading the rest of the CLI, so a Pi starts faster and the
+ * agent does not depend on the server-side stages.
+ */
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createLogger } from '../cli/logger.js'
+import { createEdgeAgent, type EdgeAgent } from './agent.js'
+import { loadEdgeConfig } from './config.js'
+import { createNotifier } from './notify.js'
+
+/** Loads the config, starts the agent, tells systemd, and stops cleanly on SIGINT/SIGTERM. */
+export async function runEdgeAgent(
+  configPath: string,
+  logLevel = process.env.STREETSENSE_LOG_LEVEL ?? 'info',
+): Promise<EdgeAgent> {
+  const config = loadEdgeConfig(configPath)
+  const logger = createLogger(logLevel, 'streetsense-edge')
+  const notifier = createNotifier()
+  const agent = createEdgeAgent(config, { logger, onHealthy: () => notifier.healthy() })
+  await agent.start()
+  notifier.ready()
+  let stopping = false
+  const stop = () => {
+    if (stopping) return
+    stopping = true
+    agent.stop().finally(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return agent
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({ options: { config: { type: 'string' }, 'log-level': { type: 'string' } } })
+  const configPath = values.config ?? process.env.STREETSENSE_CONFIG
+  if (!configPath) {
+    process.stderr.write('usage: edge/main.ts --config FILE\n')
+    process.exit(2)
+  }
+  runEdgeAgent(configPath, values['log-level']).catch((err: Error & { code?: string }) => {
+    process.stderr.write(`${err.code ?? 'IOT_EDGE_START'}: ${err.message}\n`)
+    process.exit(2)
+  })
+}

@@ -1,0 +1,132 @@
+/**
+ * `edge doctor`: what a field engineer runs on a lamp column. Lists serial ports (without the
+ * udevadm crash), opens each configured sensor and waits for a live frame, logs in to the broker
+ * with the node's credentials, checks the clock, and says in plain words what is wrong.
+ */
+import mqtt from 'mqtt'
+import type { Logger } from 'pino'
+import { checkClock } from '../aggregate/clock-check.js'
+import type { EdgeConfig } from '../config.js'
+import { createDrivers, type DriverDeps } from '../sensors/create-driver.js'
+import { listSerialPorts } from '../sensors/list-ports.js'
+
+export interface Check {
+  name: string
+  ok: boolean
+  detail: string
+  advice?: string
+}
+
+export async function checkBrokerLogin(config: EdgeConfig, timeoutMs = 8000): Promise<Check> {
+  const b = config.broker
+  return new Promise((resolve) => {
+    const client = mqtt.connect(b.url, {
+      protocolVersion: 4,
+      clientId: `${config.sensor.id}-doctor-${process.pid}`,
+      clean: true,
+      username: b.username,
+      password: b.password,
+      reconnectPeriod: 0,
+      connectTimeout: timeoutMs,
+    })
+    const finish = (check: Check) => {
+      clearTimeout(timer)
+      client.end(true)
+      resolve(check)
+    }
+    const timer = setTimeout(
+      () =>
+        finish({
+          name: 'broker login',
+          ok: false,
+          detail: `no answer from ${b.url}`,
+          advice: 'check the network, the URL and the firewall',
+        }),
+      timeoutMs,
+    )
+    client.on('connect', () =>
+      finish({ name: 'broker login', ok: true, detail: `logged in to ${b.url} as ${b.username ?? '(anonymous)'}` }),
+    )
+    client.on('error', (err) => {
+      const code = (err as Error & { code?: number | string }).code
+      const bad = code === 4 || code === 5 || /not authori[sz]ed|bad user/i.test(err.message)
+      finish({
+        name: 'broker login',
+        ok: false,
+        detail: `${b.url}: ${err.message}`,
+        advice: bad
+          ? 'the broker refused the username/password: re-provision the node or rotate its credentials'
+          : 'is the broker running and reachable?',
+      })
+    })
+  })
+}
+
+export async function runDoctor(
+  config: EdgeConfig,
+  log: Logger,
+  deps: DriverDeps & { frameTimeoutMs?: number } = {},
+): Promise<Check[]> {
+  const checks: Check[] = []
+  const ports = await listSerialPorts()
+  checks.push({
+    name: 'serial ports',
+    ok: true,
+    detail: ports.length
+      ? ports.map((p) => p.path + (p.manufacturer ? ` (${p.manufacturer})` : '')).join(', ')
+      : 'none found',
+  })
+  const drivers = createDrivers(config, deps)
+  await Promise.all(
+    drivers.map(
+      (d) =>
+        new Promise<void>((resolve) => {
+          const faults: string[] = []
+          let settled = false
+          const done = (check: Check) => {
+            if (settled) return
+            settled = true
+            clearTimeout(timer)
+            checks.push(check)
+            d.stop().then(resolve, resolve)
+          }
+          const timer = setTimeout(
+            () =>
+              done({
+                name: d.name,
+                ok: false,
+                detail: faults.length ? faults.slice(-3).join('; ') : 'no data arrived',
+                advice:
+                  'check wiring (TX->RX, RX->TX, 5 V and GND), the port name, and that the serial console is off (raspi-config)',
+              }),
+            deps.frameTimeoutMs ?? 15_000,
+          )
+          d.on('frame', (f) => done({ name: d.name, ok: true, detail: `live frame: ${f}` }))
+          d.on('sample', (s) => done({ name: d.name, ok: true, detail: `live sample: ${JSON.stringify(s)}` }))
+          d.on('fault', (e) => faults.push(`${e.code}: ${e.message}`))
+          d.start().catch((e: Error) => faults.push(e.message))
+        }),
+    ),
+  )
+  checks.push(await checkBrokerLogin(config))
+  const clock = await checkClock()
+  checks.push({
+    name: 'clock',
+    ok: clock.synced,
+    detail: `${clock.source}: ${clock.detail}`,
+    advice: clock.synced
+      ? undefined
+      : 'enable NTP (`sudo timedatectl set-ntp true`) or install chrony; readings are flagged clock_unsynced until then',
+  })
+  log.debug({ checks }, 'doctor finished')
+  return checks
+}
+
+export function formatChecks(checks: Check[]): string {
+  const lines = checks.map(
+    (c) => `${c.ok ? 'OK  ' : 'FAIL'} ${c.name}: ${c.detail}${c.advice && !c.ok ? `\n     -> ${c.advice}` : ''}`,
+  )
+  const bad = checks.filter((c) => !c.ok).length
+  lines.push(bad ? `${bad} problem(s) found.` : 'All checks passed.')
+  return lines.join('\n')
+}

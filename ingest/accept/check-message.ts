@@ -1,0 +1,158 @@
+/**
+ * Decides whether one message (MQTT or HTTP) is accepted, and turns it into line protocol:
+ * size, JSON, the sensor known and not retired, the schema, and the payload's sensor, borough
+ * and kind equal to the topic's (or the authenticated sensor's). Pure apart from the lookup.
+ */
+import type { UpChannel } from '../../schemas/topics.js'
+import type { DeviceError } from '../../schemas/types.gen.js'
+import { type FieldError, SCHEMA_IDS, validateReadingMessage, validateStatus } from '../../schemas/validate.js'
+import type { SensorDirectory } from '../directory/sensor-directory.js'
+import type { IngestErrorCode } from '../errors.js'
+import { readingFlags, readingToLine, statusToLine } from '../store/line-protocol.js'
+
+export interface Expected {
+  sensor: string
+  borough: string
+  channel: UpChannel
+}
+
+export type RejectCode = DeviceError['code']
+
+export interface Accepted {
+  ok: true
+  lines: string
+  count: number
+  /** seq of each reading (empty for a status). */
+  seqs: number[]
+  suspect: number
+}
+
+export interface Rejected {
+  ok: false
+  code: RejectCode
+  reason: string
+  schema: string
+  errors?: FieldError[]
+  seq?: number[]
+}
+
+export type Checked = Accepted | Rejected
+
+export const REJECT_TO_INGEST_CODE: Record<RejectCode, IngestErrorCode> = {
+  READING_INVALID: 'IOT_INGEST_INVALID',
+  READING_NOT_JSON: 'IOT_INGEST_NOT_JSON',
+  READING_TOPIC_MISMATCH: 'IOT_INGEST_TOPIC_MISMATCH',
+  READING_UNKNOWN_SENSOR: 'IOT_INGEST_UNKNOWN_SENSOR',
+  READING_TOO_LARGE: 'IOT_INGEST_TOO_LARGE',
+}
+
+function seqsOf(value: unknown): number[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined
+  const items = Array.isArray((value as { readings?: unknown }).readings)
+    ? ((value as { readings: unknown[] }).readings as unknown[])
+    : [value]
+  const seqs = items
+    .map((r) => (r && typeof r === 'object' ? (r as { seq?: unknown }).seq : undefined))
+    .filter((s): s is number => Number.isSafeInteger(s) && (s as number) >= 0)
+  return seqs.length > 0 ? seqs.slice(0, 500) : undefined
+}
+
+function reject(code: RejectCode, reason: string, schema: string, extra: Partial<Rejected> = {}): Rejected {
+  return { ok: false, code, reason, schema, ...extra }
+}
+
+export function checkMessage(
+  expected: Expected,
+  payload: Buffer | string,
+  deps: { directory: SensorDirectory; maxPayloadBytes: number; now?: number },
+): Checked {
+  const schema = expected.channel === 'status' ? SCHEMA_IDS.status : SCHEMA_IDS.reading
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length
+  if (size > deps.maxPayloadBytes) {
+    return reject('READING_TOO_LARGE', `message of ${size} bytes exceeds ${deps.maxPayloadBytes}`, schema)
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'))
+  } catch (err) {
+    return reject('READING_NOT_JSON', `not JSON: ${(err as Error).message}`, schema)
+  }
+  const seq = seqsOf(value)
+  const info = deps.directory.lookup(expected.sensor)
+  if (!info) return reject('READING_UNKNOWN_SENSOR', `sensor ${expected.sensor} is not registered`, schema, { seq })
+  if (info.status === 'retired') {
+    return reject('READING_UNKNOWN_SENSOR', `sensor ${expected.sensor} is retired`, schema, { seq })
+  }
+  if (info.borough !== expected.borough) {
+    return reject(
+      'READING_TOPIC_MISMATCH',
+      `sensor ${expected.sensor} is registered in ${info.borough}, not ${expected.borough}`,
+      schema,
+      { seq },
+    )
+  }
+
+  if (expected.channel === 'status') {
+    const result = validateStatus(value)
+    if (!result.ok)
+      return reject('READING_INVALID', 'status does not match the schema', schema, { errors: result.errors })
+    const s = result.value
+    if (s.sensor !== expected.sensor || s.borough !== expected.borough) {
+      return reject('READING_TOPIC_MISMATCH', 'status sensor/borough differ from the topic', schema, {
+        errors: mismatchErrors(s, expected, ''),
+      })
+    }
+    return { ok: true, lines: statusToLine(s), count: 1, seqs: [], suspect: 0 }
+  }
+
+  const batch = value !== null && typeof value === 'object' && 'readings' in value
+  const readingSchema = batch ? SCHEMA_IDS.batch : SCHEMA_IDS.reading
+  const result = validateReadingMessage(value, deps.now)
+  if (!result.ok) {
+    return reject('READING_INVALID', `${batch ? 'batch' : 'reading'} does not match the schema`, readingSchema, {
+      errors: result.errors,
+      seq,
+    })
+  }
+  const lines: string[] = []
+  const seqs: number[] = []
+  let suspect = 0
+  for (const [i, r] of result.value.entries()) {
+    const where = batch ? `/readings/${i}` : ''
+    const errors = mismatchErrors(r, expected, where)
+    if (r.kind !== expected.channel) {
+      errors.push({
+        path: `${where}/kind`,
+        message: `must equal the topic's channel ${expected.channel}`,
+        keyword: 'topic',
+      })
+    }
+    if (errors.length > 0) {
+      return reject('READING_TOPIC_MISMATCH', 'reading differs from its topic', readingSchema, { errors, seq })
+    }
+    const flags = readingFlags(r)
+    if (flags.length > 0 || r.quality?.status === 'suspect') suspect++
+    lines.push(readingToLine(r, flags))
+    seqs.push(r.seq)
+  }
+  return { ok: true, lines: lines.join('\n'), count: lines.length, seqs, suspect }
+}
+
+function mismatchErrors(v: { sensor: string; borough: string }, expected: Expected, where: string): FieldError[] {
+  const errors: FieldError[] = []
+  if (v.sensor !== expected.sensor) {
+    errors.push({
+      path: `${where}/sensor`,
+      message: `must equal the topic's sensor ${expected.sensor}`,
+      keyword: 'topic',
+    })
+  }
+  if (v.borough !== expected.borough) {
+    errors.push({
+      path: `${where}/borough`,
+      message: `must equal the topic's borough ${expected.borough}`,
+      keyword: 'topic',
+    })
+  }
+  return errors
+}

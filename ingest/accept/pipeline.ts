@@ -1,0 +1,109 @@
+/**
+ * One path for every message, whatever brought it (MQTT or HTTP): check it, then either make it
+ * durable in the spool (the caller acknowledges only after that) or quarantine it and tell the
+ * device why. Counters per sensor follow.
+ */
+import type { Logger } from 'pino'
+import type { DeviceError } from '../../schemas/types.gen.js'
+import type { SensorDirectory } from '../directory/sensor-directory.js'
+import type { IngestMetrics } from '../metrics.js'
+import type { Quarantine } from '../quarantine/quarantine.js'
+import type { Spool } from '../spool/spool.js'
+import type { SensorStats } from '../stats/sensor-stats.js'
+import { type Checked, checkMessage, type Expected, type Rejected } from './check-message.js'
+
+export interface PipelineDeps {
+  directory: SensorDirectory
+  spool: Spool
+  quarantine: Quarantine
+  stats: SensorStats
+  metrics: IngestMetrics
+  logger: Logger
+  maxPayloadBytes: number
+  /** Called after each durable append (wakes the InfluxDB writer). */
+  onDurable?(): void
+}
+
+export interface Pipeline {
+  /** Resolves once an accepted message is durable, or once a rejected one is quarantined. */
+  submit(expected: Expected, payload: Buffer | string, source: string, original?: Buffer | string): Promise<Checked>
+  /** Where device errors go (set by the MQTT side; the HTTP side answers in its response). */
+  setErrorPublisher(fn: (expected: Expected, error: DeviceError) => void): void
+  counts(): { accepted: number; rejected: number; duplicates: number }
+}
+
+const rawText = (payload: Buffer | string): string => {
+  if (typeof payload === 'string') return payload
+  const text = payload.toString('utf8')
+  // Keep binary garbage recoverable: base64 when the bytes are not valid UTF-8.
+  return Buffer.from(text, 'utf8').equals(payload) ? text : `base64:${payload.toString('base64')}`
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const { spool, quarantine, stats, metrics, logger } = deps
+  let publishError: ((expected: Expected, error: DeviceError) => void) | undefined
+  const totals = { accepted: 0, rejected: 0, duplicates: 0 }
+
+  function quarantineIt(expected: Expected, payload: Buffer | string, source: string, r: Rejected): void {
+    quarantine.add({
+      code: r.code,
+      reason: r.reason,
+      schema: r.schema,
+      sensor: expected.sensor,
+      borough: expected.borough,
+      topic: source,
+      raw: rawText(payload),
+      ...(r.errors ? { errors: r.errors } : {}),
+    })
+    stats.recordRejected(expected.sensor)
+    metrics.rejected.inc({ sensor: expected.sensor, code: r.code })
+    totals.rejected++
+    const error: DeviceError = {
+      code: r.code,
+      reason: r.reason.slice(0, 2000),
+      schema: r.schema,
+      topic: source.slice(0, 512),
+      ...(r.seq ? { seq: r.seq } : {}),
+      ...(r.errors ? { errors: r.errors.slice(0, 50) } : {}),
+      time: new Date().toISOString(),
+    }
+    try {
+      publishError?.(expected, error)
+    } catch (err) {
+      logger.warn({ err, sensor: expected.sensor }, 'could not publish device error')
+    }
+  }
+
+  return {
+    async submit(expected, payload, source, original) {
+      const checked = checkMessage(expected, payload, deps)
+      if (!checked.ok) {
+        quarantineIt(expected, original ?? payload, source, checked)
+        return checked
+      }
+      await spool.append({ lines: checked.lines, count: checked.count, source })
+      deps.onDurable?.()
+      if (checked.seqs.length === 0) {
+        stats.recordSeen(expected.sensor)
+        metrics.statuses.inc()
+        return checked
+      }
+      let accepted = 0
+      for (const seq of checked.seqs) {
+        const { duplicate, gap } = stats.recordReading(expected.sensor, seq)
+        if (duplicate) {
+          totals.duplicates++
+          metrics.duplicates.inc({ sensor: expected.sensor })
+        } else accepted++
+        if (gap > 0) metrics.gaps.inc({ sensor: expected.sensor }, gap)
+      }
+      totals.accepted += accepted
+      if (accepted > 0) metrics.accepted.inc({ sensor: expected.sensor }, accepted)
+      return checked
+    },
+    setErrorPublisher(fn) {
+      publishError = fn
+    },
+    counts: () => ({ ...totals }),
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The ingest's HTTP side (Fastify 5, same process as the MQTT consumers): OpenAPI at /docs,
+ * then the routes in flow order (device intake, operations), then any extra plugins such as the
+ * register and open data API (`deps.plugins`).
+ */
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
+import type { Logger } from 'pino'
+import type { Pipeline } from '../accept/pipeline.js'
+import type { IngestConfig } from '../config.js'
+import type { SensorDirectory } from '../directory/sensor-directory.js'
+import { IngestError } from '../errors.js'
+import type { IngestMetrics } from '../metrics.js'
+import type { Quarantine } from '../quarantine/quarantine.js'
+import type { Spool } from '../spool/spool.js'
+import type { SensorStats } from '../stats/sensor-stats.js'
+import { opsRoutes, type Readiness } from './ops-routes.js'
+import { readingsRoutes } from './readings-routes.js'
+import { sensorCommunityRoutes } from './sensor-community.js'
+
+/** A plugin, or a plugin with its options (e.g. the open data API with its registry). */
+// biome-ignore lint/suspicious/noExplicitAny: a plugin's own options type is its business
+export type PluginEntry = FastifyPluginAsync | { plugin: FastifyPluginAsync<any>; options: Record<string, unknown> }
+
+export interface AppDeps {
+  pipeline: Pipeline
+  directory: SensorDirectory
+  spool: Spool
+  quarantine: Quarantine
+  stats: SensorStats
+  metrics: IngestMetrics
+  logger: Logger
+  readiness(): Readiness
+  refreshGauges(): void
+  plugins?: PluginEntry[]
+}
+
+export async function buildApp(
+  config: Pick<IngestConfig, 'maxPayloadBytes' | 'scIntervalSeconds'>,
+  deps: AppDeps,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ part: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.maxPayloadBytes,
+  })
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof IngestError) {
+      if (err.code === 'IOT_INGEST_SPOOL_FULL') reply.header('retry-after', '5')
+      if (err.code === 'IOT_INGEST_UNAUTHORIZED') reply.header('www-authenticate', 'Basic realm="streetsense"')
+      return reply
+        .code(err.statusCode)
+        .send({ code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) })
+    }
+    const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown }
+    if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ code: 'IOT_INGEST_TOO_LARGE', message: e.message })
+    }
+    if (e.validation || (e.statusCode && e.statusCode < 500)) {
+      return reply.code(e.statusCode ?? 400).send({ code: 'IOT_INGEST_INVALID', message: e.message })
+    }
+    req.log.error({ err }, 'request failed')
+    return reply.code(500).send({ code: 'IOT_INGEST_INTERNAL', message: 'internal error' })
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'streetsense ingest',
+        version: '1',
+        description: 'Device intake (readings, Sensor.Community), health, metrics and quarantine',
+      },
+      components: {
+        securitySchemes: {
+          deviceToken: { type: 'http', scheme: 'bearer', description: 'device password, with X-Sensor: <id>' },
+          basic: { type: 'http', scheme: 'basic' },
+        },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  // Device intake: raw JSON bodies (kept for the quarantine) only inside this scope.
+  await app.register(async (scope) => {
+    await readingsRoutes(scope, { ...deps, maxPayloadBytes: config.maxPayloadBytes })
+    await sensorCommunityRoutes(scope, { ...deps, intervalSeconds: config.scIntervalSeconds })
+  }, {})
+  await app.register(async (scope) => opsRoutes(scope, deps))
+  for (const entry of deps.plugins ?? []) {
+    if (typeof entry === 'function') await app.register(entry)
+    else await app.register(entry.plugin, entry.options)
+  }
+  return app
+}

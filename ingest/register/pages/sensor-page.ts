@@ -1,0 +1,127 @@
+/** `/sensors/{id}`: one sensor in plain English, its latest readings, DAQI and a 24-hour chart. */
+import { DAQI_ADVICE, DAQI_COLOURS } from '../daqi.js'
+import { fieldMapping, licenceInfo } from '../mappings.js'
+import type { ApiReading } from '../queries.js'
+import type { SensorDetail } from '../sensor-view.js'
+import { esc, formatNumber, humanDuration, LEGAL_BASIS, page, timeText } from './html.js'
+
+/** One value per field for the newest time: counts summed across lanes, other values averaged. */
+export function latestSummary(latest: ApiReading[]): { time?: string; values: Record<string, number> } {
+  const time = latest[0]?.time
+  const rows = latest.filter((r) => r.time === time)
+  const values: Record<string, number> = {}
+  const n: Record<string, number> = {}
+  for (const r of rows) {
+    for (const [f, v] of Object.entries(r.values)) {
+      values[f] = (values[f] ?? 0) + v
+      n[f] = (n[f] ?? 0) + 1
+    }
+  }
+  for (const f of Object.keys(values)) if (fieldMapping(f)?.aggregate === 'mean') values[f] = values[f]! / n[f]!
+  return { time, values }
+}
+
+function personalData(d: SensorDetail): string {
+  if (d.personal_data === 'none') return '<p><strong>No.</strong> This sensor does not collect personal data.</p>'
+  const what =
+    d.personal_data === 'pseudonymised'
+      ? 'It processes personal data on the device and only de-identified results leave it.'
+      : 'Personal data leaves the device.'
+  return `<p><strong>Yes.</strong> ${what}</p><dl>
+<dt>Legal basis</dt><dd>${esc(LEGAL_BASIS[d.legal_basis ?? ''] ?? 'not stated')}</dd>
+<dt>Data protection impact assessment</dt><dd>${d.dpia_url ? `<a href="${esc(d.dpia_url)}">Read the DPIA</a>` : 'not published'}</dd>
+${d.privacy_notice_url ? `<dt>Privacy notice</dt><dd><a href="${esc(d.privacy_notice_url)}">Read the privacy notice</a></dd>` : ''}</dl>`
+}
+
+function latestTable(d: SensorDetail): string {
+  if (!d.open_data) return `<p>This sensor's readings are not published as open data (sharing: ${esc(d.sharing)}).</p>`
+  const { time, values } = latestSummary(d.latest)
+  const rows = (d.measures ?? [])
+    .concat(d.kind === 'traffic' ? ['total_vehicles' as never] : [])
+    .map((f) => {
+      const m = fieldMapping(f)
+      if (!m) return ''
+      const v = values[f]
+      return `<tr><th scope="row">${esc(m.label)}</th><td data-field="${esc(f)}" data-agg="${m.aggregate}">${v === undefined ? '–' : esc(formatNumber(v, f))}</td><td>${esc(m.unit)}</td></tr>`
+    })
+    .join('')
+  return `<p>Newest reading: <span id="latest-time">${timeText(time)}</span>${d.kind === 'traffic' ? ' (counts are for the reading interval, all lanes together)' : ''}.</p>
+<div class="table-wrap"><table id="latest"><caption class="visually-hidden">Latest readings</caption>
+<thead><tr><th scope="col">Measure</th><th scope="col">Value</th><th scope="col">Unit</th></tr></thead><tbody>${rows}</tbody></table></div>`
+}
+
+function daqiSection(d: SensorDetail): string {
+  if (d.kind !== 'air' || !d.open_data) return ''
+  const results = d.daqi?.pollutants ?? []
+  if (results.length === 0)
+    return '<h2>Daily Air Quality Index</h2><p>No recent readings of PM2.5, PM10, NO₂ or ozone.</p>'
+  const rows = results
+    .map((r) => {
+      const c = DAQI_COLOURS[r.index - 1]!
+      return `<tr><th scope="row">${esc(fieldMapping(r.pollutant)?.label)}</th><td>${esc(formatNumber(r.value))} µg/m³ (${esc(r.averaging)})</td>
+<td data-daqi="${esc(r.pollutant)}"><span class="daqi" style="background:${c.fill};color:${c.text}">${r.index} ${esc(r.band)}</span></td></tr>`
+    })
+    .join('')
+  const top = d.daqi?.overall
+  return `<h2 id="daqi">Daily Air Quality Index</h2>
+${top ? `<p>Overall: <strong id="daqi-overall">${top.index} (${esc(top.band)})</strong>. ${esc(DAQI_ADVICE[top.band])}</p>` : ''}
+<div class="table-wrap"><table><caption class="visually-hidden">DAQI by pollutant</caption><thead><tr><th scope="col">Pollutant</th><th scope="col">Mean</th><th scope="col">Index and band</th></tr></thead><tbody>${rows}</tbody></table></div>
+<p class="note">The UK Daily Air Quality Index runs from 1 to 10: Low 1–3, Moderate 4–6, High 7–9, Very High 10. This sensor's data grade is ${esc(d.data_grade ?? 'not stated')}; low-cost sensors are indicative, not reference measurements.</p>`
+}
+
+export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: number): string {
+  const lic = licenceInfo(d.licence)
+  const id = encodeURIComponent(d.id ?? '')
+  const [lon, lat] = (d.location?.coordinates ?? []) as number[]
+  const measures = (d.measures ?? [])
+    .map((f) => fieldMapping(f))
+    .filter((m) => m !== undefined)
+    .map((m) => `<li>${esc(m.label)} (${esc(m.unit)})</li>`)
+    .join('')
+  const c24 = d.completeness?.['24h']?.ratio
+  const c30 = d.completeness?.['30d']?.ratio
+  const pct = (r: number | null | undefined) =>
+    r === null || r === undefined ? 'no readings' : `${Math.round(r * 1000) / 10}%`
+  const downloads = d.open_data
+    ? `<ul><li><a href="/v1/sensors/${id}/readings?every=1h&amp;format=csv">Hourly values, last 24 hours (CSV)</a></li>
+<li><a href="/v1/sensors/${id}/readings?every=1h">Hourly values, last 24 hours (JSON)</a></li>
+<li><a href="/v1/sensors/${id}/readings?every=raw&amp;format=csv">Every reading, last 24 hours (CSV)</a></li>
+<li><a href="/v1/sensors/${id}">Everything on this page (JSON)</a></li></ul>
+<p>Choose other dates with the <code>from</code> and <code>to</code> parameters (see the <a href="/docs">API documentation</a>).</p>`
+    : `<p>Only the register entry is public: <a href="/v1/sensors/${id}">JSON</a>.</p>`
+  const body = `<nav aria-label="Breadcrumb" class="crumbs"><a href="/">All sensors</a> › ${esc(d.borough_name)}</nav>
+<h1>${esc(d.name)}</h1>
+<p class="lead">${d.kind === 'air' ? 'An air quality' : 'A traffic'} sensor in ${esc(d.borough_name)}, <span class="status status-${esc(d.status)}">${esc(d.status)}</span>. Register id <code>${esc(d.id)}</code>.</p>
+<div class="cols"><section aria-labelledby="h-latest"><h2 id="h-latest">What it reads now</h2>
+<div id="live" aria-live="polite">${latestTable(d)}</div>
+${daqiSection(d)}
+<h2>The last 24 hours</h2>${d.open_data ? chartHtml : '<p>Not published.</p>'}
+</section>
+<section aria-labelledby="h-about"><h2 id="h-about">Why it is here</h2><p>${esc(d.purpose)}</p>
+<h2>Who runs it</h2><p>${esc(d.operator?.name)}</p><ul>
+<li>Email: <a href="mailto:${esc(d.operator?.email)}">${esc(d.operator?.email)}</a></li>
+${d.operator?.url ? `<li>Website: <a href="${esc(d.operator.url)}">${esc(d.operator.url)}</a></li>` : ''}
+${d.operator?.phone ? `<li>Phone: <a href="tel:${esc(d.operator.phone.replace(/\s/g, ''))}">${esc(d.operator.phone)}</a></li>` : ''}</ul>
+<h2>What it measures</h2><ul>${measures}</ul>
+<h2>Does it collect personal data?</h2>${personalData(d)}
+<h2>What happens to the data</h2><dl>
+<dt>Kept for</dt><dd>${esc(humanDuration(d.retention ?? ''))}</dd>
+<dt>Licence</dt><dd><a href="${esc(lic.url)}" rel="license">${esc(lic.name)}</a></dd>
+<dt>Shared as</dt><dd>${esc(d.sharing === 'open' ? 'open data, free for anyone to use' : d.sharing === 'shared' ? 'shared with partner boroughs' : 'kept by the operator')}</dd>
+<dt>Data quality</dt><dd>${esc(d.data_grade ?? 'not stated')}; readings received: ${pct(c24)} over 24 hours, ${pct(c30)} over 30 days</dd>
+<dt>Last heard from</dt><dd>${timeText(d.last_seen)}</dd></dl>
+<h2>Where it is</h2><dl>
+${d.address ? `<dt>Address</dt><dd>${esc(d.address)}</dd>` : ''}
+<dt>Borough</dt><dd>${esc(d.borough_name)} (${esc(d.borough)})</dd>
+<dt>Coordinates</dt><dd>${esc(lat)}, ${esc(lon)} (latitude, longitude)</dd>
+${d.uprn ? `<dt>UPRN (the object it is mounted on)</dt><dd>${esc(d.uprn)}</dd>` : ''}
+${d.usrn ? `<dt>USRN (the street)</dt><dd>${esc(d.usrn)}</dd>` : ''}</dl>
+${d.hardware ? `<h2>Hardware</h2><p>${esc([d.hardware.manufacturer, d.hardware.model].filter(Boolean).join(', '))}${d.hardware.sensors?.length ? `: ${esc(d.hardware.sensors.join(', '))}` : ''}</p>` : ''}
+<h2>Download its data</h2>${downloads}
+</section></div>`
+  return page({
+    title: d.name ?? 'Sensor',
+    body,
+    bodyAttrs: `data-page="sensor" data-sensor="${esc(d.id)}" data-live-seconds="${liveSeconds}"`,
+  })
+}

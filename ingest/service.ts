@@ -1,0 +1,228 @@
+/**
+ * `startIngest(config, deps)`: the whole ingest in one process. Spool, quarantine and stats
+ * (SQLite under the data dir), the InfluxDB writer, the MQTT consumers and the HTTP app; an
+ * `ingest_health` point every healthIntervalMs. `close()` stops intake first, then the writer,
+ * and leaves unwritten points in the spool for the next start.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { createLogger } from '../cli/logger.js'
+import { createPipeline, type Pipeline } from './accept/pipeline.js'
+import type { IngestConfig } from './config.js'
+import { type RegistryLike, registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
+import { buildApp, type PluginEntry } from './http/app.js'
+import type { Readiness } from './http/ops-routes.js'
+import { createIngestMetrics, type IngestMetrics } from './metrics.js'
+import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
+import { openSpool, type Spool } from './spool/spool.js'
+import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
+import { createDatabase, type InfluxWriter, startInfluxWriter } from './store/influx-writer.js'
+import { healthToLine } from './store/line-protocol.js'
+import { type Consumers, startConsumers } from './subscribe/consumers.js'
+
+export interface IngestDeps {
+  logger?: Logger
+  /** Same as logger (the name `streetsense up` uses). */
+  log?: Logger
+  /** Sensors and accounts; default: `registry`, else the registry in <dataDir>/registry.sqlite. */
+  directory?: SensorDirectory
+  /** An open registry (broker/registry) to use instead of opening one; the caller closes it. */
+  registry?: RegistryLike
+  /** Mount the register and open data API (ingest/register/plugin.ts, built separately). */
+  openData?: boolean
+  /** Extra Fastify plugins, mounted after the ingest's own routes. */
+  plugins?: PluginEntry[]
+  /** Start without MQTT consumers (HTTP intake only). */
+  mqtt?: boolean
+}
+
+export interface RunningIngest {
+  app: FastifyInstance
+  /** The HTTP port actually bound. */
+  port: number
+  spool: Spool
+  quarantine: Quarantine
+  stats: SensorStats
+  metrics: IngestMetrics
+  pipeline: Pipeline
+  writer: InfluxWriter
+  consumers?: Consumers
+  readiness(): Readiness
+  close(): Promise<void>
+}
+
+async function openOwnRegistry(config: IngestConfig): Promise<RegistryLike & { close(): void }> {
+  // Loaded only when no directory is injected, so ingest tests do not depend on the broker's code.
+  const mod = (await import('../broker/registry/registry.js')) as {
+    openRegistry(dataDir: string): RegistryLike & { close(): void }
+  }
+  return mod.openRegistry(config.dataDir)
+}
+
+/** The register and open data API (ingest/register/plugin.ts), reading the same InfluxDB and stats. */
+async function openDataPlugin(
+  config: IngestConfig,
+  registry: RegistryLike,
+  stats: SensorStats,
+  logger: Logger,
+): Promise<PluginEntry> {
+  const { openDataPlugin: plugin } = await import('./register/plugin.js')
+  const v2 = config.influxOrg !== undefined
+  return {
+    plugin,
+    options: {
+      registry,
+      influx: {
+        url: config.influxUrl,
+        db: v2 ? (config.influxBucket ?? config.influxDb) : config.influxDb,
+        ...(config.influxToken ? { token: config.influxToken } : {}),
+      },
+      stats,
+      log: logger,
+    },
+  }
+}
+
+export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
+  const logger = (deps.logger ?? deps.log ?? createLogger()).child({ service: 'ingest', instance: config.instance })
+  const ownRegistry =
+    deps.registry || (deps.directory && !deps.openData) ? undefined : await openOwnRegistry(config)
+  const registry = deps.registry ?? ownRegistry
+  const directory = deps.directory ?? registryDirectory(registry!, config)
+  const spool = openSpool(config.dataDir, { maxLines: config.spoolMaxLines, commitIntervalMs: config.spoolCommitMs })
+  const quarantine = openQuarantine(config.dataDir, {
+    maxRows: config.quarantineMaxRows,
+    maxAgeDays: config.quarantineMaxAgeDays,
+  })
+  const stats = openSensorStats(config.dataDir)
+  const metrics = createIngestMetrics()
+
+  await createDatabase(config).catch((err: Error) =>
+    // InfluxDB may start after us: the writer retries (and creates the database when told it is missing).
+    logger.warn({ err: err.message }, 'could not create the InfluxDB database yet'),
+  )
+  const writer = startInfluxWriter(config, {
+    spool,
+    quarantine,
+    logger,
+    events: {
+      written: (points, ms) => {
+        metrics.written.inc(points)
+        metrics.writeSeconds.observe(ms / 1000)
+      },
+      quarantined: (points) => metrics.influxQuarantined.inc(points),
+      failed: () => metrics.writeFailures.inc(),
+    },
+  })
+  const pipeline = createPipeline({
+    directory,
+    spool,
+    quarantine,
+    stats,
+    metrics,
+    logger,
+    maxPayloadBytes: config.maxPayloadBytes,
+    onDurable: () => writer.notify(),
+  })
+  const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
+
+  function readiness(): Readiness {
+    const reasons: string[] = []
+    if (spool.isFull())
+      reasons.push(`spool full (${spool.depth()} of ${config.spoolMaxLines} points): not acknowledging`)
+    const down = consumers?.describe().filter((c) => !c.connected) ?? []
+    if (down.length > 0) reasons.push(`MQTT not connected: ${down.map((c) => c.clientId).join(', ')}`)
+    const influx = writer.health()
+    return {
+      ready: reasons.length === 0,
+      reasons,
+      detail: {
+        spoolDepth: spool.depth(),
+        spoolMaxLines: config.spoolMaxLines,
+        influxReachable: influx.reachable,
+        ...(influx.lastError ? { influxLastError: influx.lastError } : {}),
+        mqtt: consumers?.describe() ?? [],
+      },
+    }
+  }
+
+  function refreshGauges(): void {
+    metrics.spoolDepth.set(spool.depth())
+    metrics.quarantineDepth.set(quarantine.count())
+  }
+
+  let lastAccepted = 0
+  let lastHealth = Date.now()
+  const healthTimer = setInterval(() => {
+    const now = Date.now()
+    const counts = pipeline.counts()
+    const rate = ((counts.accepted - lastAccepted) * 1000) / Math.max(1, now - lastHealth)
+    lastAccepted = counts.accepted
+    lastHealth = now
+    const line = healthToLine(
+      {
+        instance: config.instance,
+        ...counts,
+        spoolDepth: spool.depth(),
+        quarantineDepth: quarantine.count(),
+        readingsPerSecond: Math.round(rate * 100) / 100,
+      },
+      now,
+    )
+    // Through the spool like any point, so an InfluxDB outage does not lose it either.
+    spool.append({ lines: line, count: 1, source: 'ingest_health' }).catch(() => undefined)
+  }, config.healthIntervalMs)
+  const statsTimer = setInterval(() => stats.flush(), 1000)
+  const pruneTimer = setInterval(() => quarantine.prune(), 3_600_000)
+  healthTimer.unref()
+  statsTimer.unref()
+  pruneTimer.unref()
+
+  const plugins = [...(deps.plugins ?? [])]
+  if (deps.openData) plugins.push(await openDataPlugin(config, registry!, stats, logger))
+  const app = await buildApp(config, {
+    pipeline,
+    directory,
+    spool,
+    quarantine,
+    stats,
+    metrics,
+    logger,
+    readiness,
+    refreshGauges,
+    plugins,
+  })
+  await app.listen({ host: config.httpHost, port: config.httpPort })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.httpPort
+  logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
+
+  let closed = false
+  return {
+    app,
+    port,
+    spool,
+    quarantine,
+    stats,
+    metrics,
+    pipeline,
+    writer,
+    consumers,
+    readiness,
+    async close() {
+      if (closed) return
+      closed = true
+      clearInterval(healthTimer)
+      clearInterval(statsTimer)
+      clearInterval(pruneTimer)
+      await app.close()
+      await consumers?.close()
+      await writer.stop()
+      stats.close()
+      spool.close()
+      quarantine.close()
+      ownRegistry?.close()
+      logger.info('ingest stopped')
+    },
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The durable local spool between the MQTT/HTTP intake and InfluxDB. A message's line protocol
+ * is committed here (SQLite, WAL, synchronous=FULL: fsynced) before its PUBACK or HTTP 202, and
+ * deleted only when InfluxDB accepted it. Appends arriving together share one transaction and
+ * one fsync (group commit): an fsync costs ~0.5 ms on our disk, a row a few microseconds.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+
+export interface SpoolEntry {
+  /** Points, one per line, no trailing newline. */
+  lines: string
+  /** How many points `lines` holds. */
+  count: number
+  /** Where it came from (topic or 'http'), for quarantine records. */
+  source: string
+}
+
+export interface SpoolRow extends SpoolEntry {
+  id: number
+}
+
+export interface Spool {
+  /** Resolves when the entry is on disk (shares the fsync with every append of the same tick). */
+  append(entry: SpoolEntry): Promise<void>
+  /** Rows not taken yet, oldest first, up to about `maxLines` points (at least one row). */
+  take(maxLines: number): SpoolRow[]
+  /** Deletes rows InfluxDB accepted (or that went to quarantine). */
+  ack(ids: readonly number[]): void
+  /** Makes taken rows available to take() again (a writer gave up on them). */
+  release(ids: readonly number[]): void
+  /** Points stored, acknowledged to their senders, not yet in InfluxDB. */
+  depth(): number
+  /** Points taken by a writer and not yet acked. */
+  inFlight(): number
+  isFull(): boolean
+  /** Age in ms of the oldest row not taken, or 0. */
+  oldestAgeMs(): number
+  close(): void
+}
+
+export interface SpoolOptions {
+  maxLines: number
+  /**
+   * Shortest time between two commits. An fsync blocks the event loop (better-sqlite3 is
+   * synchronous), so appends arriving within this window share one: a little latency for
+   * fewer fsyncs under load. 0 = commit on the next turn of the event loop.
+   */
+  commitIntervalMs?: number
+}
+
+export function openSpool(dataDir: string, options: SpoolOptions): Spool {
+  mkdirSync(dataDir, { recursive: true })
+  const db = new Database(join(dataDir, 'ingest-spool.sqlite'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.exec(`CREATE TABLE IF NOT EXISTS spool (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    lines TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    added INTEGER NOT NULL
+  )`)
+  const insert = db.prepare('INSERT INTO spool (lines, count, source, added) VALUES (?, ?, ?, ?)')
+  const removeRange = db.prepare('DELETE FROM spool WHERE id BETWEEN ? AND ?')
+  const select = db.prepare('SELECT id, lines, count, source, added FROM spool WHERE id > ? ORDER BY id LIMIT ?')
+  const insertAll = db.transaction((entries: SpoolEntry[]) => {
+    const now = Date.now()
+    for (const e of entries) insert.run(e.lines, e.count, e.source, now)
+  })
+  // Acked rows are mostly contiguous: delete them as ranges.
+  const removeAll = db.transaction((ids: readonly number[]) => {
+    const sorted = [...ids].sort((a, b) => a - b)
+    let start = sorted[0]
+    let prev = start
+    for (const id of sorted.slice(1)) {
+      if (id === (prev as number) + 1) {
+        prev = id
+        continue
+      }
+      removeRange.run(start, prev)
+      start = id
+      prev = id
+    }
+    if (start !== undefined) removeRange.run(start, prev)
+  })
+
+  let depth = Number((db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM spool').get() as { n: number }).n)
+  // Rows handed to a writer: the ids and their counts, so take() skips them and depth stays true.
+  const taken = new Map<number, number>()
+  let takenLines = 0
+  let lastTakenId = 0
+  let pending: { entry: SpoolEntry; resolve: () => void; reject: (err: Error) => void }[] = []
+  let scheduled = false
+  let closed = false
+  let lastCommit = 0
+  const interval = options.commitIntervalMs ?? 0
+
+  function schedule(): void {
+    scheduled = true
+    const wait = lastCommit + interval - Date.now()
+    // setImmediate lets every message already read from the sockets join this commit.
+    if (wait > 0) setTimeout(commit, wait)
+    else setImmediate(commit)
+  }
+
+  function commit(): void {
+    scheduled = false
+    lastCommit = Date.now()
+    const batch = pending
+    pending = []
+    if (batch.length === 0) return
+    try {
+      insertAll(batch.map((p) => p.entry))
+      for (const p of batch) depth += p.entry.count
+      for (const p of batch) p.resolve()
+    } catch (err) {
+      for (const p of batch) p.reject(err as Error)
+    }
+  }
+
+  return {
+    append(entry) {
+      if (closed) return Promise.reject(new Error('spool closed'))
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ entry, resolve, reject })
+        if (!scheduled) schedule()
+      })
+    },
+    take(maxLines) {
+      const rows: SpoolRow[] = []
+      let lines = 0
+      let after = lastTakenId
+      // Released rows (ids below lastTakenId) are picked up again by resetting the cursor.
+      let full = false
+      while (!full) {
+        const batch = select.all(after, 256) as (SpoolRow & { added: number })[]
+        for (const row of batch) {
+          after = row.id
+          if (taken.has(row.id)) continue
+          if (rows.length > 0 && lines + row.count > maxLines) {
+            full = true
+            break
+          }
+          rows.push({ id: row.id, lines: row.lines, count: row.count, source: row.source })
+          lines += row.count
+          if (lines >= maxLines) {
+            full = true
+            break
+          }
+        }
+        if (batch.length < 256) break
+      }
+      for (const row of rows) {
+        taken.set(row.id, row.count)
+        takenLines += row.count
+        if (row.id > lastTakenId) lastTakenId = row.id
+      }
+      return rows
+    },
+    ack(ids) {
+      removeAll(ids)
+      for (const id of ids) {
+        const count = taken.get(id) ?? 0
+        taken.delete(id)
+        takenLines -= count
+        depth -= count
+      }
+    },
+    release(ids) {
+      for (const id of ids) {
+        takenLines -= taken.get(id) ?? 0
+        taken.delete(id)
+      }
+      lastTakenId = 0
+    },
+    depth: () => depth,
+    inFlight: () => takenLines,
+    isFull: () => depth >= options.maxLines,
+    oldestAgeMs() {
+      const row = select.get(lastTakenId, 1) as { added: number } | undefined
+      return row ? Math.max(0, Date.now() - row.added) : 0
+    },
+    close() {
+      if (closed) return
+      commit()
+      closed = true
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Readings and statuses as InfluxDB line protocol, per the data model in docs/ingest.md.
+ * Lines are built with escaped templates (about 4 us faster per point than a Point object).
+ *
+ * Escaping: measurement (comma, space), tag keys/values and field keys (comma, equals, space),
+ * string field values (backslash, double quote). Backslashes in identifiers are removed: influxd
+ * 1.x reads a backslash before a separator as an escape in one place and as a literal in
+ * another (scanLine vs scanTagsValue), so a raw one could end a tag early or let a newline in a
+ * later string field start a new point (our ids and field names never contain one). Newlines
+ * in identifiers become escaped spaces; inside a quoted string field a newline is legal and kept.
+ */
+import { plausibilityFlags } from '../../schemas/plausibility.js'
+import type { DeviceStatus, Reading, TrafficCounts, TrafficValues } from '../../schemas/types.gen.js'
+
+const IDENT_META = /[,= \r\n]/g
+const MEASUREMENT_META = /[, \r\n]/g
+const STRING_META = /[\\"]/g
+const BACKSLASHES = /\\/g
+
+const escapeChar = (c: string): string => (c === '\r' || c === '\n' ? '\\ ' : `\\${c}`)
+
+export const escapeMeasurement = (s: string): string => s.replace(BACKSLASHES, '').replace(MEASUREMENT_META, escapeChar)
+export const escapeTag = (s: string): string => s.replace(BACKSLASHES, '').replace(IDENT_META, escapeChar)
+export const escapeString = (s: string): string => `"${s.replace(STRING_META, (c) => `\\${c}`)}"`
+
+export type FieldValue = number | boolean | string | { int: number }
+export type Fields = Record<string, FieldValue | undefined>
+
+function formatField(value: FieldValue): string {
+  if (typeof value === 'string') return escapeString(value)
+  if (typeof value === 'boolean') return value ? 'true' : 'false'
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError('line protocol cannot hold a non-finite float')
+    return String(value)
+  }
+  if (!Number.isSafeInteger(value.int)) throw new RangeError('integer field out of range')
+  return `${value.int}i`
+}
+
+/** One point; tags with empty values are left out (InfluxDB refuses them), tags sorted by key. */
+export function toLine(measurement: string, tags: Record<string, string>, fields: Fields, timeMs: number): string {
+  let line = escapeMeasurement(measurement)
+  for (const key of Object.keys(tags).sort()) {
+    const value = tags[key]
+    const escaped = value ? escapeTag(value) : ''
+    if (escaped) line += `,${escapeTag(key)}=${escaped}`
+  }
+  const parts: string[] = []
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) parts.push(`${escapeTag(key)}=${formatField(value)}`)
+  }
+  if (parts.length === 0) throw new RangeError('a point needs at least one field')
+  return `${line} ${parts.join(',')} ${Math.trunc(timeMs)}`
+}
+
+const int = (n: number | undefined): { int: number } | undefined => (n === undefined ? undefined : { int: n })
+
+const VEHICLE_CLASSES = ['pedal_cycle', 'motorcycle', 'car', 'bus_coach', 'lgv', 'hgv'] as const
+const COUNT_CLASSES = [...VEHICLE_CLASSES, 'pedestrian'] as const
+
+/** Flags of a reading: the device's own plus the plausibility checks, without repeats. */
+export function readingFlags(reading: Reading): string[] {
+  const own = reading.quality?.flags ?? []
+  const found = plausibilityFlags(reading)
+  return found.length === 0 ? [...own] : [...new Set([...own, ...found])]
+}
+
+export function readingToLine(reading: Reading, flags: readonly string[] = readingFlags(reading)): string {
+  const suspect = flags.length > 0 || reading.quality?.status === 'suspect'
+  const common: Fields = {
+    seq: { int: reading.seq },
+    interval: { int: reading.interval },
+    suspect,
+    flags: flags.length > 0 ? flags.join(',') : undefined,
+  }
+  const time = Date.parse(reading.time)
+  if (reading.kind === 'traffic') {
+    const values = reading.values as TrafficValues
+    const counts = values.counts as TrafficCounts
+    const fields: Fields = {}
+    let total = 0
+    let anyVehicle = false
+    for (const name of COUNT_CLASSES) {
+      const n = counts[name]
+      if (n === undefined) continue
+      fields[name] = { int: n }
+      if (name !== 'pedestrian') {
+        total += n
+        anyVehicle = true
+      }
+    }
+    if (anyVehicle) fields.total_vehicles = { int: total }
+    fields.mean_speed = values.mean_speed
+    fields.v85 = values.v85
+    fields.occupancy = values.occupancy
+    const tags = {
+      borough: reading.borough,
+      direction: values.direction ?? 'none',
+      lane: String(values.lane ?? 0),
+      sensor: reading.sensor,
+    }
+    return toLine('traffic', tags, { ...fields, ...common }, time)
+  }
+  const tags = { borough: reading.borough, grade: reading.quality?.grade ?? 'indicative', sensor: reading.sensor }
+  return toLine('air', tags, { ...(reading.values as Record<string, number>), ...common }, time)
+}
+
+export function statusToLine(status: DeviceStatus): string {
+  const fields: Fields = {
+    uptime: int(status.uptime),
+    outbox_depth: int(status.outbox_depth),
+    evicted: int(status.evicted),
+    rejected: int(status.rejected),
+    last_seq: int(status.last_seq),
+    clock_synced: status.clock_synced,
+    agent_version: status.agent_version,
+    firmware: status.firmware,
+  }
+  return toLine('device_status', { borough: status.borough, sensor: status.sensor }, fields, Date.parse(status.time))
+}
+
+export interface HealthSample {
+  instance: string
+  accepted: number
+  rejected: number
+  duplicates: number
+  spoolDepth: number
+  quarantineDepth: number
+  readingsPerSecond: number
+}
+
+export function healthToLine(h: HealthSample, timeMs: number): string {
+  return toLine(
+    'ingest_health',
+    { instance: h.instance },
+    {
+      accepted: { int: h.accepted },
+      rejected: { int: h.rejected },
+      duplicates: { int: h.duplicates },
+      spool_depth: { int: h.spoolDepth },
+      quarantine_depth: { int: h.quarantineDepth },
+      readings_per_second: h.readingsPerSecond,
+    },
+    timeMs,
+  )
+}
+
+/** The sensor tag of a line we built, for quarantining a line InfluxDB refused. */
+export function sensorOfLine(line: string): string | undefined {
+  const head = line.slice(0, line.search(/(?<!\\) /) + 1 || undefined)
+  const m = /,sensor=((?:\\[, =]|[^, ])*)/.exec(head)
+  return m?.[1]?.replace(/\\([, =])/g, '$1')
+}
+
+/**
+ * Splits joined points back into lines. A newline inside a quoted string field belongs to its
+ * point (influxd's scanLine rule), so when a plain split finds more parts than points were
+ * joined, the text is scanned with that rule.
+ */
+export function splitLines(text: string, count: number): string[] {
+  const parts = text.split('\n')
+  if (parts.length === count) return parts
+  const lines: string[] = []
+  let start = 0
+  let quoted = false
+  let inFields = false
+  let equals = 0
+  let commas = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '\\') {
+      i++
+      continue
+    }
+    if (c === ' ' && !quoted) inFields = true
+    else if (inFields && !quoted && c === '=') equals++
+    else if (inFields && !quoted && c === ',') commas++
+    else if (c === '"' && inFields && equals > commas) quoted = !quoted
+    else if (c === '\n' && !quoted) {
+      lines.push(text.slice(start, i))
+      start = i + 1
+      inFields = false
+      equals = 0
+      commas = 0
+    }
+  }
+  lines.push(text.slice(start))
+  return lines
+}

@@ -1,0 +1,265 @@
+/**
+ * The broker's ACL as a full matrix, against the real `streetsense broker` process with accounts
+ * issued by `streetsense sensors add --json` / `add-account --json`: every role x every topic kind,
+ * publish and subscribe, expecting exactly the allowed set.
+ * - publish allowed  = PUBACK and the message reaches a privileged watcher (ingest on streetsense/v1/#);
+ * - publish refused  = the connection is closed and the watcher never sees the message;
+ * - subscribe refused = SUBACK 0x80 (128) for that filter, the connection stays up.
+ * Failed-login throttling is checked on a second broker with a low threshold.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type BrokerProcess, addAccount, addSensor, cli, type Issued, startBroker, tempDir } from '../helpers/processes.js'
+
+const CAMDEN = 'E09000007'
+const HACKNEY = 'E09000012'
+const t = (borough: string, sensor: string, channel: string) => `streetsense/v1/${borough}/${sensor}/${channel}`
+
+function connect(url: string, opts: IClientOptions): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...opts })
+    client.once('connect', () => resolve(client))
+    client.once('error', (err) => {
+      client.end(true)
+      reject(err)
+    })
+    client.once('close', () => reject(new Error('closed before CONNACK')))
+  })
+}
+
+/** The SUBACK return codes for filters (mqtt.js reports any 0x80 as an error, so read the packet). */
+function subackCodes(client: MqttClient, filters: string[]): Promise<number[]> {
+  return new Promise((resolve) => {
+    const onPacket = (packet: { cmd: string; granted?: number[] }) => {
+      if (packet.cmd !== 'suback') return
+      client.off('packetreceive', onPacket)
+      resolve(packet.granted ?? [])
+    }
+    client.on('packetreceive', onPacket)
+    client.subscribe(filters, { qos: 1 }, () => undefined)
+  })
+}
+
+/** CONNACK code of a login attempt (0 = accepted). */
+async function connackCode(url: string, opts: IClientOptions): Promise<number | string> {
+  try {
+    const c = await connect(url, opts)
+    c.end(true)
+    return 0
+  } catch (err) {
+    return (err as { code?: number }).code ?? (err as Error).message
+  }
+}
+
+type Role = 'device' | 'otherDevice' | 'ingest' | 'reader' | 'admin'
+
+// Topic kinds, from the point of view of `device` (cam-1 in Camden).
+const PUBLISH_TOPICS = {
+  ownAir: t(CAMDEN, 'cam-1', 'air'),
+  ownTraffic: t(CAMDEN, 'cam-1', 'traffic'),
+  ownStatus: t(CAMDEN, 'cam-1', 'status'),
+  ownCmd: t(CAMDEN, 'cam-1', 'cmd'),
+  ownErrors: t(CAMDEN, 'cam-1', 'errors'),
+  otherAir: t(CAMDEN, 'cam-2', 'air'),
+  otherBoroughAir: t(HACKNEY, 'cam-1', 'air'),
+  otherErrors: t(HACKNEY, 'hack-1', 'errors'),
+  offGrammar: 'streetsense/v1/E09000007/cam-1/air/extra',
+  sys: '$SYS/broker/fake',
+} as const
+type PubKind = keyof typeof PUBLISH_TOPICS
+
+/** Expected publish permissions (broker/hooks/authorize-publish.ts): everything else is refused. */
+const PUBLISH_ALLOWED: Record<Role, PubKind[]> = {
+  device: ['ownAir', 'ownTraffic', 'ownStatus'],
+  otherDevice: ['otherAir'], // cam-2: only its own air topic of all these
+  ingest: ['ownErrors', 'otherErrors'],
+  reader: [],
+  admin: [],
+}
+
+const SUBSCRIBE_FILTERS = {
+  ownDownlink: t(CAMDEN, 'cam-1', '+'),
+  ownCmd: t(CAMDEN, 'cam-1', 'cmd'),
+  ownErrors: t(CAMDEN, 'cam-1', 'errors'),
+  ownAir: t(CAMDEN, 'cam-1', 'air'),
+  otherCmd: t(CAMDEN, 'cam-2', 'cmd'),
+  otherErrors: t(HACKNEY, 'hack-1', 'errors'),
+  allReadings: 'streetsense/v1/+/+/air',
+  everything: 'streetsense/v1/#',
+  hash: '#',
+  sys: '$SYS/#',
+  share: '$share/g/streetsense/v1/+/+/air',
+} as const
+type SubKind = keyof typeof SUBSCRIBE_FILTERS
+
+/** Expected subscribe grants (broker/hooks/authorize-subscribe.ts) for the role connecting as cam-1's peer. */
+const SUBSCRIBE_ALLOWED: Record<Role, SubKind[]> = {
+  device: ['ownDownlink', 'ownCmd', 'ownErrors'],
+  otherDevice: ['otherCmd'], // cam-2: of these only its own cmd topic
+  ingest: ['ownDownlink', 'ownCmd', 'ownErrors', 'ownAir', 'otherCmd', 'otherErrors', 'allReadings', 'everything'],
+  reader: ['ownAir', 'allReadings'],
+  admin: ['ownAir', 'allReadings'],
+}
+
+describe('MQTT ACL matrix (real broker process)', () => {
+  const data = tempDir('ss-acl-')
+  let broker: BrokerProcess
+  const creds: Record<string, Issued> = {}
+  const open: MqttClient[] = []
+  let watcher: MqttClient
+  const seen = new Set<string>()
+
+  const login: Record<Role, () => IClientOptions> = {
+    device: () => ({ clientId: 'cam-1', ...creds['cam-1'] }),
+    otherDevice: () => ({ clientId: 'cam-2', ...creds['cam-2'] }),
+    ingest: () => ({ clientId: `ingest-${Math.random().toString(36).slice(2, 8)}`, ...creds.ingest }),
+    reader: () => ({ clientId: `reader-${Math.random().toString(36).slice(2, 8)}`, ...creds.reader }),
+    admin: () => ({ clientId: `admin-${Math.random().toString(36).slice(2, 8)}`, ...creds.admin }),
+  }
+
+  beforeAll(async () => {
+    // One at a time: concurrent `sensors add` processes fail (see test/faults/registry-concurrency.test.ts).
+    for (const [id, borough, kind] of [
+      ['cam-1', CAMDEN, 'air'],
+      ['cam-2', CAMDEN, 'air'],
+      ['hack-1', HACKNEY, 'traffic'],
+      ['old-1', CAMDEN, 'air'],
+    ] as const) {
+      creds[id] = await addSensor(data.dir, id, borough, kind)
+    }
+    creds.ingest = await addAccount(data.dir, 'ingest', 'ingest')
+    creds.reader = await addAccount(data.dir, 'reader', 'reader')
+    creds.admin = await addAccount(data.dir, 'admin', 'admin', [CAMDEN])
+    await cli(['sensors', 'retire', 'old-1', '--data-dir', data.dir])
+    // Many connections from one address in a short time: lift the per-address rate for the matrix.
+    broker = await startBroker(data.dir, ['--connections-per-minute-per-address', '0', '--failed-login-throttle-count', '1000'])
+    watcher = await connect(broker.url, { clientId: 'ingest-watcher', ...creds.ingest })
+    open.push(watcher)
+    await watcher.subscribeAsync('streetsense/v1/#', { qos: 1 })
+    watcher.on('message', (_topic, payload) => seen.add(payload.toString()))
+  })
+  afterAll(async () => {
+    for (const c of open) c.end(true)
+    await broker?.stop()
+    data.remove()
+  })
+
+  it('refuses anonymous, wrong-password, unknown and retired logins', async () => {
+    const url = broker.url
+    expect(await connackCode(url, { clientId: 'cam-1' })).toBe(4) // anonymous
+    expect(await connackCode(url, { clientId: 'cam-1', username: 'cam-1', password: 'wrong' })).toBe(4)
+    expect(await connackCode(url, { clientId: 'cam-1', username: 'cam-1', password: creds['cam-2']!.password })).toBe(4)
+    expect(await connackCode(url, { clientId: 'ghost', username: 'ghost', password: 'x' })).toBe(4)
+    expect(await connackCode(url, { clientId: 'old-1', ...creds['old-1'] })).toBe(5) // retired
+    // a device's password with another client id (identity must match)
+    expect(await connackCode(url, { clientId: 'cam-2', ...creds['cam-1'] })).toBe(2)
+  })
+
+  const cases = (Object.keys(PUBLISH_ALLOWED) as Role[]).flatMap((role) =>
+    (Object.keys(PUBLISH_TOPICS) as PubKind[]).map((kind) => ({ role, kind, allowed: PUBLISH_ALLOWED[role].includes(kind) })),
+  )
+
+  it('publish: every role x topic kind gets exactly the allowed set', async () => {
+    const outcomes: string[] = []
+    for (const { role, kind, allowed } of cases) {
+      const client = await connect(broker.url, login[role]())
+      const marker = `acl:${role}:${kind}:${Date.now()}`
+      const outcome = await new Promise<'acked' | 'closed'>((resolve) => {
+        client.once('close', () => resolve('closed'))
+        client.publish(PUBLISH_TOPICS[kind], marker, { qos: 1 }, (err) => {
+          if (!err) resolve('acked')
+        })
+      })
+      if (outcome === 'acked' && !PUBLISH_TOPICS[kind].startsWith('$')) {
+        // allowed means delivered: wait until the watcher has it
+        const deadline = Date.now() + 5000
+        while (!seen.has(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      }
+      client.end(true)
+      const delivered = seen.has(marker)
+      outcomes.push(`${role} ${kind}: ${outcome}${delivered ? ' delivered' : ''}`)
+      expect({ role, kind, outcome, delivered }).toEqual({
+        role,
+        kind,
+        outcome: allowed ? 'acked' : 'closed',
+        delivered: allowed,
+      })
+    }
+    // a refused message must not turn up late either
+    await new Promise((r) => setTimeout(r, 300))
+    for (const { role, kind, allowed } of cases) {
+      if (!allowed) expect([...seen].some((m) => m.startsWith(`acl:${role}:${kind}:`))).toBe(false)
+    }
+    console.log(
+      `ACL publish matrix: ${cases.length} cases, ${cases.filter((c) => c.allowed).length} allowed, ${cases.filter((c) => !c.allowed).length} refused`,
+    )
+  })
+
+  it('subscribe: every role x filter kind gets exactly the allowed grants (0x80 otherwise)', async () => {
+    const kinds = Object.keys(SUBSCRIBE_FILTERS) as SubKind[]
+    let refused = 0
+    for (const role of Object.keys(SUBSCRIBE_ALLOWED) as Role[]) {
+      const client = await connect(broker.url, login[role]())
+      open.push(client)
+      const granted = await subackCodes(
+        client,
+        kinds.map((k) => SUBSCRIBE_FILTERS[k]),
+      )
+      const got = Object.fromEntries(kinds.map((k, i) => [k, granted[i]]))
+      const want = Object.fromEntries(kinds.map((k) => [k, SUBSCRIBE_ALLOWED[role].includes(k) ? 1 : 128]))
+      expect({ role, ...got }).toEqual({ role, ...want })
+      expect(client.connected).toBe(true)
+      refused += kinds.length - SUBSCRIBE_ALLOWED[role].length
+      client.end(true)
+    }
+    console.log(`ACL subscribe matrix: ${5 * kinds.length} cases, ${refused} refused with 0x80`)
+  })
+
+  it('a refused subscription receives nothing; the owner receives its downlink', async () => {
+    const owner = await connect(broker.url, login.device())
+    const other = await connect(broker.url, login.otherDevice())
+    open.push(owner, other)
+    await owner.subscribeAsync(SUBSCRIBE_FILTERS.ownDownlink, { qos: 1 })
+    expect(await subackCodes(other, [SUBSCRIBE_FILTERS.ownDownlink, t(CAMDEN, 'cam-2', '+')])).toEqual([128, 1])
+    const otherGot: string[] = []
+    other.on('message', (topic) => otherGot.push(topic))
+    const ownerGot = new Promise<string>((resolve) => owner.once('message', (topic) => resolve(topic)))
+    const ingest = await connect(broker.url, login.ingest())
+    open.push(ingest)
+    await ingest.publishAsync(t(CAMDEN, 'cam-1', 'errors'), '{"code":"X"}', { qos: 1 })
+    expect(await ownerGot).toBe(t(CAMDEN, 'cam-1', 'errors'))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(otherGot).toEqual([])
+  })
+})
+
+describe('failed-login throttling (real broker process)', () => {
+  const data = tempDir('ss-throttle-')
+  let broker: BrokerProcess
+  let device: Issued
+
+  beforeAll(async () => {
+    device = await addSensor(data.dir, 'cam-9', CAMDEN)
+    broker = await startBroker(data.dir, ['--failed-login-throttle-count', '5', '--connections-per-minute-per-address', '0'])
+  })
+  afterAll(async () => {
+    await broker?.stop()
+    data.remove()
+  })
+
+  it('refuses further attempts from an address after repeated failures, even with the right password', async () => {
+    const codes: (number | string)[] = []
+    for (let i = 0; i < 8; i++) {
+      codes.push(await connackCode(broker.url, { clientId: 'cam-9', username: 'cam-9', password: `guess-${i}` }))
+    }
+    // 5 failures are checked (code 4), then the address is throttled (code 5) without a password check
+    expect(codes).toEqual([4, 4, 4, 4, 4, 5, 5, 5])
+    expect(await connackCode(broker.url, { clientId: 'cam-9', ...device })).toBe(5)
+    const metrics = await (await fetch(`http://127.0.0.1:${broker.ports.metrics}/metrics`)).text()
+    const throttled = /streetsense_broker_refusals_total\{reason="login_throttled"\} (\d+)/.exec(metrics)
+    expect(Number(throttled?.[1])).toBe(4)
+    // the broker never logs a password it was given
+    expect(broker.output()).not.toContain('guess-')
+    expect(broker.output()).not.toContain(device.password)
+  })
+})
