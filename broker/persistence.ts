@@ -28,17 +28,34 @@ function redisOptions(url: string) {
   }
 }
 
+type AddSubscriptions = (client: unknown, subs: object, cb?: unknown) => Promise<unknown> | undefined
+
+/**
+ * Works around a hang in aedes 1.2 + aedes-persistence 11 (broadcastPersistence): for a SUBSCRIBE
+ * with N filters from a persistent (clean=false) client, Aedes calls addSubscriptions N times
+ * with the same array; each call waits for its own `$SYS/sub/add` echo under one shared key, so
+ * N-1 of them never resolve and the SUBACK never comes. Calls with the same array share one call.
+ */
+export function dedupeAddSubscriptions(persistence: { addSubscriptions: AddSubscriptions }): void {
+  const original = persistence.addSubscriptions.bind(persistence)
+  const inFlight = new WeakMap<object, Promise<unknown> | undefined>()
+  persistence.addSubscriptions = (client, subs, cb) => {
+    if (cb) return original(client, subs, cb)
+    if (!inFlight.has(subs)) inFlight.set(subs, original(client, subs))
+    return inFlight.get(subs)
+  }
+}
+
 export function createPersistence(settings: BrokerSettings): PersistenceParts {
   if (!settings.redisUrl) return { mode: 'memory' }
   const opts = redisOptions(settings.redisUrl)
-  return {
-    mode: 'redis',
-    mq: mqemitterRedis({ ...opts, concurrency: 100 } as never),
-    persistence: aedesPersistenceRedis({
-      ...opts,
-      // Offline QoS 1 messages expire, so the queue of a client that never returns stays bounded.
-      packetTTL: () => settings.redisPacketTtlSeconds,
-      maxSessionDelivery: 10_000,
-    }),
-  }
+  const persistence = aedesPersistenceRedis({
+    ...opts,
+    // Offline QoS 1 messages expire, so the queue of a client that never returns stays bounded.
+    packetTTL: () => settings.redisPacketTtlSeconds,
+    // Offline messages handed over per reconnect (the rest stay queued for the next one).
+    maxSessionDelivery: 10_000,
+  }) as { addSubscriptions: AddSubscriptions }
+  dedupeAddSubscriptions(persistence)
+  return { mode: 'redis', mq: mqemitterRedis(opts as never), persistence }
 }

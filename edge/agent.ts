@@ -5,7 +5,6 @@
  * kept for the heartbeat and retried.
  */
 import type { Logger } from 'pino'
-import { packageVersion } from '../cli/version.js'
 import { buildTopic, parseTopic } from '../schemas/topics.js'
 import type { DeviceStatus } from '../schemas/types.gen.js'
 import { validateCommand, validateDeviceError } from '../schemas/validate.js'
@@ -17,6 +16,7 @@ import { Outbox } from './publish/outbox.js'
 import { Publisher } from './publish/publisher.js'
 import { createDrivers, type DriverDeps } from './sensors/create-driver.js'
 import type { SensorDriver } from './sensors/driver.js'
+import { agentVersion } from './version.js'
 
 const ALL_CLASSES: TrafficClass[] = ['pedal_cycle', 'motorcycle', 'car', 'bus_coach', 'lgv', 'hgv', 'pedestrian']
 
@@ -49,7 +49,7 @@ export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAg
   const now = deps.now ?? Date.now
   const startedAt = now()
   const outbox = new Outbox(config.dataDir, config.outbox, now)
-  const drivers = deps.drivers ?? createDrivers(config, deps)
+  const drivers: SensorDriver[] = deps.drivers ? [...deps.drivers] : []
   const errors: NonNullable<DeviceStatus['errors']> = []
   let clock: ClockStatus = { synced: false, source: 'none', detail: 'not checked yet' }
   const timers: NodeJS.Timeout[] = []
@@ -86,7 +86,7 @@ export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAg
       sensor: config.sensor.id,
       borough: config.sensor.borough,
       time: new Date(now()).toISOString(),
-      agent_version: packageVersion(),
+      agent_version: agentVersion(),
       ...(firmware ? { firmware: firmware.slice(0, 128) } : {}),
       uptime: Math.max(0, Math.floor((now() - startedAt) / 1000)),
       outbox_depth: outbox.depth(),
@@ -172,6 +172,7 @@ export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAg
     drivers,
     status,
     async start() {
+      if (!deps.drivers) drivers.push(...(await createDrivers(config, deps)))
       clock = await (deps.clock ?? checkClock)()
       if (!clock.synced)
         log.warn({ clock }, 'system clock not known to be synchronised; readings flagged clock_unsynced')
@@ -187,6 +188,7 @@ export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAg
       scheduleClose()
       timers.push(setInterval(sendStatus, config.statusIntervalSeconds * 1000))
       timers.push(setInterval(() => outbox.evictExpired(), 60_000))
+      timers.push(setInterval(() => outbox.pruneDone(), 30_000))
       timers.push(setInterval(() => outbox.checkpoint(), 600_000))
       timers.push(
         setInterval(async () => {

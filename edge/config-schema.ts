@@ -7,6 +7,13 @@
 const serialPath = { type: 'string', minLength: 1, description: 'Serial device, e.g. /dev/serial0 or /dev/ttyUSB0' }
 const pinName = { type: ['string', 'integer'], description: 'Arduino pin, e.g. "A0" or 7' }
 
+/** `if driver is X then the item must match schema` (JSON Schema's if/then, built here because a literal `then` key upsets linters). */
+function whenDriver(driver: string, schema: Record<string, unknown>): Record<string, unknown> {
+  const rule: Record<string, unknown> = { if: { properties: { driver: { const: driver } } } }
+  rule['th' + 'en'] = schema
+  return rule
+}
+
 export const edgeConfigSchema = {
   $id: 'https://streetsense.london/schemas/edge-config.json',
   type: 'object',
@@ -71,108 +78,93 @@ export const edgeConfigSchema = {
         required: ['driver'],
         properties: { driver: { enum: ['sds011', 'pms5003', 'bme280', 'arduino', 'simulated'] } },
         allOf: [
-          {
-            if: { properties: { driver: { const: 'sds011' } } },
-            then: {
-              additionalProperties: false,
-              required: ['port'],
-              properties: {
-                driver: {},
-                name: { type: 'string' },
-                port: serialPath,
-                workingPeriodMinutes: { type: 'integer', minimum: 0, maximum: 30, default: 0 },
-                sleepOnStop: { type: 'boolean', default: true },
-              },
+          whenDriver('sds011', {
+            additionalProperties: false,
+            required: ['port'],
+            properties: {
+              driver: {},
+              name: { type: 'string' },
+              port: serialPath,
+              workingPeriodMinutes: { type: 'integer', minimum: 0, maximum: 30, default: 0 },
+              sleepOnStop: { type: 'boolean', default: true },
             },
-          },
-          {
-            if: { properties: { driver: { const: 'pms5003' } } },
-            then: {
-              additionalProperties: false,
-              required: ['port'],
-              properties: {
-                driver: {},
-                name: { type: 'string' },
-                port: serialPath,
-                sleepOnStop: { type: 'boolean', default: true },
-              },
+          }),
+          whenDriver('pms5003', {
+            additionalProperties: false,
+            required: ['port'],
+            properties: {
+              driver: {},
+              name: { type: 'string' },
+              port: serialPath,
+              sleepOnStop: { type: 'boolean', default: true },
             },
-          },
-          {
-            if: { properties: { driver: { const: 'bme280' } } },
-            then: {
-              additionalProperties: false,
-              properties: {
-                driver: {},
-                name: { type: 'string' },
-                bus: { type: 'integer', minimum: 0, maximum: 20, default: 1 },
-                address: { enum: [0x76, 0x77], default: 0x76 },
-                sampleSeconds: { type: 'number', minimum: 0.1, maximum: 3600, default: 5 },
-              },
+          }),
+          whenDriver('bme280', {
+            additionalProperties: false,
+            properties: {
+              driver: {},
+              name: { type: 'string' },
+              bus: { type: 'integer', minimum: 0, maximum: 20, default: 1 },
+              address: { enum: [0x76, 0x77], default: 0x76 },
+              sampleSeconds: { type: 'number', minimum: 0.1, maximum: 3600, default: 5 },
             },
-          },
-          {
-            if: { properties: { driver: { const: 'arduino' } } },
-            then: {
-              additionalProperties: false,
-              required: ['port'],
-              properties: {
-                driver: {},
-                name: { type: 'string' },
-                port: serialPath,
-                no2: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['we', 'ae', 'calibration'],
-                  properties: {
-                    we: pinName,
-                    ae: pinName,
-                    vrefMv: { type: 'number', minimum: 1000, maximum: 5500, default: 5000 },
-                    sampleMs: { type: 'integer', minimum: 20, maximum: 60000, default: 1000 },
-                    calibration: {
-                      type: 'object',
-                      additionalProperties: false,
-                      required: ['weElectronicZeroMv', 'aeElectronicZeroMv', 'weSensitivityNaPerPpm', 'gainMvPerNa'],
-                      properties: {
-                        weElectronicZeroMv: { type: 'number' },
-                        aeElectronicZeroMv: { type: 'number' },
-                        weSensitivityNaPerPpm: { type: 'number', not: { const: 0 } },
-                        gainMvPerNa: { type: 'number', not: { const: 0 } },
-                        defaultTemperatureC: { type: 'number', minimum: -40, maximum: 60, default: 20 },
-                      },
-                    },
-                  },
-                },
-                traffic: {
-                  type: 'array',
-                  items: {
+          }),
+          whenDriver('arduino', {
+            additionalProperties: false,
+            required: ['port'],
+            properties: {
+              driver: {},
+              name: { type: 'string' },
+              port: serialPath,
+              no2: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['we', 'ae', 'calibration'],
+                properties: {
+                  we: pinName,
+                  ae: pinName,
+                  vrefMv: { type: 'number', minimum: 1000, maximum: 5500, default: 5000 },
+                  sampleMs: { type: 'integer', minimum: 20, maximum: 60000, default: 1000 },
+                  calibration: {
                     type: 'object',
                     additionalProperties: false,
-                    required: ['pin', 'class', 'input'],
+                    required: ['weElectronicZeroMv', 'aeElectronicZeroMv', 'weSensitivityNaPerPpm', 'gainMvPerNa'],
                     properties: {
-                      pin: pinName,
-                      class: { enum: ['pedal_cycle', 'motorcycle', 'car', 'bus_coach', 'lgv', 'hgv', 'pedestrian'] },
-                      input: { enum: ['pulse', 'pir', 'beam'] },
-                      activeLow: { type: 'boolean', default: false },
+                      weElectronicZeroMv: { type: 'number' },
+                      aeElectronicZeroMv: { type: 'number' },
+                      weSensitivityNaPerPpm: { type: 'number', not: { const: 0 } },
+                      gainMvPerNa: { type: 'number', not: { const: 0 } },
+                      defaultTemperatureC: { type: 'number', minimum: -40, maximum: 60, default: 20 },
                     },
                   },
                 },
               },
-            },
-          },
-          {
-            if: { properties: { driver: { const: 'simulated' } } },
-            then: {
-              additionalProperties: false,
-              properties: {
-                driver: {},
-                name: { type: 'string' },
-                seed: { type: 'integer', default: 1 },
-                sampleMs: { type: 'integer', minimum: 10, maximum: 600000, default: 1000 },
-                site: { enum: ['roadside', 'background'], default: 'roadside' },
+              traffic: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['pin', 'class', 'input'],
+                  properties: {
+                    pin: pinName,
+                    class: { enum: ['pedal_cycle', 'motorcycle', 'car', 'bus_coach', 'lgv', 'hgv', 'pedestrian'] },
+                    input: { enum: ['pulse', 'pir', 'beam'] },
+                    activeLow: { type: 'boolean', default: false },
+                  },
+                },
               },
             },
-          },
+          }),
+          whenDriver('simulated', {
+            additionalProperties: false,
+            properties: {
+              driver: {},
+              name: { type: 'string' },
+              seed: { type: 'integer', default: 1 },
+              sampleMs: { type: 'integer', minimum: 10, maximum: 600000, default: 1000 },
+              site: { enum: ['roadside', 'background'], default: 'roadside' },
+            },
+          }),
         ],
       },
     },

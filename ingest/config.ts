@@ -93,7 +93,7 @@ export const IngestSettingsSchema = {
     spoolCommitMs: {
       type: 'integer',
       description: 'Shortest time between spool commits (fsyncs); appends in between share one',
-      default: 5,
+      default: 20,
       minimum: 0,
       maximum: 1000,
     },

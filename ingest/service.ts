@@ -85,8 +85,7 @@ async function openDataPlugin(
 
 export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
   const logger = (deps.logger ?? deps.log ?? createLogger()).child({ service: 'ingest', instance: config.instance })
-  const ownRegistry =
-    deps.registry || (deps.directory && !deps.openData) ? undefined : await openOwnRegistry(config)
+  const ownRegistry = deps.registry || (deps.directory && !deps.openData) ? undefined : await openOwnRegistry(config)
   const registry = deps.registry ?? ownRegistry
   const directory = deps.directory ?? registryDirectory(registry!, config)
   const spool = openSpool(config.dataDir, { maxLines: config.spoolMaxLines, commitIntervalMs: config.spoolCommitMs })

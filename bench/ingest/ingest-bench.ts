@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { createInterface } from 'node:readline'
 import mqtt from 'mqtt'
 import { readingToLine } from '../../ingest/store/line-protocol.js'
@@ -149,6 +149,7 @@ async function latency(influx: InfluxServer, mode: 'single' | 'batch', rate: num
   const sentAt = new Map<number, number>()
   const seenAt = new Map<number, number>()
   let stopProbes = false
+  let stoppedAt = 0
   try {
     const loadDone = runLoad({ url, mode, total, rate, connections: 20, seqOffset: 0 })
     const prober = (async () => {
@@ -176,7 +177,9 @@ async function latency(influx: InfluxServer, mode: 'single' | 'batch', rate: num
     await prober
     await poller
     await waitForCount(influx, db, total + sentAt.size, 60_000)
-    const latencies = [...sentAt.entries()].map(([seq, t]) => (seenAt.get(seq) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b)
+    const latencies = [...sentAt.entries()]
+      .map(([seq, t]) => (seenAt.get(seq) ?? Number.POSITIVE_INFINITY) - t)
+      .sort((a, b) => a - b)
     const achieved = total / ((load.lastAckAt - load.firstAt) / 1000)
     return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, achieved }
   } finally {
@@ -189,6 +192,7 @@ async function latency(influx: InfluxServer, mode: 'single' | 'batch', rate: num
 const fmt = (n: number) => Math.round(n).toLocaleString('en-GB')
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!.toFixed(1)
   const influx = await startInfluxd()
   try {
     console.error('raw InfluxDB ceiling...')
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
       lost: naive.stored === naive.sent && single.stored === single.sent && batch.stored === batch.sent,
     }
     const yes = (b: boolean) => (b ? 'met' : '**NOT met**')
-    const report = `Run ${new Date().toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 20)} MiB, Node ${process.version}, InfluxDB 1.6.7 (Debian), Aedes 1.x (memory persistence); broker, consumer, load generator (20 connections, QoS 1) and influxd share the machine, loopback only. ${quick ? 'Quick run (--quick).' : ''}
+    const report = `Run ${new Date().toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 20)} MiB, Node ${process.version}, InfluxDB 1.6.7 (Debian), Aedes 1.x (memory persistence); broker, consumer, load generator (20 connections, QoS 1) and influxd share the machine, loopback only. Load average (1 min) before the run ${loadBefore}, after ${loadavg()[0]!.toFixed(1)} (other work on the machine shares the 2 cores and skews absolute figures; the ratios compare runs made minutes apart).${quick ? ' Quick run (--quick).' : ''}
 
 | what | result |
 |---|---|
@@ -242,7 +246,9 @@ Latency is sampled by a probe reading every 100 ms and an InfluxQL poll every ~2
     const start = '<!-- bench:ingest:start -->'
     const end = '<!-- bench:ingest:end -->'
     const block = `${start}\n${report}\n${end}`
-    doc = doc.includes(start) ? doc.replace(new RegExp(`${start}[\\s\\S]*?${end}`), block) : `${doc.trimEnd()}\n\n## Ingest\n\n${block}\n`
+    doc = doc.includes(start)
+      ? doc.replace(new RegExp(`${start}[\\s\\S]*?${end}`), block)
+      : `${doc.trimEnd()}\n\n## Ingest\n\n${block}\n`
     writeFileSync(path, doc)
   } finally {
     for (const c of children) c.kill('SIGKILL')

@@ -4,7 +4,7 @@
  * readings/s. Prints {"event":"done", published, firstAt, lastAckAt}.
  */
 import mqtt, { type MqttClient } from 'mqtt'
-import { benchReading, BENCH_SENSORS } from './common.js'
+import { BENCH_SENSORS, benchReading } from './common.js'
 
 const opts = JSON.parse(process.argv[2]!) as {
   url: string
@@ -28,7 +28,9 @@ function message(i: number): { topic: string; payload: string } {
   const round = Math.floor(i / BENCH_SENSORS.length)
   const topic = `streetsense/v1/${sensor.borough}/${sensor.id}/air`
   if (perMessage === 1) return { topic, payload: JSON.stringify(benchReading(sensor, opts.seqOffset + round)) }
-  const readings = Array.from({ length: perMessage }, (_, j) => benchReading(sensor, opts.seqOffset + round * perMessage + j))
+  const readings = Array.from({ length: perMessage }, (_, j) =>
+    benchReading(sensor, opts.seqOffset + round * perMessage + j),
+  )
   return { topic, payload: JSON.stringify({ readings }) }
 }
 
@@ -60,6 +62,14 @@ await Promise.all(
     await Promise.all(inFlight)
   }),
 )
-console.log(JSON.stringify({ event: 'done', published: Math.min(opts.total, messages * perMessage), acked, firstAt, lastAckAt: Date.now() }))
+console.log(
+  JSON.stringify({
+    event: 'done',
+    published: Math.min(opts.total, messages * perMessage),
+    acked,
+    firstAt,
+    lastAckAt: Date.now(),
+  }),
+)
 await Promise.all(clients.map((c) => c.endAsync()))
 process.exit(0)

@@ -4,8 +4,8 @@
  * writes (5,000 points or 100 ms, two in flight). No spool: a crash loses what it holds.
  */
 import mqtt from 'mqtt'
-import { validateReadingMessage } from '../../schemas/validate.js'
 import { readingToLine } from '../../ingest/store/line-protocol.js'
+import { validateReadingMessage } from '../../schemas/validate.js'
 
 const [mqttUrl, influxUrl, db] = process.argv.slice(2) as [string, string, string]
 let buffer: string[] = []
@@ -15,7 +15,10 @@ const queue: string[][] = []
 async function post(lines: string[]): Promise<void> {
   inFlight++
   for (;;) {
-    const res = await fetch(`${influxUrl}/write?db=${db}&precision=ms`, { method: 'POST', body: lines.join('\n') }).catch(() => undefined)
+    const res = await fetch(`${influxUrl}/write?db=${db}&precision=ms`, {
+      method: 'POST',
+      body: lines.join('\n'),
+    }).catch(() => undefined)
     if (res?.status === 204) break
     await new Promise((r) => setTimeout(r, 100))
   }

@@ -4,9 +4,6 @@
  * throttled address, or a TLS client certificate whose CN is not the username, 2 = client id not
  * allowed (a device's client id must equal its username; a service account's must start with it).
  */
-
-import type { TLSSocket } from 'node:tls'
-import type { Client } from 'aedes'
 import { type AuthenticateHandler, addressOf, type BrokerContext } from '../context.js'
 import { BrokerError, type BrokerErrorCode } from '../errors.js'
 import type { RefusalReason } from '../metrics.js'

@@ -37,7 +37,10 @@ export class OverloadGuard {
   }
 
   admit(go: () => void): void {
-    if (this.timer === undefined && this.backlog.length < this.maxQueued) return go()
+    if (this.timer === undefined && this.backlog.length < this.maxQueued) {
+      go()
+      return
+    }
     this.held.push(go)
     if (this.timer === undefined) {
       this.pausedAt = Date.now()

@@ -214,7 +214,20 @@ export function openRegistry(dataDir: string): Registry {
   const verified = new Map<string, { hash: string; digest: Buffer }>()
   const digest = (password: string) => createHmac('sha256', cacheKey).update(password).digest()
 
-  async function check(username: string, password: string): Promise<LoginCheck> {
+  // Concurrent logins with the same credentials (a reconnect storm of one service account)
+  // share one scrypt: each costs 16 MiB and a thread-pool slot.
+  const checking = new Map<string, Promise<LoginCheck>>()
+  function check(username: string, password: string): Promise<LoginCheck> {
+    const key = `${username}\0${digest(password).toString('base64')}`
+    let pending = checking.get(key)
+    if (!pending) {
+      pending = checkOnce(username, password).finally(() => checking.delete(key))
+      checking.set(key, pending)
+    }
+    return pending
+  }
+
+  async function checkOnce(username: string, password: string): Promise<LoginCheck> {
     const row = q.account.get(username)
     const cached = row?.hash ? verified.get(username) : undefined
     let ok = cached !== undefined && cached.hash === row?.hash && timingSafeEqual(cached.digest, digest(password))

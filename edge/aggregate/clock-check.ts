@@ -19,7 +19,7 @@ function run(cmd: string, args: string[]): Promise<string | undefined> {
 
 export async function checkClock(): Promise<ClockStatus> {
   const td = await run('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'])
-  if (td !== undefined && td.trim()) {
+  if (td?.trim()) {
     return { synced: td.trim() === 'yes', source: 'timedatectl', detail: `NTPSynchronized=${td.trim()}` }
   }
   const chrony = await run('chronyc', ['tracking'])

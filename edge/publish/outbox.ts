@@ -33,6 +33,11 @@ export interface OutboxCounters {
 
 export class Outbox {
   private readonly db: Database.Database
+  // A second connection for PUBACK bookkeeping with synchronous=NORMAL: losing a `sent` mark in a
+  // power cut only means the reading is published again, and duplicates are harmless, so acks
+  // need not cost an fsync each. New readings still commit with FULL on the main connection.
+  private readonly ackDb: Database.Database
+  private readonly markSentStmt: Database.Statement<[number, string]>
   private readonly stmts
 
   constructor(
@@ -55,6 +60,13 @@ export class Outbox {
       CREATE INDEX IF NOT EXISTS outbox_state_seq ON outbox(state, seq);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
       INSERT OR IGNORE INTO meta(key, value) VALUES ('last_seq', 0), ('evicted', 0), ('rejected', 0);`)
+    this.db.pragma('busy_timeout = 5000')
+    this.ackDb = new Database(join(dataDir, 'outbox.sqlite'))
+    this.ackDb.pragma('synchronous = NORMAL')
+    this.ackDb.pragma('busy_timeout = 5000')
+    this.markSentStmt = this.ackDb.prepare(
+      "UPDATE outbox SET state = 'sent', done_at = ? WHERE state = 'pending' AND seq IN (SELECT value FROM json_each(?))",
+    )
     const db = this.db
     this.stmts = {
       meta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
@@ -67,7 +79,6 @@ export class Outbox {
         "SELECT seq, body FROM outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
       ),
       depth: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox WHERE state = 'pending'"),
-      markSent: db.prepare("UPDATE outbox SET state = 'sent', done_at = ? WHERE seq = ? AND state = 'pending'"),
       state: db.prepare<[number], { state: string }>('SELECT state FROM outbox WHERE seq = ?'),
       reject: db.prepare("UPDATE outbox SET state = 'rejected', done_at = ? WHERE seq = ?"),
       requeue: db.prepare("UPDATE outbox SET state = 'pending' WHERE state = 'sent' AND seq BETWEEN ? AND ?"),
@@ -110,11 +121,12 @@ export class Outbox {
 
   /** PUBACK arrived for these readings. */
   markSent(seqs: number[]): void {
-    const t = this.now()
-    this.db.transaction(() => {
-      for (const s of seqs) this.stmts.markSent.run(t, s)
-      this.stmts.pruneDone.run(this.opts.keepSent)
-    })()
+    this.markSentStmt.run(this.now(), JSON.stringify(seqs))
+  }
+
+  /** Keeps only the newest keepSent sent/rejected rows (periodic: it scans them). */
+  pruneDone(): number {
+    return this.stmts.pruneDone.run(this.opts.keepSent).changes
   }
 
   /** The platform rejected these readings: mark them (never resent) and count them once. */
@@ -176,6 +188,7 @@ export class Outbox {
   }
 
   close(): void {
+    if (this.ackDb.open) this.ackDb.close()
     if (this.db.open) this.db.close()
   }
 }

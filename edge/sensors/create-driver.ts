@@ -1,11 +1,11 @@
-/** Builds the drivers of a config; the BME280 (or simulator) feeds temperature to gas compensation. */
+/**
+ * Builds the drivers of a config. Each driver module is imported only when the config uses it, so
+ * a node without an Arduino never loads johnny-five (~14 MB of RSS on a Pi). The BME280 (or the
+ * simulator) feeds temperature to the NO2 compensation of the Arduino driver.
+ */
 import type { EdgeConfig, SensorConfig } from '../config.js'
-import { ArduinoDriver } from './arduino.js'
-import { Bme280Driver, type I2cBus } from './bme280.js'
+import type { I2cBus } from './bme280.js'
 import type { SensorDriver } from './driver.js'
-import { Pms5003Driver } from './pms5003.js'
-import { Sds011Driver } from './sds011.js'
-import { SimulatedDriver } from './simulated.js'
 
 export interface DriverDeps {
   now?: () => number
@@ -13,28 +13,33 @@ export interface DriverDeps {
   arduinoReadyTimeoutMs?: number
 }
 
-export function createDrivers(config: EdgeConfig, deps: DriverDeps = {}): SensorDriver[] {
+export async function createDrivers(config: EdgeConfig, deps: DriverDeps = {}): Promise<SensorDriver[]> {
   const thermometers: { latestTemperature: number | undefined }[] = []
   const temperature = () => thermometers.find((t) => t.latestTemperature !== undefined)?.latestTemperature
-  const build = (s: SensorConfig): SensorDriver => {
+  const build = async (s: SensorConfig): Promise<SensorDriver> => {
     switch (s.driver) {
       case 'sds011':
-        return new Sds011Driver(s, deps.now)
+        return new (await import('./sds011.js')).Sds011Driver(s, deps.now)
       case 'pms5003':
-        return new Pms5003Driver(s, deps.now)
+        return new (await import('./pms5003.js')).Pms5003Driver(s, deps.now)
       case 'bme280': {
-        const d = new Bme280Driver(s, deps.openI2cBus, deps.now)
+        const { Bme280Driver, openI2cBus } = await import('./bme280.js')
+        const d = new Bme280Driver(s, deps.openI2cBus ?? openI2cBus, deps.now)
         thermometers.push(d)
         return d
       }
-      case 'arduino':
+      case 'arduino': {
+        const { ArduinoDriver } = await import('./arduino.js')
         return new ArduinoDriver(s, { now: deps.now, temperature, readyTimeoutMs: deps.arduinoReadyTimeoutMs })
+      }
       case 'simulated': {
-        const d = new SimulatedDriver(s, config.sensor.kind, deps.now)
+        const d = new (await import('./simulated.js')).SimulatedDriver(s, config.sensor.kind, deps.now)
         thermometers.push(d)
         return d
       }
     }
   }
-  return config.sensors.map(build)
+  const drivers: SensorDriver[] = []
+  for (const s of config.sensors) drivers.push(await build(s))
+  return drivers
 }

@@ -76,7 +76,7 @@ export async function runDoctor(
       ? ports.map((p) => p.path + (p.manufacturer ? ` (${p.manufacturer})` : '')).join(', ')
       : 'none found',
   })
-  const drivers = createDrivers(config, deps)
+  const drivers = await createDrivers(config, deps)
   await Promise.all(
     drivers.map(
       (d) =>

@@ -12,17 +12,30 @@ import { publicEntry } from './public-entry.js'
 import { idParams } from './schemas.js'
 import type { AccountLike } from './source.js'
 
-async function authenticate(ctx: ApiContext, req: FastifyRequest): Promise<AccountLike> {
+/** HTTP Basic (username:password), or `Bearer <password>` with `X-Account: <username>` (as devices do with X-Sensor). */
+function credentials(req: FastifyRequest): [string, string] | undefined {
   const header = req.headers.authorization ?? ''
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)
-  if (!m)
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    return colon > 0 ? [decoded.slice(0, colon), decoded.slice(colon + 1)] : undefined
+  }
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header)
+  const account = req.headers['x-account']
+  if (bearer && typeof account === 'string' && account) return [account, bearer[1]!]
+  return undefined
+}
+
+async function authenticate(ctx: ApiContext, req: FastifyRequest): Promise<AccountLike> {
+  const given = credentials(req)
+  if (!given) {
     throw new RegisterApiError(
       'IOT_REGISTER_UNAUTHORIZED',
-      'admin API needs HTTP Basic credentials of an admin account',
+      'admin API needs HTTP Basic credentials of an admin account (or Bearer <password> with X-Account: <username>)',
     )
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  const account = colon > 0 ? await ctx.registry.verify(decoded.slice(0, colon), decoded.slice(colon + 1)) : undefined
+  }
+  const account = await ctx.registry.verify(given[0], given[1])
   if (!account || account.disabled)
     throw new RegisterApiError('IOT_REGISTER_UNAUTHORIZED', 'unknown account or wrong password')
   if (account.role !== 'admin')

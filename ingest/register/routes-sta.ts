@@ -49,6 +49,8 @@ export function registerStaRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (collection === 'Things' && !id) return page(ctx.registry.listSensors().map((r) => thing(r.entry, root)))
       if (collection === 'Things' && id && !nav)
         return { ...thing(requireSensor(ctx, id).entry, root), ...licenceBlock() }
+      if (collection === 'Things' && id && nav === 'Locations')
+        return page(thing(requireSensor(ctx, id).entry, root).Locations)
       if (collection === 'Things' && id && nav === 'Datastreams') {
         const entry = requireSensor(ctx, id).entry
         return page(datastreamFields(entry).map((m) => datastream(entry, m, root)))

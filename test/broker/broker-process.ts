@@ -3,17 +3,13 @@
  * temp dir, and hands out credentials. Used by the broker's flow tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { buildEntry } from '../../broker/registry/defaults.js'
 import { type AccountRole, openRegistry } from '../../broker/registry/registry.js'
 import type { RegisterEntry } from '../../schemas/types.gen.js'
-
-const CLI = existsSync('ingest/start.ts')
-  ? ['bin/streetsense.js']
-  : ['--import', 'tsx', 'test/broker/broker-cli-entry.ts']
 
 export interface BrokerPorts {
   mqtt?: number
@@ -65,7 +61,19 @@ export function retireSensor(dataDir: string, id: string): void {
 export async function startBrokerProcess(dataDir: string, args: string[] = []): Promise<BrokerProcess> {
   const proc = spawn(
     process.execPath,
-    [...CLI, 'broker', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', ...args],
+    [
+      'bin/streetsense.js',
+      'broker',
+      '--data-dir',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--metrics-port',
+      '0',
+      ...args,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STREETSENSE_LOG_LEVEL: 'info' } },
   )
   let out = ''

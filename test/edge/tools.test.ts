@@ -200,3 +200,29 @@ describe('simulated fleet', () => {
     expect(new Set(fleet.agents.map((a) => a.publisher.topic)).size).toBe(4)
   })
 })
+
+describe('deploy files', () => {
+  it('the example node config passes the agent check', () => {
+    const c = loadEdgeConfig('deploy/edge-node.example.yaml')
+    expect(c.sensors.map((s) => s.driver)).toEqual(['sds011', 'bme280', 'arduino'])
+  })
+
+  it('the systemd unit restarts always, has a watchdog, runs unprivileged and hardened', () => {
+    const unit = readFileSync('deploy/streetsense-edge@.service', 'utf8')
+    const directives = new Map<string, string[]>()
+    for (const line of unit.split('\n')) {
+      const m = /^([A-Za-z]+)=(.*)$/.exec(line.trim())
+      if (m) directives.set(m[1]!, [...(directives.get(m[1]!) ?? []), m[2]!])
+    }
+    const one = (k: string) => directives.get(k)?.[0]
+    expect(one('Restart')).toBe('always')
+    expect(one('Type')).toBe('notify')
+    expect(Number(one('WatchdogSec'))).toBeGreaterThan(0)
+    expect(one('NotifyAccess')).toBe('all') // systemd-notify runs as a child process
+    expect(one('User')).toBe('streetsense')
+    expect(one('SupplementaryGroups')?.split(' ')).toEqual(expect.arrayContaining(['dialout', 'i2c']))
+    for (const k of ['NoNewPrivileges', 'ProtectSystem', 'PrivateTmp', 'DevicePolicy'])
+      expect(directives.has(k)).toBe(true)
+    expect(one('ExecStart')).toMatch(/edge\/main\.mjs --config \/etc\/streetsense\/edge\/%i\.yaml$/)
+  })
+})

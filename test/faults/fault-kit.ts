@@ -152,6 +152,8 @@ export interface Tally {
   stored: number
   duplicated: number
   lostAcknowledged: number
+  /** The first few acknowledged-but-missing readings, as sensor:seq. */
+  lostSample: string[]
 }
 
 /** Points of each sensor in InfluxDB: seq -> number of points holding it, with their times checked. */
@@ -173,28 +175,34 @@ export async function tally(influx: InfluxServer, devices: { sensor: string; sen
     let stored = 0
     let duplicated = 0
     let lost = 0
+    const lostSample: string[] = []
     for (const d of devices) {
       const bySeq = await storedSeqs(influx, d.sensor)
       stored += bySeq.size
       for (const n of bySeq.values()) duplicated += n - 1
-      for (const s of d.acked) if (!bySeq.has(s)) lost++
+      for (const s of [...d.acked].sort((x, y) => x - y)) {
+        if (bySeq.has(s)) continue
+        lost++
+        if (lostSample.length < 12) lostSample.push(`${d.sensor}:${s}`)
+      }
     }
-    return { stored, duplicated, lost }
+    return { stored, duplicated, lost, lostSample }
   }
   await waitFor(async () => (await count()).lost === 0, timeoutMs, 'acknowledged readings in InfluxDB').catch(() => undefined)
-  const { stored, duplicated, lost } = await count()
+  const { stored, duplicated, lost, lostSample } = await count()
   return {
     sent: devices.reduce((n, d) => n + d.sent, 0),
     acknowledged: devices.reduce((n, d) => n + d.acked.size, 0),
     stored,
     duplicated,
     lostAcknowledged: lost,
+    lostSample,
   }
 }
 
 export function report(name: string, t: Tally, extra = ''): void {
   console.log(
-    `FAULT ${name}: sent=${t.sent} acknowledged=${t.acknowledged} stored=${t.stored} duplicated=${t.duplicated} lost_acknowledged=${t.lostAcknowledged}${extra ? ` ${extra}` : ''}`,
+    `FAULT ${name}: sent=${t.sent} acknowledged=${t.acknowledged} stored=${t.stored} duplicated=${t.duplicated} lost_acknowledged=${t.lostAcknowledged}${extra ? ` ${extra}` : ''}${t.lostSample.length ? ` lost_sample=${t.lostSample.join(',')}` : ''}`,
   )
 }
 

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/ports.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { expectNothingLost, type Platform, report, SequencedDevice, startPlatform, tally } from './fault-kit.js'
 
 const N = 400
@@ -21,7 +22,7 @@ describe('faults: ingest and InfluxDB crashes', () => {
   }
 
   beforeAll(async () => {
-    p = await startPlatform(['ik-1', 'ik-2', 'ix-1', 'ix-2', 'sp-1'])
+    p = await startPlatform(['ik-1', 'ik-2', 'ix-1', 'ix-2', 'sp-1', 'nw-1', 'nw-2'])
   })
   afterAll(async () => {
     for (const d of devices) d.end()
@@ -82,5 +83,37 @@ describe('faults: ingest and InfluxDB crashes', () => {
     report('spool full, influxd down', t, 'spool_max_lines=20')
     expectNothingLost(t)
     expect(t.stored).toBe(300)
-  })
+  }, 150_000)
+
+  it('network dropped, stalled and flapping between devices and broker: nothing acknowledged is lost', async () => {
+    // mqtt.js devices (their own reconnect keeps unacknowledged messages and resends them); the
+    // edge agent's own reconnect is covered, and currently broken, in edge-faults.test.ts.
+    const proxy = await startTcpProxy([{ port: p.broker.ports.mqtt }])
+    try {
+      const a = new SequencedDevice('nw-1', p.sensors['nw-1']!, proxy.url)
+      const b = new SequencedDevice('nw-2', p.sensors['nw-2']!, proxy.url)
+      devices.push(a, b)
+      await Promise.all([a.connected(), b.connected()])
+      const sending = Promise.all([a.publish(1, 1000, 2), b.publish(1, 1000, 2)])
+      await waitFor(() => a.acked.size > 100, 30_000, 'publishing started')
+      proxy.dropAll() // every connection cut
+      await waitFor(() => proxy.connections() >= 2, 20_000, 'devices reconnected')
+      proxy.stall() // black hole for 3 s (under the 1.5 x keepalive the broker allows)
+      await new Promise((r) => setTimeout(r, 3000))
+      proxy.resume()
+      const stopFlap = proxy.flap(1000) // cut every second for 5 s
+      await new Promise((r) => setTimeout(r, 5000))
+      stopFlap()
+      await sending
+      await Promise.all([a.settled(30_000), b.settled(30_000)])
+      const t = await tally(p.influx, [a, b])
+      report('network drop/stall/flap (mqtt.js devices)', t, `connected=${a.client.connected},${b.client.connected}`)
+      // What the broker acknowledged is stored exactly once. (Observed: mqtt.js 5 clients stop
+      // getting PUBACKs for part of their queue after repeated drops, so not all 2000 are
+      // acknowledged in time; that is a client-side delivery stall, recorded in docs/reliability.md.)
+      expectNothingLost(t)
+    } finally {
+      await proxy.close()
+    }
+  }, 150_000)
 })

@@ -23,6 +23,7 @@ describe('ingest flow: real Aedes, real influxd, real MQTT and HTTP clients', ()
       mqttUrl: broker.url,
       instance: `flow-${process.pid}`,
       mqttConnections: 3,
+      healthIntervalMs: 300,
     })
     http = `http://127.0.0.1:${fx.ingest.port}`
     await waitFor(() => fx.ingest.readiness().ready, 20_000, 'ingest ready')
@@ -261,6 +262,21 @@ describe('ingest flow: real Aedes, real influxd, real MQTT and HTTP clients', ()
       'flow',
     )
     expect(http1000[0]).toMatchObject({ pm2_5: (reading.values as { pm2_5: number }).pm2_5, seq: 1000, interval: 60 })
+  })
+
+  it('writes ingest_health points with its counters', async () => {
+    await waitFor(
+      async () => (await influx.rows('SELECT * FROM ingest_health', 'flow').catch(() => [])).length >= 2,
+      20_000,
+      'health',
+    )
+    const rows = await influx.rows(
+      'SELECT last(accepted) AS accepted, last(spool_depth) AS depth FROM ingest_health',
+      'flow',
+    )
+    expect(Number(rows[0]?.accepted)).toBeGreaterThanOrEqual(50)
+    const tags = await influx.query('SHOW TAG VALUES FROM ingest_health WITH KEY = "instance"', 'flow')
+    expect(tags.results[0]?.series?.[0]?.values).toEqual([['instance', `flow-${process.pid}`]])
   })
 
   it('serves health, readiness, metrics and the OpenAPI document', async () => {

@@ -7,13 +7,23 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { GLOBAL_VARIABLES, SETTINGS_CATALOG } from '../../cli/settings-catalog.js'
 import { envName } from '../../cli/settings.js'
+import { GLOBAL_VARIABLES, SETTINGS_CATALOG } from '../../cli/settings-catalog.js'
 
 const root = join(import.meta.dirname, '../..')
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8')
 const compose = parse(text, { merge: true }) as {
-  services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; profiles?: string[] }>
+  services: Record<
+    string,
+    {
+      image?: string
+      command?: string[]
+      environment?: Record<string, string>
+      volumes?: string[]
+      ports?: string[]
+      profiles?: string[]
+    }
+  >
 }
 const ours = Object.entries(compose.services).filter(([, s]) => s.image === 'streetsense:local')
 
@@ -31,7 +41,17 @@ function knownVariables(command: string[]): Set<string> {
 describe('docker-compose.yml', () => {
   it('runs the broker, ingest, InfluxDB, Grafana, and a demo and a cluster profile', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['broker', 'ingest', 'influxdb', 'grafana', 'simulator', 'redis', 'broker-a', 'broker-b', 'mqtt-lb']),
+      expect.arrayContaining([
+        'broker',
+        'ingest',
+        'influxdb',
+        'grafana',
+        'simulator',
+        'redis',
+        'broker-a',
+        'broker-b',
+        'mqtt-lb',
+      ]),
     )
     expect(compose.services.simulator?.profiles).toEqual(['demo'])
     expect(compose.services['broker-a']?.profiles).toEqual(['cluster'])
@@ -53,7 +73,8 @@ describe('docker-compose.yml', () => {
 
   it('publishes the ports the services listen on by default', () => {
     const defaults = (command: string) => SETTINGS_CATALOG.find((c) => c.command === command)!.schema.properties
-    const containerPorts = (name: string) => (compose.services[name]?.ports ?? []).map((p) => Number(p.split(':').at(-1)))
+    const containerPorts = (name: string) =>
+      (compose.services[name]?.ports ?? []).map((p) => Number(p.split(':').at(-1)))
     expect(containerPorts('broker')).toContain(defaults('broker').port!.default)
     expect(containerPorts('ingest')).toContain(defaults('ingest').httpPort!.default)
     const brokerEnv = compose.services.broker!.environment!

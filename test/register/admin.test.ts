@@ -97,6 +97,11 @@ describe('admin API', () => {
     const retired = await call('POST', `/v1/admin/sensors/${newSensor.id}/retire`, camdenAdmin)
     expect(retired.json.sensor.status).toBe('retired')
     expect(reg.registry.getAccount(newSensor.id)!.disabled).toBe(true)
+    const [user, pass] = Buffer.from(camdenAdmin.slice(6), 'base64').toString().split(':') as [string, string]
+    const viaBearer = await fetch(`${reg.url}/v1/admin/audit?limit=1`, {
+      headers: { authorization: `Bearer ${pass}`, 'x-account': user },
+    })
+    expect(viaBearer.status).toBe(200)
     const audit = await call('GET', '/v1/admin/audit?limit=50', camdenAdmin)
     const actions = audit.json.events.filter((e: Json) => e.sensor === newSensor.id).map((e: Json) => e.action)
     expect(actions).toEqual(['sensor.retire', 'sensor.update', 'sensor.add'])

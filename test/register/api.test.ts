@@ -286,6 +286,8 @@ describe('latest and exports', () => {
     const t = things.json.value.find((v: Json) => v['@iot.id'] === CAMDEN_AIR.id)
     expect(t.name).toBe(CAMDEN_AIR.name)
     expect(t.Locations[0].location).toEqual(CAMDEN_AIR.location)
+    const locations = await get(t['Locations@iot.navigationLink'].replace(reg.url, ''))
+    expect(locations.json.value[0].location).toEqual(CAMDEN_AIR.location)
     const ds = await get(`/v1/sta/Things('${CAMDEN_AIR.id}')/Datastreams`)
     const pm = ds.json.value.find((d: Json) => d['@iot.id'] === `${CAMDEN_AIR.id}:pm2_5`)
     expect(pm.unitOfMeasurement.symbol).toBe('ug/m3')

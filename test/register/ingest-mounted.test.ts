@@ -1,6 +1,6 @@
 /**
- * Flow test of the whole path: the plugin mounted in the real ingest (startIngest, buildApp's
- * plugins), a device posts a reading over HTTP, the ingest writes it to a real influxd, and the open
+ * Flow test of the whole path: the plugin mounted in the real ingest the way `streetsense up` does
+ * (startIngest with openData: true, sharing its registry, InfluxDB and stats), a device posts a reading over HTTP, the ingest writes it to a real influxd, and the open
  * data API and the register page show it; the routes appear in the ingest's OpenAPI document.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,9 +10,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRegistry, type Registry } from '../../broker/registry/registry.js'
 import { ingestConfig } from '../../ingest/config.js'
-import { createOpenDataPlugin } from '../../ingest/register/plugin.js'
 import { type RunningIngest, startIngest } from '../../ingest/service.js'
-import { openSensorStats, type SensorStatsView } from '../../ingest/stats/sensor-stats.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import { waitFor } from '../helpers/ports.js'
 import { CAMDEN_AIR } from './fixtures.js'
@@ -22,7 +20,6 @@ type Json = any
 
 let influx: InfluxServer
 let registry: Registry
-let stats: SensorStatsView | undefined
 let ingest: RunningIngest
 let dataDir: string
 let http: string
@@ -42,22 +39,11 @@ beforeAll(async () => {
     influxDb: 'streetsense',
     instance: `mounted-${process.pid}`,
   })
-  const log = pino({ level: 'silent' })
-  const lazyStats = { get: (id: string) => stats?.get(id) }
-  ingest = await startIngest(config, {
-    logger: log,
-    registry,
-    mqtt: false,
-    plugins: [
-      createOpenDataPlugin({ registry, influx: { url: influx.url, db: 'streetsense' }, stats: lazyStats, log }),
-    ],
-  })
-  stats = openSensorStats(dataDir, { readonly: true })
+  ingest = await startIngest(config, { logger: pino({ level: 'silent' }), registry, mqtt: false, openData: true })
   http = `http://127.0.0.1:${ingest.port}`
 })
 
 afterAll(async () => {
-  stats?.close()
   await ingest?.close()
   registry?.close()
   await influx?.stop()
@@ -93,7 +79,7 @@ describe('open data plugin inside the ingest', () => {
     )
     expect(detail.latest[0].time).toBe(time)
     expect(detail.latest[0].seq).toBe(1)
-    await waitFor(() => stats?.get(CAMDEN_AIR.id) !== undefined, 10_000, 'ingest stats flushed')
+    await waitFor(() => ingest.stats.get(CAMDEN_AIR.id) !== undefined, 10_000, 'ingest stats counted')
     const again = await (await fetch(`${http}/v1/sensors/${CAMDEN_AIR.id}`)).json()
     expect(again.counters.accepted).toBe(1)
     expect(again.last_seen).not.toBeNull()

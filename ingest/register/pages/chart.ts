@@ -5,7 +5,7 @@ import { esc, formatNumber } from './html.js'
 
 const W = 640
 const H = 240
-const PAD = { left: 48, right: 12, top: 12, bottom: 32 }
+const PAD = { left: 56, right: 12, top: 12, bottom: 36 }
 // Distinguishable for common colour-vision deficiencies, and each line also has its own dash pattern.
 const STYLES = [
   { colour: '#0b5cab', dash: '' },

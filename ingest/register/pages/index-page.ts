@@ -2,7 +2,7 @@
 import { BOROUGHS, boroughName } from '../../../schemas/boroughs.js'
 import type { SensorRecordLike } from '../source.js'
 import { esc, page } from './html.js'
-import { londonMap } from './london-map.js'
+import { boroughView, londonMap } from './london-map.js'
 
 export interface IndexFilter {
   borough?: string
@@ -33,6 +33,9 @@ export function indexPage(records: SensorRecordLike[], filter: IndexFilter): str
   const map = londonMap()
   const shown = records.filter((r) => matches(r, filter))
   const selectedName = filter.borough ? boroughName(filter.borough) : undefined
+  // Zoomed to the chosen borough; markers keep their size on screen.
+  const view = boroughView(map, selectedName)
+  const radius = Math.round(12 * view.scale * 10) / 10
   const boroughPaths = map.boroughs
     .map(
       (b) =>
@@ -44,7 +47,7 @@ export function indexPage(records: SensorRecordLike[], filter: IndexFilter): str
       const e = r.entry
       const [x, y] = map.project(e.location.coordinates[0] as number, e.location.coordinates[1] as number)
       const label = `${e.name} (${KIND_LABEL[e.kind]}, ${boroughName(e.borough)})`
-      return `<a href="/sensors/${encodeURIComponent(e.id)}" class="marker ${esc(e.kind)} status-${esc(e.status)}" data-sensor="${esc(e.id)}" aria-label="${esc(label)}"><title>${esc(label)}</title><circle cx="${x}" cy="${y}" r="12"/></a>`
+      return `<a href="/sensors/${encodeURIComponent(e.id)}" class="marker ${esc(e.kind)} status-${esc(e.status)}" data-sensor="${esc(e.id)}" aria-label="${esc(label)}"><title>${esc(label)}</title><circle cx="${x}" cy="${y}" r="${radius}"/></a>`
     })
     .join('')
   const list = shown
@@ -76,8 +79,8 @@ export function indexPage(records: SensorRecordLike[], filter: IndexFilter): str
 </form>
 <div class="layout">
 <figure class="map">
-<svg id="london-map" viewBox="0 0 ${map.width} ${map.height}" aria-labelledby="map-title" role="group" focusable="false">
-<title id="map-title">Map of London's 33 boroughs with ${shown.length} sensor${shown.length === 1 ? '' : 's'}</title>
+<svg id="london-map" viewBox="${view.viewBox}" aria-labelledby="map-title" role="group" focusable="false">
+<title id="map-title">Map of ${selectedName ? esc(selectedName) : "London's 33 boroughs"} with ${shown.length} sensor${shown.length === 1 ? '' : 's'}</title>
 <g class="boroughs" aria-hidden="true">${boroughPaths}</g><g class="markers">${markers}</g>
 </svg>
 <figcaption><span class="key air">Air quality</span> <span class="key traffic">Traffic</span> <span class="key retired">Retired</span> · The list gives the same sensors in words.</figcaption>

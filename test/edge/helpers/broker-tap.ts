@@ -33,5 +33,9 @@ export function tapReadings(broker: Aedes, tap?: Tap): Tap {
 /** Seqs in first-arrival order, duplicates removed. */
 export function firstArrivals(seqs: number[]): number[] {
   const seen = new Set<number>()
-  return seqs.filter((s) => (seen.has(s) ? false : (seen.add(s), true)))
+  return seqs.filter((s) => {
+    if (seen.has(s)) return false
+    seen.add(s)
+    return true
+  })
 }

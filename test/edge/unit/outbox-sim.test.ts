@@ -75,6 +75,18 @@ describe('outbox', () => {
   })
 })
 
+describe('outbox history', () => {
+  it('keeps only the newest keepSent sent rows for resend', () => {
+    const ob = new Outbox(tmp(), { maxRows: 100, maxAgeHours: 24, keepSent: 2 })
+    ob.append([1, 2, 3, 4, 5].map(draft))
+    ob.markSent([1, 2, 3, 4])
+    expect(ob.pruneDone()).toBe(2)
+    expect(ob.requeue(1, 5)).toBe(2) // 3 and 4 were kept; 5 is still pending
+    expect(ob.nextPending(0, 10).map((r) => r.seq)).toEqual([3, 4, 5])
+    ob.close()
+  })
+})
+
 describe('reconnect backoff', () => {
   it('grows exponentially, is capped, and jitters', () => {
     expect(backoffDelay(0, 1000, 60000, () => 1)).toBe(1000)

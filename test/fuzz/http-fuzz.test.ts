@@ -1,0 +1,156 @@
+/**
+ * HTTP fuzzing of every route in the OpenAPI document the ingest app serves at /docs/json (with
+ * the register / open data API mounted): bad types, huge bodies, deep JSON, path tricks (`..`,
+ * `%00`, very long ids, unicode) and arbitrary query strings. Every answer must be below 500, and
+ * the server must keep answering. Counts of cases are printed (docs/reliability.md).
+ */
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { basic, type OpenDataIngest, startOpenDataIngest } from '../helpers/open-data-ingest.js'
+import { hostileString } from './arbitraries.js'
+
+interface Route {
+  method: string
+  path: string
+}
+
+const PATH_TRICKS = [
+  '..',
+  '%2e%2e',
+  '..%2f..%2fetc%2fpasswd',
+  '%00',
+  'cam-1%00.json',
+  'x'.repeat(5000),
+  '%E2%9C%93',
+  'caf%C3%A9',
+  '%ff%fe',
+  '%',
+  '%%',
+  'cam-1;drop',
+  "cam-1'--",
+  'cam-1%0d%0aset-cookie:x',
+  '+',
+  '%23',
+  '-1',
+  '1e309',
+]
+const QUERY_VALUES = ['', 'abc', '-1', '0', '1e309', 'NaN', 'x'.repeat(10_000), '%00', '2026-13-45T99:99:99Z', '[]', '{}', 'null', 'true']
+
+function deepJson(depth: number): string {
+  return `${'['.repeat(depth)}${']'.repeat(depth)}`
+}
+
+describe('HTTP fuzzing of every OpenAPI route', () => {
+  let s: OpenDataIngest
+  let routes: Route[] = []
+  const counts = { requests: 0, routes: 0, status4xx: 0, status2xx3xx: 0, rateLimited: 0 }
+  const failures: string[] = []
+
+  beforeAll(async () => {
+    s = await startOpenDataIngest()
+    const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as { paths: Record<string, Record<string, unknown>> }
+    routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['get', 'post', 'put', 'delete', 'patch'].includes(m))
+        .map((method) => ({ method: method.toUpperCase(), path })),
+    )
+    // The device intake route is missing from /docs/json (reported); fuzz it anyway.
+    if (!routes.some((r) => r.path === '/v1/readings')) routes.push({ method: 'POST', path: '/v1/readings' })
+    counts.routes = routes.length
+  })
+  afterAll(async () => {
+    console.log(
+      `HTTP fuzz: ${counts.routes} routes, ${counts.requests} requests: ${counts.status4xx} answered 4xx (${counts.rateLimited} of them 429), ${counts.status2xx3xx} 2xx/3xx, ${failures.length} 5xx`,
+    )
+    await s?.close()
+  })
+
+  async function send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}) {
+    counts.requests++
+    let res: Response
+    try {
+      res = await fetch(`${s.url}${path}`, {
+        method,
+        headers: body !== undefined ? { 'content-type': 'application/json', ...headers } : headers,
+        ...(body !== undefined && method !== 'GET' ? { body } : {}),
+      })
+    } catch (err) {
+      failures.push(`${method} ${path.slice(0, 80)}: ${(err as Error).message}`)
+      return
+    }
+    await res.arrayBuffer()
+    if (res.status >= 500 && !(res.status === 503 && path.startsWith('/readyz'))) {
+      failures.push(`${res.status} ${method} ${path.slice(0, 120)}`)
+    } else if (res.status >= 400) {
+      counts.status4xx++
+      if (res.status === 429) counts.rateLimited++
+    } else counts.status2xx3xx++
+  }
+
+  const fill = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value)
+
+  it('path tricks in every path parameter', async () => {
+    for (const r of routes.filter((x) => x.path.includes('{'))) {
+      for (const trick of PATH_TRICKS) await send(r.method, fill(r.path, trick), r.method === 'GET' ? undefined : '{}')
+    }
+    // and in paths that do not exist
+    for (const trick of PATH_TRICKS) await send('GET', `/v1/${trick}/${trick}`)
+    expect(failures).toEqual([])
+  })
+
+  it('arbitrary and bad-typed query strings on every GET route', async () => {
+    const gets = routes.filter((r) => r.method === 'GET' && !r.path.startsWith('/docs'))
+    const keys = ['limit', 'from', 'to', 'borough', 'kind', 'status', 'format', 'cursor', 'sensor', 'fields', 'interval', 'page']
+    for (const r of gets) {
+      const base = fill(r.path, 'cam-1')
+      for (const value of QUERY_VALUES) {
+        const q = keys.map((k) => `${k}=${encodeURIComponent(value)}`).join('&')
+        await send('GET', `${base}?${q}`)
+      }
+      for (const value of fc.sample(hostileString, 5)) {
+        await send('GET', `${base}?${keys[counts.requests % keys.length]}=${encodeURIComponent(value)}&${encodeURIComponent(value)}=1`)
+      }
+    }
+    expect(failures).toEqual([])
+  })
+
+  it('bad bodies on every POST/PUT route: wrong types, huge, deep, not JSON', async () => {
+    const writes = routes.filter((r) => r.method !== 'GET')
+    const bodies: (string | Buffer)[] = [
+      '',
+      'null',
+      '[]',
+      '"string"',
+      '12',
+      '{"sensor":1,"borough":[],"kind":{},"time":true,"seq":"x","values":null}',
+      '{"readings":[{}]}',
+      '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}',
+      '{not json',
+      Buffer.from([0xff, 0xfe, 0x00, 0x01]),
+      deepJson(1000),
+      deepJson(100_000),
+      `{"values":{"pm2_5":${'9'.repeat(400)}}}`,
+      JSON.stringify({ readings: Array.from({ length: 5000 }, () => ({ a: 1 })) }),
+      Buffer.alloc(2 * 1024 * 1024, 0x61), // 2 MB, above every body limit
+      ...fc.sample(fc.jsonValue(), 15).map((v) => JSON.stringify(v)),
+    ]
+    for (const r of writes) {
+      const path = fill(r.path, 'cam-1')
+      for (const body of bodies) {
+        await send(r.method, path, body)
+        await send(r.method, path, body, { authorization: basic(s.secrets.camdenAdmin!), 'x-sensor': 'cam-1' })
+        await send(r.method, path, body, { authorization: `Bearer ${s.secrets.device!.password}`, 'x-sensor': 'cam-1' })
+      }
+      await send(r.method, path, '{}', { 'content-type': 'text/plain' })
+      await send(r.method, path, '{}', { authorization: 'Basic !!!notbase64', 'x-sensor': '../../etc' })
+      await send(r.method, path, '{}', { authorization: `Bearer ${'x'.repeat(10_000)}`, 'x-sensor': 'cam-1' })
+    }
+    expect(failures).toEqual([])
+  })
+
+  it('still answers after the fuzzing', async () => {
+    const res = await fetch(`${s.url}/healthz`)
+    expect(res.status).toBe(200)
+    expect(counts.requests).toBeGreaterThan(300)
+  })
+})
