@@ -11,6 +11,7 @@ import { createAuthorizeForward } from './hooks/authorize-forward.js'
 import { createAuthorizePublish } from './hooks/authorize-publish.js'
 import { createAuthorizeSubscribe } from './hooks/authorize-subscribe.js'
 import { createPreConnect } from './hooks/pre-connect.js'
+import { guardEmitterStack } from './limits/emitter-stack-guard.js'
 import { LoginThrottle } from './limits/login-throttle.js'
 import { type Backlog, OverloadGuard } from './limits/overload-guard.js'
 import { TokenBuckets, WindowCounter } from './limits/rate-limiters.js'
@@ -79,6 +80,7 @@ export async function startBroker(
     authorizeForward: createAuthorizeForward(ctx),
   })
   backlog = (aedes as unknown as { mq: Backlog }).mq
+  if (!guardEmitterStack(backlog as never)) log.warn('mqemitter internals changed: stack guard not installed')
   aedes.on('client', () => metrics.connections.set(aedes.connectedClients))
   aedes.on('clientDisconnect', () => metrics.connections.set(aedes.connectedClients))
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'client error'))

@@ -40,7 +40,7 @@ export const IngestSettingsSchema = {
     mqttInflight: {
       type: 'integer',
       description: 'Messages per connection received but not yet durable (PUBACK held back)',
-      default: 1000,
+      default: 256,
       minimum: 1,
       maximum: 65000,
     },

@@ -7,8 +7,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { connect as netConnect } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type MqttClient } from 'mqtt'
 import { buildEntry } from '../../broker/registry/defaults.js'
@@ -59,7 +59,14 @@ const targets: Target[] = [
     async start() {
       const port = await freePort()
       const args = ['bin/streetsense.js', 'broker', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port)]
-      args.push('--metrics-port', '0', '--publishes-per-second-per-device', '0', '--connections-per-minute-per-address', '0')
+      args.push(
+        '--metrics-port',
+        '0',
+        '--publishes-per-second-per-device',
+        '0',
+        '--connections-per-minute-per-address',
+        '0',
+      )
       args.push('--log-level', 'warn')
       const proc = await spawnAndWait(process.execPath, args, (o) => o.includes('"event":"listening"'))
       return { url: `mqtt://127.0.0.1:${port}`, proc }
@@ -69,8 +76,10 @@ const targets: Target[] = [
     name: 'plain Aedes 1.2 (no auth)',
     async start() {
       const port = await freePort()
-      const proc = await spawnAndWait(process.execPath, ['--import', 'tsx', 'bench/broker/plain-aedes.ts', String(port)], (o) =>
-        o.includes('listening'),
+      const proc = await spawnAndWait(
+        process.execPath,
+        ['--import', 'tsx', 'bench/broker/plain-aedes.ts', String(port)],
+        (o) => o.includes('listening'),
       )
       return { url: `mqtt://127.0.0.1:${port}`, proc }
     },
@@ -81,7 +90,10 @@ const targets: Target[] = [
       const port = await freePort()
       const conf = join(dir, `mosquitto-${port}.conf`)
       // Large queues so QoS 1 is not dropped for a slow subscriber (mosquitto's defaults drop).
-      writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\nmax_inflight_messages 1000\n`)
+      writeFileSync(
+        conf,
+        `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\nmax_inflight_messages 1000\n`,
+      )
       const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' })
       await waitFor(() => tcpOpen(port), 10_000, 'mosquitto')
       return { url: `mqtt://127.0.0.1:${port}`, proc }
@@ -114,7 +126,12 @@ interface RunResult {
 async function throughput(running: Running, qos: 0 | 1): Promise<RunResult> {
   const total = PUBLISHERS * PER_PUBLISHER
   const sub: MqttClient = await new Promise((resolve, reject) => {
-    const c = mqtt.connect(running.url, { clientId: 'ingest-bench', username: 'ingest', password: ingestPassword, reconnectPeriod: 0 })
+    const c = mqtt.connect(running.url, {
+      clientId: 'ingest-bench',
+      username: 'ingest',
+      password: ingestPassword,
+      reconnectPeriod: 0,
+    })
     c.once('connect', () => resolve(c))
     c.once('error', reject)
   })
@@ -131,9 +148,21 @@ async function throughput(running: Running, qos: 0 | 1): Promise<RunResult> {
   const sampler = setInterval(() => {
     if (running.proc.exitCode === null) peak = Math.max(peak, rssMiB(running.proc.pid!))
   }, 200)
-  const pubs = spawn(process.execPath, ['--import', 'tsx', 'bench/broker/publishers.ts', running.url, JSON.stringify(devices), String(PER_PUBLISHER), String(qos)], {
-    stdio: 'ignore',
-  })
+  const pubs = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/broker/publishers.ts',
+      running.url,
+      JSON.stringify(devices),
+      String(PER_PUBLISHER),
+      String(qos),
+    ],
+    {
+      stdio: 'ignore',
+    },
+  )
   const pubsDone = new Promise<void>((resolve) => pubs.once('exit', () => resolve()))
   let lastCount = -1
   let idleSince = Date.now()
@@ -143,7 +172,9 @@ async function throughput(running: Running, qos: 0 | 1): Promise<RunResult> {
         lastCount = received
         idleSince = Date.now()
       }
-      return received >= total || (pubs.exitCode !== null && Date.now() - idleSince > 3000) || running.proc.exitCode !== null
+      return (
+        received >= total || (pubs.exitCode !== null && Date.now() - idleSince > 3000) || running.proc.exitCode !== null
+      )
     },
     300_000,
     'delivery',
@@ -163,12 +194,20 @@ async function idleRss(running: Running): Promise<{ before: number; after: numbe
   const clients: MqttClient[] = []
   for (let i = 0; i < IDLE; i += 100) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(100, IDLE - i) }, (_, k) =>
-        new Promise<MqttClient | undefined>((resolve) => {
-          const c = mqtt.connect(running.url, { clientId: `ingest-idle-${i + k}`, username: 'ingest', password: ingestPassword, reconnectPeriod: 0, keepalive: 600 })
-          c.once('connect', () => resolve(c))
-          c.once('error', () => resolve(undefined))
-        }),
+      Array.from(
+        { length: Math.min(100, IDLE - i) },
+        (_, k) =>
+          new Promise<MqttClient | undefined>((resolve) => {
+            const c = mqtt.connect(running.url, {
+              clientId: `ingest-idle-${i + k}`,
+              username: 'ingest',
+              password: ingestPassword,
+              reconnectPeriod: 0,
+              keepalive: 600,
+            })
+            c.once('connect', () => resolve(c))
+            c.once('error', () => resolve(undefined))
+          }),
       ),
     )
     for (const c of batch) if (c) clients.push(c)

@@ -10,7 +10,14 @@ const [url, credsJson, countArg, qosArg] = process.argv.slice(2) as [string, str
 const creds = JSON.parse(credsJson) as { id: string; password: string; topic: string }[]
 const count = Number(countArg)
 const qos = Number(qosArg) as 0 | 1
-const payload = JSON.stringify({ sensor: 'x', pm2_5: 12.5, pm10: 20.1, no2: 31, seq: 1, time: new Date().toISOString() })
+const payload = JSON.stringify({
+  sensor: 'x',
+  pm2_5: 12.5,
+  pm10: 20.1,
+  no2: 31,
+  seq: 1,
+  time: new Date().toISOString(),
+})
 
 const clients: MqttClient[] = await Promise.all(
   creds.map(

@@ -26,7 +26,9 @@ const p = await startPlatform(ids)
 const proxy = await startTcpProxy([{ port: p.broker.ports.mqtt }])
 const devices = ids.map((id) => new SequencedDevice(id, p.sensors[id]!, proxy.url))
 await Promise.all(devices.map((d) => d.connected()))
-console.log(`soak: ${minutes} min, ${deviceCount} devices, ${rate} readings/s; node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}`)
+console.log(
+  `soak: ${minutes} min, ${deviceCount} devices, ${rate} readings/s; node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}`,
+)
 
 const end = Date.now() + minutes * 60_000
 let seq = 0

@@ -73,9 +73,18 @@ export class GuardedConnection extends Duplex {
       }
       if (!this.push(chunk)) socket.pause()
     })
-    socket.on('end', () => this.push(null))
+    let ended = false
+    socket.on('end', () => {
+      ended = true
+      this.push(null)
+    })
     socket.on('error', (err) => this.destroy(err))
-    socket.on('close', () => this.destroy())
+    // After a clean FIN the socket closes at once, but Aedes may not have read everything yet
+    // (e.g. the last QoS 0 publishes and DISCONNECT of a client that just sent them): let the
+    // readable side drain and end; only an abrupt close destroys the stream here.
+    socket.on('close', (hadError: boolean) => {
+      if (hadError || !ended) this.destroy()
+    })
   }
 
   override _read(): void {
@@ -83,6 +92,7 @@ export class GuardedConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.socket.destroyed || !this.socket.writable) return callback(new Error('connection closed'))
     if (this.socket.write(chunk)) callback()
     else this.socket.once('drain', () => callback())
   }

@@ -6,6 +6,7 @@
  * the board is rebuilt from scratch and reconnected.
  */
 import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
 import firmataIo, { type Firmata } from 'firmata-io'
 import five from 'johnny-five'
 import { SerialPort } from 'serialport'
@@ -56,7 +57,20 @@ export class ArduinoDriver extends EventEmitter<DriverEvents> implements SensorD
   async start(): Promise<void> {
     this.stopped = false
     this.connect()
+    // The port's `close` event did not always arrive when the device vanished (seen in tests on a
+    // pty), so also watch the device node itself: a USB unplug removes /dev/ttyACMn.
+    this.presenceTimer = setInterval(() => {
+      const port = this.port
+      if (port?.isOpen && !existsSync(this.config.port)) {
+        this.fault(`${this.config.port} disappeared; reconnecting`)
+        this.port = undefined
+        this.teardown()
+        port.close(() => undefined)
+        this.retry()
+      }
+    }, 2000)
   }
+  private presenceTimer: NodeJS.Timeout | undefined
 
   private fault(message: string): void {
     this.emit('fault', new EdgeError('IOT_EDGE_BOARD', `${this.name}: ${message}`))
@@ -76,7 +90,15 @@ export class ArduinoDriver extends EventEmitter<DriverEvents> implements SensorD
     // Firmata and the board listen for the port's `open` event, so they exist before it opens.
     const io = new firmataIo.Firmata(port)
     this.io = io
-    const board = new five.Board({ io, repl: false, debug: false, timeout: this.deps.readyTimeoutMs ?? 30_000 })
+    // sigint: false, or johnny-five installs a SIGINT handler that force-exits the process after 1 s,
+    // cutting short the agent's own orderly stop.
+    const board = new five.Board({
+      io,
+      repl: false,
+      debug: false,
+      sigint: false,
+      timeout: this.deps.readyTimeoutMs ?? 30_000,
+    })
     board.on('error', (e: Error) => this.fault(`board: ${e.message}`))
     board.on('ready', () => this.onReady(io, board))
     port.open((err) => {
@@ -131,9 +153,16 @@ export class ArduinoDriver extends EventEmitter<DriverEvents> implements SensorD
     let last: boolean | undefined
     io.digitalRead(pin, (value) => {
       const active = input.activeLow ? value === 0 : value === 1
-      if (last === false && active) {
-        this.emit('frame', `D${pin} ${input.input} -> ${input.class}`)
+      if (active === last) return
+      const state = active ? 'active' : 'idle'
+      if (last === undefined) {
+        // The first report is the input's state when reporting starts: not an edge, not a count.
+        this.emit('frame', `D${pin} ${input.input} ${state} at start`)
+      } else if (active) {
+        this.emit('frame', `D${pin} ${input.input} active -> ${input.class}`)
         this.emit('sample', { kind: 'traffic', time: this.now(), counts: { [input.class]: 1 } })
+      } else {
+        this.emit('frame', `D${pin} ${input.input} idle`)
       }
       last = active
     })
@@ -152,6 +181,7 @@ export class ArduinoDriver extends EventEmitter<DriverEvents> implements SensorD
   async stop(): Promise<void> {
     this.stopped = true
     if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.presenceTimer) clearInterval(this.presenceTimer)
     const port = this.port
     this.teardown()
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()))

@@ -1,8 +1,10 @@
 /** Unit tests of the in-memory limiters (one module each, no broker). */
 import { describe, expect, it } from 'vitest'
+import { guardEmitterStack } from '../../broker/limits/emitter-stack-guard.js'
 import { LoginThrottle } from '../../broker/limits/login-throttle.js'
 import { OverloadGuard } from '../../broker/limits/overload-guard.js'
 import { TokenBuckets, WindowCounter } from '../../broker/limits/rate-limiters.js'
+import { waitFor } from '../helpers/ports.js'
 
 describe('OverloadGuard', () => {
   it('holds publishes while the backlog is high and releases them in order below half', async () => {
@@ -60,5 +62,30 @@ describe('rate limiters', () => {
     throttle.recordFailure('10.0.0.5', 'cam-2')
     expect(throttle.isThrottled('10.0.0.3', 'cam-2')).toBe(true)
     expect(throttle.isThrottled('10.0.0.9', 'cam-2')).toBe(false)
+  })
+})
+
+describe('emitter stack guard (real mqemitter)', () => {
+  async function drainWithoutSubscriber(guarded: boolean): Promise<number> {
+    // mqemitter is Aedes' own emitter (installed with aedes)
+    const { default: mqemitter } = await import('mqemitter')
+    const mq = mqemitter({ concurrency: 1 })
+    if (guarded) expect(guardEmitterStack(mq as never)).toBe(true)
+    let release: (() => void) | undefined
+    const hold = (_msg: unknown, cb: () => void) => {
+      release ??= cb
+    }
+    mq.on('t', hold)
+    for (let i = 0; i < 50_000; i++) mq.emit({ topic: 't' })
+    await new Promise<void>((r) => mq.removeListener('t', hold, () => r()))
+    release?.() // the subscriber leaves with 49,999 messages queued
+    const queued = () => (mq as unknown as { length: number }).length
+    await waitFor(() => queued() === 0, 20_000, 'drain')
+    return queued()
+  }
+
+  it('plain mqemitter overflows the stack; guarded it drains the backlog', async () => {
+    await expect(drainWithoutSubscriber(false)).rejects.toThrow(/call stack/)
+    expect(await drainWithoutSubscriber(true)).toBe(0)
   })
 })

@@ -19,6 +19,7 @@ import { startPlainAedes } from '../helpers/aedes.js'
 import { waitFor } from '../helpers/ports.js'
 import { startEmulatedUno } from './helpers/avr-uno.js'
 import { tapReadings } from './helpers/broker-tap.js'
+import { settle } from './helpers/firmata-inputs.js'
 import { startPtyPair } from './helpers/pty.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -78,10 +79,11 @@ describe('Arduino (StandardFirmata on avr8js) over a pty', () => {
 
     // Three cars pass the PIR: three rising edges.
     const t0 = Date.now()
+    await settle(uno, frames, 7, false)
     const traffic = () => samples.filter((s) => s.kind === 'traffic').length
     for (let i = 0; i < 3; i++) {
       uno.setDigital(7, true)
-      await waitFor(() => traffic() === i + 1, 10_000, `car ${i + 1}`)
+      await waitFor(() => traffic() === i + 1, 30_000, `car ${i + 1}`)
       uno.setDigital(7, false)
       await new Promise((r) => setTimeout(r, 300))
     }
@@ -115,7 +117,6 @@ describe('Arduino (StandardFirmata on avr8js) over a pty', () => {
     cleanups.push(() => pty.kill())
     const uno = await startEmulatedUno(pty.sensorPath)
     cleanups.push(() => uno.stop())
-    uno.setDigital(4, true) // break-beam receiver idles high (beam unbroken)
     const config = parseEdgeConfig({
       sensor: { id: 'cam-traffic-uno', borough: 'E09000007', kind: 'traffic' },
       broker: { url: broker.url },
@@ -133,15 +134,20 @@ describe('Arduino (StandardFirmata on avr8js) over a pty', () => {
     await agent.start()
     cleanups.push(() => agent.stop())
     let seen = 0
+    const frames: string[] = []
     agent.drivers[0]!.on('sample', () => seen++)
+    agent.drivers[0]!.on('frame', (f) => frames.push(f))
     await waitFor(
       () => agent.drivers[0]!.firmware !== undefined && tap.readings.length > 0,
       60_000,
       'board ready and first reading',
     )
+    await settle(uno, frames, 4, true) // break-beam receiver idles high (beam unbroken)
     for (let i = 0; i < 2; i++) {
       uno.setDigital(4, false) // a cyclist breaks the beam
-      await waitFor(() => seen === i + 1, 10_000, `cyclist ${i + 1} seen by the board`)
+      await waitFor(() => seen === i + 1, 30_000, `cyclist ${i + 1} seen by the board`).catch((e: Error) => {
+        throw new Error(`${e.message}; frames ${JSON.stringify(frames)}`)
+      })
       uno.setDigital(4, true)
       await new Promise((r) => setTimeout(r, 400))
     }

@@ -17,7 +17,7 @@ describe('faults: broker restarts and crashes', () => {
   beforeAll(async () => {
     redis = await startRedis()
     p = await startPlatform(['rr-1', 'rr-2', 'rc-1', 'rc-2'], { brokerArgs: ['--redis-url', redis.url] })
-  })
+  }, 240_000)
   afterAll(async () => {
     for (const d of devices) d.end()
     await p?.close()
@@ -92,7 +92,7 @@ describe('faults: broker with memory persistence (loss window, measured)', () =>
   const devices: SequencedDevice[] = []
   beforeAll(async () => {
     p = await startPlatform(['mk-1'])
-  })
+  }, 240_000)
   afterAll(async () => {
     for (const d of devices) d.end()
     await p?.close()

@@ -14,7 +14,16 @@ import { Outbox } from '../../edge/publish/outbox.js'
 import { waitFor } from '../helpers/ports.js'
 import { type RunningProcess, spawnCli, tempDir } from '../helpers/processes.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
-import { BOROUGH, expectNothingLost, type Platform, reading, report, startPlatform, storedSeqs, tally } from './fault-kit.js'
+import {
+  BOROUGH,
+  expectNothingLost,
+  type Platform,
+  reading,
+  report,
+  startPlatform,
+  storedSeqs,
+  tally,
+} from './fault-kit.js'
 
 /** Writes a node config and a pre-filled outbox of `backlog` readings (seq 1..backlog). */
 function prepareNode(dir: string, sensor: string, password: string, url: string, backlog: number): string {
@@ -74,8 +83,10 @@ describe('faults: edge agent and network', () => {
 
   beforeAll(async () => {
     // 50 messages/s per device at the broker, so a backlog takes seconds to drain (time for faults)
-    p = await startPlatform(['ek-1', 'en-1'], { brokerArgs: ['--publishes-per-second-per-device', '50', '--publish-burst', '10'] })
-  })
+    p = await startPlatform(['ek-1', 'en-1'], {
+      brokerArgs: ['--publishes-per-second-per-device', '50', '--publish-burst', '10'],
+    })
+  }, 240_000)
   afterAll(async () => {
     for (const a of agents) await a.kill()
     await p?.close()

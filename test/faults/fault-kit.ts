@@ -10,10 +10,10 @@ import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
-  addSensor,
   type BrokerProcess,
   type IngestProcess,
   type Issued,
+  importSensors,
   startBroker,
   startIngest,
   tempDir,
@@ -55,8 +55,7 @@ export async function startPlatform(
   opts: { ingestArgs?: string[]; brokerArgs?: string[] } = {},
 ): Promise<Platform> {
   const data = tempDir('ss-fault-')
-  const sensors: Record<string, Issued> = {}
-  for (const id of sensorIds) sensors[id] = await addSensor(data.dir, id, BOROUGH)
+  const sensors = await importSensors(data.dir, sensorIds, BOROUGH)
   const ingestAccount = await addAccount(data.dir, 'ingest', 'ingest')
   const influx = await startInfluxd()
   const platform: Platform = {
@@ -97,6 +96,9 @@ export class SequencedDevice {
   readonly client: MqttClient
   readonly acked = new Set<number>()
   sent = 0
+  /** Publishes mqtt.js failed without a PUBACK (connection closed while it replayed its store) and we sent again. */
+  retried = 0
+  private ended = false
 
   constructor(
     readonly sensor: string,
@@ -113,9 +115,7 @@ export class SequencedDevice {
       reconnectPeriod: 300,
       connectTimeout: 5000,
       keepalive: 5,
-      ...(urls.length > 1
-        ? { servers: urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })) }
-        : {}),
+      ...(urls.length > 1 ? { servers: urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })) } : {}),
     })
     this.client.on('error', () => undefined)
   }
@@ -126,14 +126,23 @@ export class SequencedDevice {
 
   /** Publishes seq from..to, paced `perTick` messages per 10 ms, without waiting for PUBACKs. */
   async publish(from: number, to: number, perTick = 10): Promise<void> {
-    const topic = `streetsense/v1/${BOROUGH}/${this.sensor}/air`
     for (let seq = from; seq <= to; seq++) {
       this.sent++
-      this.client.publish(topic, JSON.stringify(reading(this.sensor, seq)), { qos: 1 }, (err) => {
-        if (!err) this.acked.add(seq)
-      })
+      this.send(seq)
       if (seq % perTick === 0) await new Promise((r) => setTimeout(r, 10))
     }
+  }
+
+  /** Publishes one reading; a publish mqtt.js fails ("Connection closed") is retried, as a device keeps it. */
+  private send(seq: number): void {
+    const topic = `streetsense/v1/${BOROUGH}/${this.sensor}/air`
+    this.client.publish(topic, JSON.stringify(reading(this.sensor, seq)), { qos: 1 }, (err) => {
+      if (!err) this.acked.add(seq)
+      else if (!this.ended) {
+        this.retried++
+        setTimeout(() => this.send(seq), 300)
+      }
+    })
   }
 
   /** Waits until every sent message is acknowledged (or the deadline passes). */
@@ -142,6 +151,7 @@ export class SequencedDevice {
   }
 
   end(): void {
+    this.ended = true
     this.client.end(true)
   }
 }
@@ -170,7 +180,11 @@ export async function storedSeqs(influx: InfluxServer, sensor: string): Promise<
 }
 
 /** Waits until every acknowledged reading is in InfluxDB (or the deadline), then counts. */
-export async function tally(influx: InfluxServer, devices: { sensor: string; sent: number; acked: Set<number> }[], timeoutMs = 60_000): Promise<Tally> {
+export async function tally(
+  influx: InfluxServer,
+  devices: { sensor: string; sent: number; acked: Set<number> }[],
+  timeoutMs = 60_000,
+): Promise<Tally> {
   const count = async () => {
     let stored = 0
     let duplicated = 0
@@ -188,7 +202,9 @@ export async function tally(influx: InfluxServer, devices: { sensor: string; sen
     }
     return { stored, duplicated, lost, lostSample }
   }
-  await waitFor(async () => (await count()).lost === 0, timeoutMs, 'acknowledged readings in InfluxDB').catch(() => undefined)
+  await waitFor(async () => (await count()).lost === 0, timeoutMs, 'acknowledged readings in InfluxDB').catch(
+    () => undefined,
+  )
   const { stored, duplicated, lost, lostSample } = await count()
   return {
     sent: devices.reduce((n, d) => n + d.sent, 0),

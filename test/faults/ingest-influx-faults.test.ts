@@ -23,7 +23,7 @@ describe('faults: ingest and InfluxDB crashes', () => {
 
   beforeAll(async () => {
     p = await startPlatform(['ik-1', 'ik-2', 'ix-1', 'ix-2', 'sp-1', 'nw-1', 'nw-2'])
-  })
+  }, 240_000)
   afterAll(async () => {
     for (const d of devices) d.end()
     await p?.close()
@@ -105,13 +105,14 @@ describe('faults: ingest and InfluxDB crashes', () => {
       await new Promise((r) => setTimeout(r, 5000))
       stopFlap()
       await sending
-      await Promise.all([a.settled(30_000), b.settled(30_000)])
+      await Promise.all([a.settled(90_000), b.settled(90_000)])
       const t = await tally(p.influx, [a, b])
-      report('network drop/stall/flap (mqtt.js devices)', t, `connected=${a.client.connected},${b.client.connected}`)
-      // What the broker acknowledged is stored exactly once. (Observed: mqtt.js 5 clients stop
-      // getting PUBACKs for part of their queue after repeated drops, so not all 2000 are
-      // acknowledged in time; that is a client-side delivery stall, recorded in docs/reliability.md.)
+      // mqtt.js fails (callback error "Connection closed") publishes made while it replays its
+      // store and the link drops again; a device retries those, as the edge outbox does.
+      report('network drop/stall/flap (mqtt.js devices)', t, `retried_by_device=${a.retried + b.retried}`)
       expectNothingLost(t)
+      expect(t.acknowledged).toBe(2000)
+      expect(t.stored).toBe(2000)
     } finally {
       await proxy.close()
     }

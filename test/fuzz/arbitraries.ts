@@ -110,15 +110,21 @@ const common = {
 }
 
 export const airReading: fc.Arbitrary<Reading> = fc
-  .record({ ...common, kind: fc.constant('air' as const), values: airValues, quality }, {
-    requiredKeys: ['sensor', 'borough', 'time', 'interval', 'seq', 'kind', 'values'],
-  })
+  .record(
+    { ...common, kind: fc.constant('air' as const), values: airValues, quality },
+    {
+      requiredKeys: ['sensor', 'borough', 'time', 'interval', 'seq', 'kind', 'values'],
+    },
+  )
   .map((r) => r as Reading)
 
 export const trafficReading: fc.Arbitrary<Reading> = fc
-  .record({ ...common, kind: fc.constant('traffic' as const), values: trafficValues, quality }, {
-    requiredKeys: ['sensor', 'borough', 'time', 'interval', 'seq', 'kind', 'values'],
-  })
+  .record(
+    { ...common, kind: fc.constant('traffic' as const), values: trafficValues, quality },
+    {
+      requiredKeys: ['sensor', 'borough', 'time', 'interval', 'seq', 'kind', 'values'],
+    },
+  )
   .map((r) => r as Reading)
 
 export const reading = fc.oneof(airReading, trafficReading)
@@ -138,6 +144,8 @@ export const deviceStatus: fc.Arbitrary<DeviceStatus> = fc
       clock_synced: fc.boolean(),
       last_seq: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
     },
-    { requiredKeys: ['sensor', 'borough', 'time', 'agent_version', 'uptime', 'outbox_depth', 'evicted', 'clock_synced'] },
+    {
+      requiredKeys: ['sensor', 'borough', 'time', 'agent_version', 'uptime', 'outbox_depth', 'evicted', 'clock_synced'],
+    },
   )
   .map((s) => s as DeviceStatus)

@@ -42,7 +42,12 @@ describe('line protocol against real influxd (properties)', () => {
       fc.asyncProperty(fc.array(point, { minLength: 1, maxLength: 5 }), async (batch) => {
         const t0 = nextWindow()
         const lines = batch.map((p, i) =>
-          toLine('hostile', { sensor: p.tag, borough: p.other }, { idx: { int: i }, text: p.text, note: p.text2 }, t0 + i),
+          toLine(
+            'hostile',
+            { sensor: p.tag, borough: p.other },
+            { idx: { int: i }, text: p.text, note: p.text2 },
+            t0 + i,
+          ),
         )
         await influx.write(DB, lines.join('\n'), 'ms')
         const rows = await inWindow('hostile', t0)
@@ -102,7 +107,11 @@ describe('line protocol against real influxd (properties)', () => {
       }),
       { numRuns: 100 },
     )
-    expect((await influx.rows('SHOW TAG KEYS FROM air', DB)).map((r) => r.tagKey)).toEqual(['borough', 'grade', 'sensor'])
+    expect((await influx.rows('SHOW TAG KEYS FROM air', DB)).map((r) => r.tagKey)).toEqual([
+      'borough',
+      'grade',
+      'sensor',
+    ])
     expect((await influx.rows('SHOW TAG KEYS FROM traffic', DB)).map((r) => r.tagKey)).toEqual([
       'borough',
       'direction',

@@ -6,7 +6,7 @@
  * answers and the broker's RSS stays under a generous bound.
  */
 import { randomBytes } from 'node:crypto'
-import { connect as tcpConnect, type Socket } from 'node:net'
+import { type Socket, connect as tcpConnect } from 'node:net'
 import fc from 'fast-check'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -94,7 +94,9 @@ describe('MQTT fuzzing of the real broker', () => {
     console.log(
       `MQTT fuzz cases: ${Object.entries(tried)
         .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}; steady readings ${seq} sent, ${received.size} received; broker max RSS ${Math.round(maxRssKb / 1024)} MB`,
+        .join(
+          ' ',
+        )}; steady readings ${seq} sent, ${received.size} received; broker max RSS ${Math.round(maxRssKb / 1024)} MB`,
     )
   })
 
@@ -134,7 +136,12 @@ describe('MQTT fuzzing of the real broker', () => {
         const announced = [100_000, 10_000_000, 268_435_455][i % 3]!
         const header = Buffer.concat([Buffer.from([i % 2 ? 0x30 : 0x10]), remainingLength(announced)])
         // the header, then 256 kB of body in 16 kB chunks: the broker must hang up early
-        return rawExchange(broker.ports.mqtt, [header, ...Array.from({ length: 16 }, () => randomBytes(16_384))], 2000, 5)
+        return rawExchange(
+          broker.ports.mqtt,
+          [header, ...Array.from({ length: 16 }, () => randomBytes(16_384))],
+          2000,
+          5,
+        )
       }),
       10,
     )
@@ -177,7 +184,10 @@ describe('MQTT fuzzing of the real broker', () => {
       [pubrelPacket(65535), pubrelPacket(0)],
     ]
     const results = await pool(
-      Array.from({ length: 49 }, (_, i) => () => rawExchange(broker.ports.mqtt, [login, ...odd[i % odd.length]!], 500, 20)),
+      Array.from(
+        { length: 49 },
+        (_, i) => () => rawExchange(broker.ports.mqtt, [login, ...odd[i % odd.length]!], 500, 20),
+      ),
       10,
     )
     tried.outOfOrder = results.length

@@ -2,7 +2,7 @@
  * Hand-built MQTT 3.1.1 packets (valid and broken) and a raw TCP client, for fuzzing the broker
  * below what mqtt.js would ever send.
  */
-import { connect as tcpConnect, type Socket } from 'node:net'
+import { type Socket, connect as tcpConnect } from 'node:net'
 
 export function remainingLength(n: number): Buffer {
   const bytes: number[] = []

@@ -106,7 +106,10 @@ describe('schema properties', () => {
         return { r: { ...r, values }, path: `/values/counts/${key}` }
       })
       // -0.5 is in range for temperature; 12-as-string is never valid; NaN cannot be JSON anyway.
-      .filter(({ r, path }) => !(path === '/values/temperature' && (r.values as Record<string, unknown>).temperature === -0.5))
+      .filter(
+        ({ r, path }) =>
+          !(path === '/values/temperature' && (r.values as Record<string, unknown>).temperature === -0.5),
+      )
     fc.assert(
       fc.property(broken, ({ r, path }) => {
         const result = validateReadingMessage(r)

@@ -5,10 +5,11 @@
  * crash would be; stop() is SIGTERM and wait.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { buildEntry } from '../../broker/registry/defaults.js'
 import { freePort, waitFor } from './ports.js'
 
 const run = promisify(execFile)
@@ -21,7 +22,9 @@ export function tempDir(prefix = 'ss-test-'): { dir: string; remove(): void } {
 
 /** Runs one `streetsense ...` command to completion; resolves with stdout. */
 export async function cli(args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, STREETSENSE_LOG_LEVEL: 'warn' } })
+  const { stdout } = await run(process.execPath, [CLI, ...args], {
+    env: { ...process.env, STREETSENSE_LOG_LEVEL: 'warn' },
+  })
   return stdout
 }
 
@@ -32,13 +35,45 @@ export interface Issued {
 
 /** `streetsense sensors add --json`: registers a sensor and returns its issued credentials. */
 export async function addSensor(dataDir: string, id: string, borough: string, kind = 'air'): Promise<Issued> {
-  const out = await cli(['sensors', 'add', '--data-dir', dataDir, '--json', '--id', id, '--borough', borough, '--kind', kind])
+  const out = await cli([
+    'sensors',
+    'add',
+    '--data-dir',
+    dataDir,
+    '--json',
+    '--id',
+    id,
+    '--borough',
+    borough,
+    '--kind',
+    kind,
+  ])
   const parsed = JSON.parse(out.trim().split('\n').pop()!) as Issued
   return { username: parsed.username, password: parsed.password }
 }
 
+/** `streetsense sensors import --json`: many sensors in one process (one CLI start on a slow machine). */
+export async function importSensors(
+  dataDir: string,
+  ids: string[],
+  borough: string,
+  kind = 'air',
+): Promise<Record<string, Issued>> {
+  const file = join(dataDir, `import-${Date.now()}.json`)
+  writeFileSync(file, JSON.stringify(ids.map((id) => buildEntry({ id, borough, kind }))))
+  const out = await cli(['sensors', 'import', file, '--data-dir', dataDir, '--json'])
+  rmSync(file)
+  const issued = JSON.parse(out.trim().split('\n').pop()!) as Issued[]
+  return Object.fromEntries(issued.map((c) => [c.username, c]))
+}
+
 /** `streetsense sensors add-account --json`. */
-export async function addAccount(dataDir: string, username: string, role: string, boroughs: string[] = []): Promise<Issued> {
+export async function addAccount(
+  dataDir: string,
+  username: string,
+  role: string,
+  boroughs: string[] = [],
+): Promise<Issued> {
   const args = ['sensors', 'add-account', '--data-dir', dataDir, '--json', '--username', username, '--role', role]
   if (boroughs.length) args.push('--boroughs', boroughs.join(','))
   const parsed = JSON.parse((await cli(args)).trim().split('\n').pop()!) as Issued
@@ -204,14 +239,31 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort()
   const proc = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+    ],
     { stdio: 'ignore' },
   )
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
-  await waitFor(async () => {
-    const { stdout } = await run('redis-cli', ['-p', String(port), 'ping'])
-    return stdout.trim() === 'PONG'
-  }, 15_000, 'redis-server')
+  await waitFor(
+    async () => {
+      const { stdout } = await run('redis-cli', ['-p', String(port), 'ping'])
+      return stdout.trim() === 'PONG'
+    },
+    15_000,
+    'redis-server',
+  )
   const end = async (signal: NodeJS.Signals) => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal)
     await exited

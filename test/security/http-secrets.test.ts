@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { basic, CAMDEN, type OpenDataIngest, startOpenDataIngest } from '../helpers/open-data-ingest.js'
 
 /** What a leaked secret would look like: scrypt names, modular-crypt hashes, hex digests, salts. */
-const HASH_PATTERNS = [/scrypt/i, /\$[0-9a-z]{1,10}\$[^\s"<]{8,}/i, /"(hash|salt|password|credential)s?"\s*:/i, /\b[0-9a-f]{64,}\b/i]
+const HASH_PATTERNS = [
+  /scrypt/i,
+  /\$[0-9a-z]{1,10}\$[^\s"<]{8,}/i,
+  /"(hash|salt|password|credential)s?"\s*:/i,
+  /\b[0-9a-f]{64,}\b/i,
+]
 
 describe('HTTP: borough scope and no secrets in public responses', () => {
   let s: OpenDataIngest
@@ -29,7 +34,10 @@ describe('HTTP: borough scope and no secrets in public responses', () => {
     const put = (who: keyof OpenDataIngest['secrets'] | 'none', body: unknown) =>
       fetch(`${s.url}/v1/admin/sensors/cam-1`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json', ...(who === 'none' ? {} : { authorization: basic(s.secrets[who]!) }) },
+        headers: {
+          'content-type': 'application/json',
+          ...(who === 'none' ? {} : { authorization: basic(s.secrets[who]!) }),
+        },
         body: JSON.stringify(body),
       })
     expect((await put('hackneyAdmin', changed)).status).toBe(403)
@@ -48,7 +56,9 @@ describe('HTTP: borough scope and no secrets in public responses', () => {
     const after = await (await get('/v1/sensors/cam-1')).text()
     expect(after).not.toContain('Taken over by Hackney')
     // control: Camden's admin may
-    expect((await put('camdenAdmin', { ...stored, name: 'Renamed by Camden', borough: CAMDEN })).status).toBeLessThan(300)
+    expect((await put('camdenAdmin', { ...stored, name: 'Renamed by Camden', borough: CAMDEN })).status).toBeLessThan(
+      300,
+    )
     expect(await (await get('/v1/sensors/cam-1')).text()).toContain('Renamed by Camden')
   })
 
@@ -62,7 +72,15 @@ describe('HTTP: borough scope and no secrets in public responses', () => {
           .replace(/\{sensor\}|:sensor/g, 'cam-1')
           .replace(/\{[^}]+\}|:[A-Za-z_]+/g, 'x'),
       )
-    const extra = ['/', '/sensors/cam-1', '/sensors/hack-1', '/v1/sensors?format=csv', '/v1/sensors.csv', '/docs', '/metrics']
+    const extra = [
+      '/',
+      '/sensors/cam-1',
+      '/sensors/hack-1',
+      '/v1/sensors?format=csv',
+      '/v1/sensors.csv',
+      '/docs',
+      '/metrics',
+    ]
     const checked: string[] = []
     const secrets = Object.values(s.secrets).map((c) => c.password)
     for (const path of [...new Set([...paths, ...extra])]) {

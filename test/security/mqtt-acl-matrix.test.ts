@@ -7,9 +7,17 @@
  * - subscribe refused = SUBACK 0x80 (128) for that filter, the connection stays up.
  * Failed-login throttling is checked on a second broker with a low threshold.
  */
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BrokerProcess, addAccount, addSensor, cli, type Issued, startBroker, tempDir } from '../helpers/processes.js'
+import {
+  addAccount,
+  addSensor,
+  type BrokerProcess,
+  cli,
+  type Issued,
+  startBroker,
+  tempDir,
+} from '../helpers/processes.js'
 
 const CAMDEN = 'E09000007'
 const HACKNEY = 'E09000012'
@@ -30,10 +38,10 @@ function connect(url: string, opts: IClientOptions): Promise<MqttClient> {
 /** The SUBACK return codes for filters (mqtt.js reports any 0x80 as an error, so read the packet). */
 function subackCodes(client: MqttClient, filters: string[]): Promise<number[]> {
   return new Promise((resolve) => {
-    const onPacket = (packet: { cmd: string; granted?: number[] }) => {
+    const onPacket = (packet: Packet) => {
       if (packet.cmd !== 'suback') return
       client.off('packetreceive', onPacket)
-      resolve(packet.granted ?? [])
+      resolve((packet.granted ?? []) as number[])
     }
     client.on('packetreceive', onPacket)
     client.subscribe(filters, { qos: 1 }, () => undefined)
@@ -98,7 +106,8 @@ const SUBSCRIBE_ALLOWED: Record<Role, SubKind[]> = {
   otherDevice: ['otherCmd'], // cam-2: of these only its own cmd topic
   ingest: ['ownDownlink', 'ownCmd', 'ownErrors', 'ownAir', 'otherCmd', 'otherErrors', 'allReadings', 'everything'],
   reader: ['ownAir', 'allReadings'],
-  admin: ['ownAir', 'allReadings'],
+  // this admin account is scoped to Camden: a scoped account gets its boroughs only, never '+'
+  admin: ['ownAir'],
 }
 
 describe('MQTT ACL matrix (real broker process)', () => {
@@ -132,7 +141,12 @@ describe('MQTT ACL matrix (real broker process)', () => {
     creds.admin = await addAccount(data.dir, 'admin', 'admin', [CAMDEN])
     await cli(['sensors', 'retire', 'old-1', '--data-dir', data.dir])
     // Many connections from one address in a short time: lift the per-address rate for the matrix.
-    broker = await startBroker(data.dir, ['--connections-per-minute-per-address', '0', '--failed-login-throttle-count', '1000'])
+    broker = await startBroker(data.dir, [
+      '--connections-per-minute-per-address',
+      '0',
+      '--failed-login-throttle-count',
+      '1000',
+    ])
     watcher = await connect(broker.url, { clientId: 'ingest-watcher', ...creds.ingest })
     open.push(watcher)
     await watcher.subscribeAsync('streetsense/v1/#', { qos: 1 })
@@ -156,7 +170,11 @@ describe('MQTT ACL matrix (real broker process)', () => {
   })
 
   const cases = (Object.keys(PUBLISH_ALLOWED) as Role[]).flatMap((role) =>
-    (Object.keys(PUBLISH_TOPICS) as PubKind[]).map((kind) => ({ role, kind, allowed: PUBLISH_ALLOWED[role].includes(kind) })),
+    (Object.keys(PUBLISH_TOPICS) as PubKind[]).map((kind) => ({
+      role,
+      kind,
+      allowed: PUBLISH_ALLOWED[role].includes(kind),
+    })),
   )
 
   it('publish: every role x topic kind gets exactly the allowed set', async () => {
@@ -240,7 +258,12 @@ describe('failed-login throttling (real broker process)', () => {
 
   beforeAll(async () => {
     device = await addSensor(data.dir, 'cam-9', CAMDEN)
-    broker = await startBroker(data.dir, ['--failed-login-throttle-count', '5', '--connections-per-minute-per-address', '0'])
+    broker = await startBroker(data.dir, [
+      '--failed-login-throttle-count',
+      '5',
+      '--connections-per-minute-per-address',
+      '0',
+    ])
   })
   afterAll(async () => {
     await broker?.stop()
