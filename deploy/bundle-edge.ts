@@ -1,6 +1,6 @@
 /**
  * Bundles the edge agent (edge/main.ts and what it imports from schemas/ and cli/logger) into
- * plain ES modules with esbuild (tsx's own dependency), npm packages left external, with code
+ * plain ES modules with esbuild (a dev dependency), npm packages left external, with code
  * splitting so driver modules (johnny-five!) still load only when a config uses them. A Pi then
  * runs `node dist/edge/main.mjs`: no TypeScript loader in memory (tsx costs ~30 MB of RSS).
  * Usage: node --import tsx deploy/bundle-edge.ts [--outdir dist/edge]

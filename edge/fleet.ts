@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { BOROUGHS } from '../schemas/boroughs.js'
 import { createEdgeAgent, type EdgeAgent } from './agent.js'
+import type { ClockStatus } from './aggregate/clock-check.js'
 import { parseEdgeConfig } from './config.js'
 import { EdgeError } from './errors.js'
 import { fromSensorsAddJson, type ProvisionInput } from './tools/provision.js'
@@ -26,6 +27,12 @@ export interface SimulatedFleetOptions {
   sampleMs?: number
   seed?: number
   idPrefix?: string
+  /**
+   * Clock check of every node. Simulated nodes run on the platform's own machine, so a caller
+   * that knows that machine's clock is the reference (as `streetsense up` does) can say so
+   * instead of flagging every demo reading `clock_unsynced`.
+   */
+  clock?: () => Promise<ClockStatus>
 }
 
 export interface SimulatedFleet {
@@ -69,7 +76,7 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
       dataDir: join(opts.dataDir, id),
       sensors: [{ driver: 'simulated', seed: (opts.seed ?? 1) * 1000 + i, sampleMs: opts.sampleMs ?? 1000 }],
     })
-    const agent = createEdgeAgent(config, { logger: opts.logger })
+    const agent = createEdgeAgent(config, { logger: opts.logger, ...(opts.clock ? { clock: opts.clock } : {}) })
     await agent.start()
     agents.push(agent)
     sensors.push({ id, borough, kind })

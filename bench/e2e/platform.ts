@@ -104,16 +104,24 @@ export async function startPlatform(influx: InfluxServer, sensorCount: number): 
     { stdio: ['pipe', 'pipe', 'inherit'] },
   )
   const lines: Interface = createInterface({ input: load.stdout! })
-  const waiting: ((line: string) => void)[] = []
-  lines.on('line', (line) => waiting.shift()?.(line))
+  const waiting: { resolve(line: string): void; reject(err: Error): void }[] = []
+  lines.on('line', (line) => waiting.shift()?.resolve(line))
+  load.once('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`load generator exited with ${code}`))
+  })
   const nextLine = (timeoutMs: number) =>
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('load generator did not answer')), timeoutMs)
-      waiting.push((line) => {
-        clearTimeout(timer)
-        resolve(line)
+      waiting.push({
+        resolve(line) {
+          clearTimeout(timer)
+          resolve(line)
+        },
+        reject(err) {
+          clearTimeout(timer)
+          reject(err)
+        },
       })
-      load.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)))
     })
   const ready = JSON.parse(await nextLine(120_000)) as { event: string }
   if (ready.event !== 'listening') throw new Error(`load generator: ${JSON.stringify(ready)}`)

@@ -116,14 +116,14 @@ export function plotSvg(points: PlotPoint[], ceilings: { raw: number; aedes: num
   )
 
   const legend = [
-    ['#1f77b4', 'stored'],
-    ['#999', 'stored = offered'],
-    ['#2ca02c', 'latency p50'],
-    ['#d62728', 'latency p99'],
+    ['#1f77b4', 'stored', ''],
+    ['#999', 'stored = offered', '4 4'],
+    ['#2ca02c', 'latency p50', ''],
+    ['#d62728', 'latency p99', '6 3'],
   ]
-    .map(([c, t], i) => {
+    .map(([c, t, dash], i) => {
       const x = 80 + i * 200
-      return `<line x1="${x}" y1="${H - 12}" x2="${x + 24}" y2="${H - 12}" stroke="${c}" stroke-width="3"/><text x="${x + 30}" y="${H - 8}">${t}</text>`
+      return `<line x1="${x}" y1="${H - 12}" x2="${x + 24}" y2="${H - 12}" stroke="${c}" stroke-width="3"${dash ? ` stroke-dasharray="${dash}"` : ''}/><text x="${x + 30}" y="${H - 8}">${t}</text>`
     })
     .join('')
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12" fill="#222">

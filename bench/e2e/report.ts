@@ -26,6 +26,8 @@ export function renderReport(r: ReportInput): string {
   const paced = steps.filter((s) => !s.label.startsWith('flat'))
   // The paced step whose stored rate is nearest half the saturation rate.
   const half = [...paced].sort((a, b) => Math.abs(a.stored - saturation / 2) - Math.abs(b.stored - saturation / 2))[0]
+  const top = paced[paced.length - 1]
+  const topKeptUp = top !== undefined && top.stored >= 0.95 * top.offered
   const probesLost = steps.reduce((a, s) => a + s.probesLost, 0)
   const rows = steps.map(
     (s) =>
@@ -43,7 +45,7 @@ export function renderReport(r: ReportInput): string {
 
 Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineDetails()}, InfluxDB 1.6.7 (Debian)${r.quick ? ', **quick run (`--quick`)**' : ''}; the run took ${Math.round(r.seconds)} s. Load average (1 min) ${r.loadBefore.toFixed(1)} before, ${r.loadAfter.toFixed(1)} after: other work on the machine skews absolute figures, the ratios to the baselines of the same run are the figures to compare.
 
-Set-up: ${config.sensors} sensors registered with \`streetsense sensors import\` over 5 boroughs; \`streetsense broker\` with registry authentication and the topic ACL on (per-device publish-rate and per-address connection limits off, overload guard at its default); \`streetsense ingest\` with its defaults (4 consumer connections, spool fsync group commit, 5,000-point writes); influxd; a load generator holding one MQTT connection per sensor, each authenticated with that sensor's own credentials, publishing single-reading QoS 1 messages (~200 bytes, per-sensor seq, at most 20 unacknowledged per connection). Each is its own process, all on the same 2 cores with this process (which polls InfluxDB). A flat-out probe of ${config.probeSeconds} s finds saturation; then ${config.stepSeconds} s steps at 25-125% of it. Stored readings/s is the growth of the step's count in InfluxDB between ${config.warmSeconds} s into the step and its end. Latency: a probe sensor (registered, in a load borough) publishes a reading every 50 ms and this process polls InfluxDB every ~50 ms; latency = first poll that returns it - publish time (resolution ~50-100 ms). Drain: from the end of the offered load until every acknowledged reading of the step was queryable.
+Set-up: ${config.sensors} sensors registered with \`streetsense sensors import\` over 5 boroughs; \`streetsense broker\` with registry authentication and the topic ACL on (per-device publish-rate and per-address connection limits off, overload guard at its default); \`streetsense ingest\` with its defaults (4 consumer connections, spool fsync group commit, 5,000-point writes); influxd; a load generator holding one MQTT connection per sensor, each authenticated with that sensor's own credentials, publishing single-reading QoS 1 messages (~200 bytes, per-sensor seq, at most 20 unacknowledged per connection). Each is its own process, all on the same 2 cores with this process (which polls InfluxDB). A flat-out probe of ${config.probeSeconds} s finds saturation; then ${config.stepSeconds} s steps at 25%, 50%, 75%, 100% and 125% of it, and on upwards by 25% (at most 3 more) while the top step still stores at least 95% of what it is offered. Stored readings/s is the least-squares slope of the step's count in InfluxDB (polled every 250 ms) from ${config.warmSeconds} s into the step to its end. Latency: a probe sensor (registered, in a load borough) publishes a reading every 50 ms and this process polls InfluxDB every ~50 ms; latency = first poll that returns it - publish time (resolution ~50-100 ms). Drain: from the end of the offered load until every acknowledged reading of the step was queryable.
 
 ![Stored readings/s and latency against offered load](img/e2e-throughput-latency.svg)
 
@@ -62,7 +64,7 @@ ${res.join('\n')}
 
 RSS is the peak of VmRSS sampled every 250 ms during the step (including its drain); CPU is (utime + stime) / wall time over the loaded part of the step.
 
-- **Saturation: ${fmt(saturation)} readings/s stored** (the highest stored rate of any step): ${x(saturation / r.raw)} the raw InfluxDB ceiling, ${x(saturation / r.aedes.rate)} the plain Aedes relay.
+- **Saturation: ${topKeptUp ? 'at least ' : ''}${fmt(saturation)} readings/s stored** (the highest stored rate of any step${topKeptUp ? '; **the top step still kept up, so the platform was not saturated**' : ''}): ${x(saturation / r.raw)} the raw InfluxDB ceiling, ${x(saturation / r.aedes.rate)} the plain Aedes relay.
 - **Latency at about half that rate** (step ${half?.label ?? 'n/a'}, ${fmt(half?.stored ?? Number.NaN)} readings/s stored): p50 ${ms(half?.p50 ?? Number.NaN)}, p99 ${ms(half?.p99 ?? Number.NaN)}.
 - Loss check: ${lossLine}
 `

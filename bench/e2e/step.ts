@@ -12,7 +12,7 @@ import type { FleetSensor, Platform } from './platform.js'
 
 const PROBE_MS = 50
 const PROBE_POLL_MS = 50
-const COUNT_POLL_MS = 500
+const COUNT_POLL_MS = 250
 type Role = keyof Platform['pids']
 
 export interface StepResult {
@@ -48,6 +48,24 @@ function procSample(pid: number): { rssKb: number; ticks: number } {
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
+}
+
+/**
+ * Stored rate over the steady part of a step (warm-up end to load end): the least-squares
+ * slope of the polled counts, so one poll that lands just before or after a 5,000-point write
+ * does not tilt the figure.
+ */
+function slopePerSecond(samples: { t: number; n: number }[]): number {
+  if (samples.length < 3) return Number.NaN
+  const mt = samples.reduce((a, c) => a + c.t, 0) / samples.length
+  const mn = samples.reduce((a, c) => a + c.n, 0) / samples.length
+  let num = 0
+  let den = 0
+  for (const c of samples) {
+    num += (c.t - mt) * (c.n - mn)
+    den += (c.t - mt) ** 2
+  }
+  return den > 0 ? (num / den) * 1000 : Number.NaN
 }
 
 export interface StepContext {
@@ -144,10 +162,8 @@ export async function runStep(
   done = true
   await Promise.all([poller, counter, sampler])
 
-  // Stored rate over the steady part: from warm-up end to load end, between polled counts.
-  const from = counts.find((c) => c.t >= load.firstAt + opts.warmSeconds * 1000)
-  const to = [...counts].reverse().find((c) => c.t <= loadEnd)
-  const stored = from && to && to.t > from.t ? ((to.n - from.n) / (to.t - from.t)) * 1000 : Number.NaN
+  const steady = counts.filter((c) => c.t >= load.firstAt + opts.warmSeconds * 1000 && c.t <= loadEnd)
+  const stored = slopePerSecond(steady)
   const latencies = [...sentAt].map(([seq, t]) => (seenAt.get(seq) ?? Number.POSITIVE_INFINITY) - t)
   latencies.sort((a, b) => a - b)
   const seen = latencies.filter(Number.isFinite)

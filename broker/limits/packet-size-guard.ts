@@ -97,6 +97,20 @@ export class GuardedConnection extends Duplex {
     else this.socket.once('drain', () => callback())
   }
 
+  // mqtt-packet corks the stream for each packet it writes; pass the batch on in one go.
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    if (this.socket.destroyed || !this.socket.writable) return callback(new Error('connection closed'))
+    let flushed = true
+    this.socket.cork()
+    for (const { chunk } of chunks) flushed = this.socket.write(chunk)
+    this.socket.uncork()
+    if (flushed) callback()
+    else this.socket.once('drain', () => callback())
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.socket.end()
     callback()

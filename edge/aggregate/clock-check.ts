@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process'
 
 export interface ClockStatus {
   synced: boolean
-  source: 'timedatectl' | 'chronyc' | 'none'
+  source: 'timedatectl' | 'chronyc' | 'host' | 'none'
   detail: string
 }
 
