@@ -112,6 +112,11 @@ export const IngestSettingsSchema = {
       minimum: 0,
     },
     maxPayloadBytes: { type: 'integer', description: 'Largest accepted message', default: 262144, minimum: 1024 },
+    openData: {
+      type: 'boolean',
+      description: 'Serve the public register page, the open data API and the admin API on the HTTP port',
+      default: true,
+    },
     scIntervalSeconds: {
       type: 'integer',
       description: 'Interval recorded for Sensor.Community readings (airrohr sends every 145 s)',
@@ -148,6 +153,7 @@ export interface IngestConfig {
   healthIntervalMs: number
   tokenCacheMs: number
   maxPayloadBytes: number
+  openData: boolean
   scIntervalSeconds: number
 }
 

@@ -2,9 +2,9 @@
  * The two ceilings bench/e2e compares the platform against, measured in the same run:
  * - raw InfluxDB: pre-built line protocol of the same readings POSTed straight to influxd
  *   (5,000-point bodies, 2 in flight, as the ingest writer does);
- * - plain Aedes: bench/broker/plain-aedes.ts in its own process relaying QoS 1 from the
- *   bench/ingest load generator (same fleet size, flat out) to one mqtt.js subscriber that
- *   acknowledges on receipt.
+ * - plain Aedes: bench/broker/plain-aedes.ts in its own process relaying QoS 1 from the e2e
+ *   load generator (same fleet, payloads and window as the platform run, flat out) to one
+ *   mqtt.js subscriber that acknowledges on receipt.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -14,6 +14,7 @@ import type { Reading } from '../../schemas/types.gen.js'
 import type { InfluxServer } from '../../test/helpers/influxd.js'
 import { freePort, waitFor } from '../../test/helpers/ports.js'
 import { BENCH_SENSORS, benchReading } from '../ingest/common.js'
+import { type LoadGenerator, startLoadGenerator } from './load-control.js'
 
 export async function rawInfluxCeiling(influx: InfluxServer, total: number): Promise<number> {
   await influx.createDatabase('raw')
@@ -69,13 +70,16 @@ export interface AedesCeiling {
   total: number
 }
 
-/** Delivered msgs/s at one QoS 1 subscriber (acks on receipt) from `connections` publishers. */
-export async function plainAedesCeiling(connections: number, total: number): Promise<AedesCeiling> {
+/**
+ * Delivered msgs/s at one QoS 1 subscriber (acks on receipt) from the same load generator,
+ * fleet size and window as the platform run, flat out for `seconds`.
+ */
+export async function plainAedesCeiling(sensorCount: number, seconds: number): Promise<AedesCeiling> {
   const port = await freePort()
   const broker = await spawnReady('bench/broker/plain-aedes.ts', [String(port)])
   const url = `mqtt://127.0.0.1:${port}`
   const sub = await mqtt.connectAsync(url, { clientId: 'e2e-ceiling-sub', protocolVersion: 4 })
-  let load: ChildProcess | undefined
+  let load: LoadGenerator | undefined
   try {
     await sub.subscribeAsync('streetsense/v1/+/+/air', { qos: 1 })
     let received = 0
@@ -86,15 +90,18 @@ export async function plainAedesCeiling(connections: number, total: number): Pro
       last = Date.now()
       if (first === 0) first = last
     })
-    const opts = { url, mode: 'single', total, rate: 0, connections, seqOffset: 0 }
-    load = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest/load.ts', JSON.stringify(opts)], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    })
-    await waitFor(() => received >= total || broker.exitCode !== null, 180_000, 'plain Aedes relay')
+    // Plain Aedes takes any credentials: the same fleet, with a dummy password.
+    load = await startLoadGenerator(
+      url,
+      BENCH_SENSORS.slice(0, sensorCount).map((s) => ({ ...s, password: 'x' })),
+    )
+    const step = await load.step(0, seconds, 0)
+    const total = Object.values(step.acked).reduce((a, b) => a + b, 0)
+    await waitFor(() => received >= total || broker.exitCode !== null, 60_000, 'plain Aedes relay')
     return { rate: (received / Math.max(1, last - first)) * 1000, received, total }
   } finally {
+    await load?.stop()
     await sub.endAsync()
-    if (load) await stopChild(load)
     await stopChild(broker)
   }
 }

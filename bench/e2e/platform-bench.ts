@@ -25,8 +25,8 @@ import { runStep, type StepContext, type StepResult } from './step.js'
 
 const quick = process.argv.includes('--quick')
 const CONFIG = quick
-  ? { sensors: 50, rawPoints: 100_000, aedesMessages: 30_000, probeSeconds: 5, stepSeconds: 6, warmSeconds: 1.5 }
-  : { sensors: 100, rawPoints: 300_000, aedesMessages: 100_000, probeSeconds: 8, stepSeconds: 15, warmSeconds: 3 }
+  ? { sensors: 50, rawPoints: 100_000, aedesSeconds: 5, probeSeconds: 5, stepSeconds: 6, warmSeconds: 1.5 }
+  : { sensors: 100, rawPoints: 300_000, aedesSeconds: 8, probeSeconds: 8, stepSeconds: 15, warmSeconds: 3 }
 const FRACTIONS = [0.25, 0.5, 0.75, 1, 1.25]
 const MAX_EXTRA_STEPS = 3
 /** Stored (nearly) all that was offered: the platform was not saturated at this step. */
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     const raw = await rawInfluxCeiling(influx, CONFIG.rawPoints)
     log(`  ${fmt(raw)} points/s`)
     log('plain Aedes QoS 1 relay ceiling...')
-    const aedes = await plainAedesCeiling(CONFIG.sensors, CONFIG.aedesMessages)
+    const aedes = await plainAedesCeiling(CONFIG.sensors, CONFIG.aedesSeconds)
     log(`  ${fmt(aedes.rate)} msgs/s (${aedes.received}/${aedes.total})`)
 
     log(`platform: registering ${CONFIG.sensors} sensors, starting broker, ingest, load generator...`)

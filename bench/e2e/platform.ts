@@ -5,10 +5,8 @@
  * address and is far above a device's normal rate), `streetsense ingest` with its production
  * defaults, the caller's influxd, and the e2e load generator holding one connection per sensor.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createInterface, type Interface } from 'node:readline'
 import { buildEntry } from '../../broker/registry/defaults.js'
 import type { InfluxServer } from '../../test/helpers/influxd.js'
 import {
@@ -21,6 +19,7 @@ import {
   tempDir,
 } from '../../test/helpers/processes.js'
 import { BENCH_SENSORS } from '../ingest/common.js'
+import { type LoadGenerator, type LoadStepResult, startLoadGenerator } from './load-control.js'
 
 export interface FleetSensor {
   id: string
@@ -43,17 +42,10 @@ async function registerFleet(dataDir: string, sensors: { id: string; borough: st
   })
 }
 
-export interface LoadStepResult {
-  published: Record<string, number>
-  acked: Record<string, number>
-  firstAt: number
-  lastAckAt: number
-}
-
 export interface Platform {
   broker: BrokerProcess
   ingest: IngestProcess
-  load: ChildProcess
+  load: LoadGenerator
   probe: FleetSensor
   fleet: FleetSensor[]
   pids: Record<'broker' | 'ingest' | 'influxd' | 'load', number>
@@ -98,33 +90,7 @@ export async function startPlatform(influx: InfluxServer, sensorCount: number): 
     // The production default (the helper's default is 1, for tests).
     args: ['--mqtt-connections', '4'],
   })
-  const load = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/e2e/load-generator.ts', JSON.stringify({ url: broker.url, sensors: fleet })],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  )
-  const lines: Interface = createInterface({ input: load.stdout! })
-  const waiting: { resolve(line: string): void; reject(err: Error): void }[] = []
-  lines.on('line', (line) => waiting.shift()?.resolve(line))
-  load.once('exit', (code) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`load generator exited with ${code}`))
-  })
-  const nextLine = (timeoutMs: number) =>
-    new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('load generator did not answer')), timeoutMs)
-      waiting.push({
-        resolve(line) {
-          clearTimeout(timer)
-          resolve(line)
-        },
-        reject(err) {
-          clearTimeout(timer)
-          reject(err)
-        },
-      })
-    })
-  const ready = JSON.parse(await nextLine(120_000)) as { event: string }
-  if (ready.event !== 'listening') throw new Error(`load generator: ${JSON.stringify(ready)}`)
+  const load = await startLoadGenerator(broker.url, fleet)
 
   return {
     broker,
@@ -132,19 +98,10 @@ export async function startPlatform(influx: InfluxServer, sensorCount: number): 
     load,
     probe,
     fleet,
-    pids: { broker: broker.pid, ingest: ingest.pid, influxd: influxdPid(influx), load: load.pid! },
-    async step(rate, seconds, seqStart) {
-      load.stdin!.write(`${JSON.stringify({ rate, seconds, seqStart })}\n`)
-      // Acks may take long after an overload step: the broker holds publishers back.
-      return JSON.parse(await nextLine(seconds * 1000 + 180_000)) as LoadStepResult
-    },
+    pids: { broker: broker.pid, ingest: ingest.pid, influxd: influxdPid(influx), load: load.pid },
+    step: (rate, seconds, seqStart) => load.step(rate, seconds, seqStart),
     async stop() {
-      if (load.exitCode === null && load.signalCode === null) {
-        const exited = new Promise((r) => load.once('exit', r))
-        load.stdin!.write('end\n')
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-        if (load.exitCode === null) load.kill('SIGKILL')
-      }
+      await load.stop()
       await ingest.stop()
       await broker.stop()
       data.remove()

@@ -92,7 +92,10 @@ export class GuardedConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.socket.destroyed || !this.socket.writable) return callback(new Error('connection closed'))
+    if (this.socket.destroyed || !this.socket.writable) {
+      callback(new Error('connection closed'))
+      return
+    }
     if (this.socket.write(chunk)) callback()
     else this.socket.once('drain', () => callback())
   }
@@ -102,7 +105,10 @@ export class GuardedConnection extends Duplex {
     chunks: { chunk: Buffer; encoding: BufferEncoding }[],
     callback: (error?: Error | null) => void,
   ): void {
-    if (this.socket.destroyed || !this.socket.writable) return callback(new Error('connection closed'))
+    if (this.socket.destroyed || !this.socket.writable) {
+      callback(new Error('connection closed'))
+      return
+    }
     let flushed = true
     this.socket.cork()
     for (const { chunk } of chunks) flushed = this.socket.write(chunk)

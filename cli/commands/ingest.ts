@@ -26,7 +26,7 @@ export function registerIngestCommand(program: Command): void {
     const logger = createLogger()
     let ingest: Awaited<ReturnType<typeof startIngest>>
     try {
-      ingest = await startIngest(config, { logger })
+      ingest = await startIngest(config, { logger, openData: config.openData })
     } catch (err) {
       logger.fatal({ err }, 'IOT_INGEST_START_FAILED: ingest could not start')
       console.error(`error: ingest could not start: ${(err as Error).message}`)

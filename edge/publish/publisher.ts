@@ -86,6 +86,7 @@ export class Publisher {
     client.on('error', (err) => this.log.warn({ code: 'IOT_EDGE_MQTT', err: err.message }, 'mqtt error'))
     client.on('close', () => {
       this.events.onConnectionChange?.(false)
+      this.forgetInFlight()
       this.scheduleReconnect()
     })
   }
@@ -99,6 +100,18 @@ export class Publisher {
       this.reconnectTimer = undefined
       if (!this.stopped) this.client?.reconnect()
     }, delay)
+  }
+
+  /**
+   * A dropped connection ends every wait for PUBACK: mqtt.js's reconnect() starts with fresh
+   * stores and never calls the old publish callbacks, so the window would stay full for ever.
+   * Rows still pending go again from the first unacknowledged one (a late PUBACK of the old
+   * message only marks rows sent; a second copy is a harmless duplicate).
+   */
+  private forgetInFlight(): void {
+    if (this.inFlight.size === 0) return
+    this.cursor = Math.min(this.cursor, Math.min(...this.inFlight) - 1)
+    this.inFlight.clear()
   }
 
   /** Sends pending rows while the window has room. Called on connect, on PUBACK and on new rows. */

@@ -113,16 +113,11 @@ describe('faults: edge agent and network', () => {
     expect(t.stored).toBe(backlog)
   }, 120_000)
 
-  // BUG: edge/publish/publisher.ts reconnects with `client.reconnect()`; mqtt.js 5 reconnect() without
-  // arguments replaces the outgoing store with an empty one (node_modules/mqtt/build/lib/client.js,
-  // reconnect()), so messages in flight when the connection dropped are never resent and their
-  // publish callbacks never run. Publisher.inFlight stays full, pump() never sends again, and the
-  // agent publishes nothing more until it is restarted (readings pile up in the outbox and are
-  // eventually evicted = lost). Seen here: 104 of 1500 sent, then nothing for 90 s after one
-  // dropAll(). Fix: on 'close', clear inFlight and rewind the cursor to before the lowest in-flight
-  // seq (rows are still pending; a resend is a harmless duplicate), or pass the stores to
-  // reconnect({ incomingStore, outgoingStore }).
-  it.skip('network dropped, stalled and flapping between agent and broker: nothing acknowledged is lost', async () => {
+  // Regression: mqtt.js 5 reconnect() starts with an empty outgoing store and never calls the old
+  // publish callbacks; the publisher used to keep its in-flight window full for ever after a drop
+  // and publish nothing more. It now forgets the window on 'close' and resends from the first
+  // unacknowledged row (edge/publish/publisher.ts forgetInFlight).
+  it('network dropped, stalled and flapping between agent and broker: nothing acknowledged is lost', async () => {
     const proxy: TcpProxy = await startTcpProxy([{ port: p.broker.ports.mqtt }])
     try {
       const backlog = 1500
