@@ -6,6 +6,7 @@
  * Both must be shared, or messages do not cross nodes (moscajs/aedes#531).
  */
 import aedesPersistenceRedis from 'aedes-persistence-redis'
+import { Redis } from 'ioredis'
 import mqemitterRedis from 'mqemitter-redis'
 import type { BrokerSettings } from './config.js'
 
@@ -13,6 +14,8 @@ export interface PersistenceParts {
   mq?: unknown
   persistence?: unknown
   mode: 'memory' | 'redis'
+  /** Resolves once every persistence write issued so far has been applied (Redis answers in order). */
+  flush?: () => Promise<void>
 }
 
 function redisOptions(url: string) {
@@ -49,13 +52,25 @@ export function dedupeAddSubscriptions(persistence: { addSubscriptions: AddSubsc
 export function createPersistence(settings: BrokerSettings): PersistenceParts {
   if (!settings.redisUrl) return { mode: 'memory' }
   const opts = redisOptions(settings.redisUrl)
-  const persistence = aedesPersistenceRedis({
+  // Our own connection, so shutdown can ping it: Redis replies in order, so the reply to a PING
+  // means every session and queue write Aedes issued before it is stored.
+  const conn = new Redis(opts)
+  const options = {
     ...opts,
+    conn, // a documented option (README) that the package's types lack
     // Offline QoS 1 messages expire, so the queue of a client that never returns stays bounded.
     packetTTL: () => settings.redisPacketTtlSeconds,
     // Offline messages handed over per reconnect (the rest stay queued for the next one).
     maxSessionDelivery: 10_000,
-  }) as { addSubscriptions: AddSubscriptions }
+  }
+  const persistence = aedesPersistenceRedis(options as never) as { addSubscriptions: AddSubscriptions }
   dedupeAddSubscriptions(persistence)
-  return { mode: 'redis', mq: mqemitterRedis(opts as never), persistence }
+  return {
+    mode: 'redis',
+    mq: mqemitterRedis(opts as never),
+    persistence,
+    flush: async () => {
+      await conn.ping()
+    },
+  }
 }

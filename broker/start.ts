@@ -113,8 +113,13 @@ export async function startBroker(
     clearInterval(sweeper)
     ctx.overload.releaseAll()
     const listenersClosed = listeners?.close()
+    // Aedes acknowledges a publish before it queues it for the subscribers' sessions: let those
+    // queued deliveries reach the persistence before it is closed, or a restart loses them.
+    const drainDeadline = Date.now() + 5000
+    while (backlog.length > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20))
     await closeAedes()
     await listenersClosed
+    await parts.flush?.().catch((err: unknown) => log.warn({ err }, 'persistence flush failed'))
     await destroyPersistence()
     if (metricsServer) await new Promise<void>((resolve) => metricsServer!.server.close(() => resolve()))
     if (ownsRegistry) registry.close()

@@ -25,8 +25,8 @@ import { runStep, type StepContext, type StepResult } from './step.js'
 
 const quick = process.argv.includes('--quick')
 const CONFIG = quick
-  ? { sensors: 50, rawPoints: 100_000, aedesSeconds: 5, probeSeconds: 5, stepSeconds: 6, warmSeconds: 1.5 }
-  : { sensors: 100, rawPoints: 300_000, aedesSeconds: 8, probeSeconds: 8, stepSeconds: 15, warmSeconds: 3 }
+  ? { sensors: 50, rawPoints: 100_000, aedesSeconds: 4, probeSeconds: 5, stepSeconds: 6, warmSeconds: 1.5 }
+  : { sensors: 100, rawPoints: 300_000, aedesSeconds: 6, probeSeconds: 8, stepSeconds: 15, warmSeconds: 3 }
 const FRACTIONS = [0.25, 0.5, 0.75, 1, 1.25]
 const MAX_EXTRA_STEPS = 3
 /** Stored (nearly) all that was offered: the platform was not saturated at this step. */
@@ -45,8 +45,10 @@ async function main(): Promise<void> {
     const raw = await rawInfluxCeiling(influx, CONFIG.rawPoints)
     log(`  ${fmt(raw)} points/s`)
     log('plain Aedes QoS 1 relay ceiling...')
-    const aedes = await plainAedesCeiling(CONFIG.sensors, CONFIG.aedesSeconds)
-    log(`  ${fmt(aedes.rate)} msgs/s (${aedes.received}/${aedes.total})`)
+    // A ceiling: other work on the machine only ever lowers it, so the best of one run
+    // before the platform and one after it (the machine is shared and its load drifts).
+    const aedesBefore = await plainAedesCeiling(CONFIG.sensors, CONFIG.aedesSeconds)
+    log(`  ${fmt(aedesBefore.rate)} msgs/s (${aedesBefore.received}/${aedesBefore.total})`)
 
     log(`platform: registering ${CONFIG.sensors} sensors, starting broker, ingest, load generator...`)
     platform = await startPlatform(influx, CONFIG.sensors)
@@ -72,7 +74,10 @@ async function main(): Promise<void> {
 
     log('saturation probe (flat out)...')
     const flat = await step('flat out (probe)', 0, CONFIG.probeSeconds)
-    const base = Number.isFinite(flat.stored) && flat.stored > 0 ? flat.stored : flat.published
+    // Over a short window the stored slope can include catching up after the start; nothing
+    // can be stored faster than it was published for long.
+    const base =
+      Number.isFinite(flat.stored) && flat.stored > 0 ? Math.min(flat.stored, flat.published) : flat.published
     const stepAt = (f: number) =>
       step(`${Math.round(f * 100)}%`, Math.max(10, Math.round(base * f)), CONFIG.stepSeconds)
     let last: StepResult | undefined
@@ -85,6 +90,14 @@ async function main(): Promise<void> {
     log('checking every acknowledged reading by sensor + seq...')
     const loss = await checkNothingLost(influx, steps)
     log(`  ${loss.storedAcked}/${loss.acked} acknowledged readings found; lost ${loss.lost}`)
+    await probeClient.endAsync()
+    probeClient = undefined
+    await platform.stop()
+    platform = undefined
+    log('plain Aedes QoS 1 relay ceiling, again...')
+    const aedesAfter = await plainAedesCeiling(CONFIG.sensors, CONFIG.aedesSeconds)
+    log(`  ${fmt(aedesAfter.rate)} msgs/s (${aedesAfter.received}/${aedesAfter.total})`)
+    const aedes = aedesAfter.rate > aedesBefore.rate ? aedesAfter : aedesBefore
 
     const svg = plotSvg(
       steps.filter((s) => s.label !== 'flat out (probe)'),

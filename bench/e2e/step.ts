@@ -20,6 +20,7 @@ export interface StepResult {
   offered: number // readings/s asked of the load generator (flat out: what it managed)
   published: number // readings/s the generator got out (the broker holds publishers back when overloaded)
   stored: number // readings/s that became queryable in the steady part of the step
+  storedWithDrain: number // all acknowledged readings / (first publish -> last one queryable)
   p50: number
   p99: number
   probes: number
@@ -172,6 +173,7 @@ export async function runStep(
     offered: opts.rate > 0 ? opts.rate : publishedTotal / opts.seconds,
     published: publishedTotal / opts.seconds,
     stored,
+    storedWithDrain: (ackedTotal / (drainedAt - load.firstAt)) * 1000,
     p50: percentile(seen, 50),
     p99: percentile(seen, 99),
     probes: sentAt.size,

@@ -173,6 +173,8 @@ export function openRegistry(dataDir: string): Registry {
     )
   }
 
+  // Writers take the write lock at BEGIN (IMMEDIATE): a deferred transaction that starts as a
+  // reader cannot wait for the lock to upgrade, and concurrent CLI runs failed with SQLITE_BUSY.
   const addSensorTx = db.transaction(insertSensor)
   const updateSensorTx = db.transaction(replaceSensor)
   const importTx = db.transaction((entries: RegisterEntry[], actor: string, update: boolean) => {
@@ -244,7 +246,7 @@ export function openRegistry(dataDir: string): Registry {
   }
 
   return {
-    addSensor: (entry, actor = 'cli') => addSensorTx(checkEntry(entry), actor),
+    addSensor: (entry, actor = 'cli') => addSensorTx.immediate(checkEntry(entry), actor),
     importSensors(entries, actor = 'cli', opts = {}) {
       const checked = entries.map((e, i) => checkEntry(e, `/${i}`))
       const ids = new Set<string>()
@@ -252,9 +254,9 @@ export function openRegistry(dataDir: string): Registry {
         if (ids.has(e.id)) throw new RegistryError('IOT_REGISTRY_DUPLICATE', `id ${e.id} appears twice`, `/${i}/id`)
         ids.add(e.id)
       })
-      return importTx(checked, actor, opts.update ?? false)
+      return importTx.immediate(checked, actor, opts.update ?? false)
     },
-    updateSensor: (entry, actor = 'cli') => updateSensorTx(checkEntry(entry), actor),
+    updateSensor: (entry, actor = 'cli') => updateSensorTx.immediate(checkEntry(entry), actor),
     getSensor(id) {
       const row = q.sensor.get(id)
       return row ? toRecord(row) : undefined
@@ -273,8 +275,8 @@ export function openRegistry(dataDir: string): Registry {
         .all(...args)
         .map(toRecord)
     },
-    retireSensor: (id, actor = 'cli') => retireTx(id, actor),
-    rotateCredentials: (id, actor = 'cli') => rotateTx(id, actor),
+    retireSensor: (id, actor = 'cli') => retireTx.immediate(id, actor),
+    rotateCredentials: (id, actor = 'cli') => rotateTx.immediate(id, actor),
     addAccount({ username, role, boroughs = [] }, actor = 'cli') {
       if (!isSensorId(username)) {
         throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', 'username must match [A-Za-z0-9._:-]{1,64}', 'username')
@@ -286,7 +288,7 @@ export function openRegistry(dataDir: string): Registry {
       if (bad !== undefined) {
         throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', `not a London borough code: ${bad}`, 'boroughs')
       }
-      return addAccountTx(username, role, boroughs, actor)
+      return addAccountTx.immediate(username, role, boroughs, actor)
     },
     getAccount(username) {
       const row = q.account.get(username)

@@ -69,7 +69,8 @@ export class SerialLink {
   private retry(): void {
     if (this.stopped || this.timer) return
     const min = this.opts.retryMinMs ?? 250
-    const delay = Math.min(this.opts.retryMaxMs ?? 30_000, min * 2 ** this.attempt)
+    // Reopening a local tty is cheap, so the wait stays short: a re-seated sensor reads again within seconds.
+    const delay = Math.min(this.opts.retryMaxMs ?? 5_000, min * 2 ** this.attempt)
     this.attempt = Math.min(this.attempt + 1, 16)
     this.timer = setTimeout(() => {
       this.timer = undefined

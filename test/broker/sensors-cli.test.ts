@@ -49,16 +49,19 @@ describe('streetsense sensors (real CLI in a child process)', () => {
   })
 
   it('names the field and exits 1 on bad input', async () => {
-    const bad = await cli(['add', ...dd, '--id', 'x1', '--borough', 'E09000099', '--kind', 'air'])
+    // independent refusals, run side by side to keep the test short
+    const [bad, short, dup, missing] = await Promise.all([
+      cli(['add', ...dd, '--id', 'x1', '--borough', 'E09000099', '--kind', 'air']),
+      cli(['add', ...dd, '--id', 'x2', '--borough', 'E09000001', '--kind', 'air', '--purpose', 'hm']),
+      cli(['add', ...dd, '--id', 'cam-air-1', '--borough', 'E09000007', '--kind', 'air']),
+      cli(['show', ...dd, 'nope']),
+    ])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain('borough')
-    const short = await cli(['add', ...dd, '--id', 'x2', '--borough', 'E09000001', '--kind', 'air', '--purpose', 'hm'])
     expect(short.code).toBe(1)
     expect(short.stderr).toContain('/purpose')
-    const dup = await cli(['add', ...dd, '--id', 'cam-air-1', '--borough', 'E09000007', '--kind', 'air'])
     expect(dup.code).toBe(1)
     expect(dup.stderr).toContain('IOT_REGISTRY_DUPLICATE')
-    const missing = await cli(['show', ...dd, 'nope'])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('IOT_REGISTRY_NOT_FOUND')
   })

@@ -49,14 +49,10 @@ describe('faults: broker restarts and crashes', () => {
     await restartWithQueuedMessages('rr-1', 1000)
   }, 120_000)
 
-  // BUG (intermittent, not root-caused): restarting the broker (SIGTERM, graceful) right after the
-  // device's last PUBACK lost 22 of 300 acknowledged readings queued for the offline ingest in one
-  // of two runs on the loaded 2-core machine (lost_acknowledged=22; the other run lost none).
-  // Likely: Aedes PUBACKs before it writes the packet to the subscriber's Redis queue, and
-  // broker/start.ts close() (aedes.close() then persistence.destroy()) does not wait for those
-  // writes, so ioredis drops them. Fix: on close, stop reading from clients, wait for in-flight
-  // publishes to be persisted, then destroy the persistence.
-  it.skip('broker restart immediately after the last PUBACK loses nothing (Redis persistence)', async () => {
+  // Regression: Aedes PUBACKs before it writes the packet to the offline subscriber's Redis queue,
+  // and close() used to destroy the persistence without waiting for those writes (22 of 300 lost
+  // in one run). close() now drains the emitter and pings its Redis connection first.
+  it('broker restart immediately after the last PUBACK loses nothing (Redis persistence)', async () => {
     await restartWithQueuedMessages('rr-2', 0)
   }, 120_000)
 

@@ -13,13 +13,10 @@ describe('registry under concurrent writers', () => {
   const data = tempDir('ss-regconc-')
   afterAll(() => data.remove())
 
-  // BUG: broker/registry/registry.ts runs its write transactions as DEFERRED (db.transaction(fn)(...)).
-  // Each starts with a read (duplicate check) and then upgrades to a write lock; when another process
-  // committed in between, SQLite returns SQLITE_BUSY at once (busy_timeout does not apply to a
-  // read->write upgrade in WAL), so `sensors add` crashes with "SqliteError: database is locked"
-  // (and prints a stack trace, not the --json error). Reproduced: 8 parallel `sensors add` on one
-  // data dir -> 5 failed. Fix: run writes with `.immediate(...)` (BEGIN IMMEDIATE).
-  it.skip('parallel `sensors add` processes all succeed', async () => {
+  // Regression: write transactions used to be DEFERRED; one that began as a reader could not wait
+  // to upgrade to the write lock (busy_timeout does not apply in WAL), so parallel `sensors add`
+  // runs failed with SQLITE_BUSY. They now run as BEGIN IMMEDIATE.
+  it('parallel `sensors add` processes all succeed', async () => {
     await addSensor(data.dir, 'seed-0', 'E09000007')
     const ids = Array.from({ length: 6 }, (_, i) => `par-${i}`)
     const results = await Promise.allSettled(
