@@ -1,5 +1,5 @@
-import { cpus, totalmem } from 'node:os'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 
 /** One line describing the machine, for every benchmark table. */

@@ -56,6 +56,8 @@ export interface Registry {
   listSensors(filter?: SensorFilter): SensorRecord[]
   retireSensor(id: string, actor?: string): void
   rotateCredentials(id: string, actor?: string): IssuedCredentials
+  /** Sets a password chosen by the operator (deployments that keep secrets in their own store). */
+  setPassword(username: string, password: string, actor?: string): void
   addAccount(opts: { username: string; role: AccountRole; boroughs?: string[] }, actor?: string): IssuedCredentials
   getAccount(username: string): Account | undefined
   listAccounts(): Account[]
@@ -200,6 +202,16 @@ export function openRegistry(dataDir: string): Registry {
     audit(actor, 'credentials.rotate', row.sensor ?? undefined, row.sensor ? undefined : `account ${id}`)
     return issue(id)
   })
+  const setPasswordTx = db.transaction((username: string, password: string, actor: string) => {
+    if (!q.account.get(username))
+      throw new RegistryError('IOT_REGISTRY_NOT_FOUND', `no account ${username}`, 'username')
+    // Chosen passwords must be as hard to guess as issued ones (at least 128 bits as base64).
+    if (password.length < 22) {
+      throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', 'password must be at least 22 characters', 'password')
+    }
+    q.setCredential.run(username, hashPassword(password), now())
+    audit(actor, 'credentials.set', undefined, `account ${username}`)
+  })
   const addAccountTx = db.transaction((username: string, role: AccountRole, boroughs: string[], actor: string) => {
     if (q.account.get(username) || q.sensor.get(username)) {
       throw new RegistryError('IOT_REGISTRY_DUPLICATE', `account ${username} already exists`, 'username')
@@ -277,6 +289,7 @@ export function openRegistry(dataDir: string): Registry {
     },
     retireSensor: (id, actor = 'cli') => retireTx.immediate(id, actor),
     rotateCredentials: (id, actor = 'cli') => rotateTx.immediate(id, actor),
+    setPassword: (username, password, actor = 'cli') => setPasswordTx.immediate(username, password, actor),
     addAccount({ username, role, boroughs = [] }, actor = 'cli') {
       if (!isSensorId(username)) {
         throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', 'username must match [A-Za-z0-9._:-]{1,64}', 'username')

@@ -127,6 +127,10 @@ export function registerEdgeCommand(program: Command): void {
     .option('--count <n>', 'number of nodes', '10')
     .requiredOption('--data-dir <dir>', "directory for the nodes' outboxes")
     .option('--credentials <file>', 'JSON array of `sensors add --json` outputs (else anonymous)')
+    .option(
+      '--register <registry-dir>',
+      'register the demo sensors in the registry in this directory (or reuse them) and use their credentials',
+    )
     .option('--interval <seconds>', 'publish interval', '60')
     .option('--sample-ms <ms>', 'simulated sampling period', '1000')
     .option('--boroughs <codes>', 'comma-separated borough codes to spread nodes over')
@@ -135,11 +139,23 @@ export function registerEdgeCommand(program: Command): void {
       try {
         const { startSimulatedFleet } = await import('../../edge/fleet.js')
         const logger = createLogger(process.env.STREETSENSE_LOG_LEVEL ?? 'info', 'streetsense-edge-sim')
+        let credentials: unknown = opts.credentials
+        if (opts.register) {
+          // The same demo sensors as `streetsense up`, with real credentials (the compose demo profile).
+          const { openRegistry } = await import('../../broker/registry/registry.js')
+          const { ensureDemoSensors } = await import('../up/demo-sensors.js')
+          const registry = openRegistry(opts.register)
+          try {
+            credentials = ensureDemoSensors(registry, opts.register, Number(opts.count))
+          } finally {
+            registry.close()
+          }
+        }
         const fleet = await startSimulatedFleet({
           brokerUrl: opts.brokerUrl!,
           count: Number(opts.count),
           dataDir: opts.dataDir!,
-          credentials: opts.credentials,
+          credentials,
           publishIntervalSeconds: Number(opts.interval),
           sampleMs: Number(opts.sampleMs),
           boroughs: opts.boroughs?.split(',').filter(Boolean),

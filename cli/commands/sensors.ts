@@ -24,8 +24,8 @@ class UsageError extends Error {
 }
 
 /** Runs one subcommand with an open registry; turns known errors into a message and exit code 1. */
-function withRegistry(fn: (registry: Registry, opts: Opts, args: string[]) => void) {
-  return (...params: unknown[]) => {
+function withRegistry(fn: (registry: Registry, opts: Opts, args: string[]) => void | Promise<void>) {
+  return async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command
     const opts = command.opts() as Opts
     const args = command.args
@@ -33,7 +33,7 @@ function withRegistry(fn: (registry: Registry, opts: Opts, args: string[]) => vo
     try {
       const settings = loadSettings<RegistrySettings>(RegistrySettingsSchema, opts)
       registry = openRegistry(settings.dataDir)
-      fn(registry, opts, args)
+      await fn(registry, opts, args)
     } catch (err) {
       if (err instanceof RegistryError || err instanceof ConfigError || err instanceof UsageError) {
         const field = err.field ? ` (field ${err.field})` : ''
@@ -233,6 +233,44 @@ export function registerSensorsCommand(program: Command): void {
         const creds = registry.addAccount({ username: String(o.username), role: o.role as AccountRole, boroughs })
         if (o.json) return console.log(JSON.stringify({ ...creds, role: o.role, boroughs }))
         console.log(`username: ${creds.username}\npassword: ${creds.password}\n(shown once)`)
+      }),
+    )
+
+  sub(
+    sensors,
+    'ensure-account',
+    'create a service account if missing and set its password from an environment variable (idempotent; for deployments)',
+  )
+    .requiredOption('--username <name>', 'account name')
+    .requiredOption('--role <role>', 'ingest | reader | admin')
+    .requiredOption('--password-env <variable>', 'environment variable holding the password (at least 22 characters)')
+    .option('--boroughs <codes>', 'comma-separated borough codes the account is limited to')
+    .action(
+      withRegistry(async (registry, o) => {
+        const variable = String(o.passwordEnv)
+        const password = process.env[variable]
+        if (!password) throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', `${variable} is not set`, 'password-env')
+        const username = String(o.username)
+        const boroughs = o.boroughs
+          ? String(o.boroughs)
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : []
+        const existing = registry.getAccount(username)
+        if (existing && existing.role !== o.role) {
+          throw new RegistryError(
+            'IOT_REGISTRY_DUPLICATE',
+            `account ${username} exists with role ${existing.role}`,
+            'role',
+          )
+        }
+        if (!existing) registry.addAccount({ username, role: o.role as AccountRole, boroughs }, 'ensure-account')
+        if (!existing || !(await registry.verify(username, password)))
+          registry.setPassword(username, password, 'ensure-account')
+        const state = existing ? 'exists' : 'created'
+        if (o.json) return console.log(JSON.stringify({ username, role: o.role, state }))
+        console.log(`account ${username} (${o.role}) ${state}; password set from ${variable}`)
       }),
     )
 }

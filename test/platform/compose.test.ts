@@ -3,14 +3,17 @@
  * gives a streetsense service is one that service's settings schema knows, every mounted path
  * exists, every published port is the service's default, and .env.example names every variable.
  */
+import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { envName } from '../../cli/settings.js'
 import { GLOBAL_VARIABLES, SETTINGS_CATALOG } from '../../cli/settings-catalog.js'
 
 const root = join(import.meta.dirname, '../..')
+const run = promisify(execFile)
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8')
 const compose = parse(text, { merge: true }) as {
   services: Record<
@@ -63,6 +66,16 @@ describe('docker-compose.yml', () => {
     const unknown = Object.keys(service.environment ?? {}).filter((k) => k.startsWith('STREETSENSE_') && !known.has(k))
     expect(unknown).toEqual([])
   })
+
+  it.each(ours.map(([name, s]) => [name, s.command ?? []] as const))(
+    '%s runs a command the CLI has, with options it knows',
+    async (_name, command) => {
+      const sub = command[0] === 'edge' || command[0] === 'sensors' ? command.slice(0, 2) : command.slice(0, 1)
+      const { stdout } = await run(process.execPath, [join(root, 'bin/streetsense.js'), ...sub, '--help'])
+      const flags = command.filter((a) => a.startsWith('--'))
+      for (const flag of flags) expect(stdout, `${sub.join(' ')} ${flag}`).toContain(flag)
+    },
+  )
 
   it('mounts only paths that exist in the repository', () => {
     const mounts = Object.values(compose.services).flatMap((s) => s.volumes ?? [])
