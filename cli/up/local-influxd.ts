@@ -15,9 +15,10 @@ export class InfluxNotInstalledError extends Error {
   readonly code = 'IOT_UP_INFLUXD_MISSING'
 }
 
-function influxdConfig(dir: string, port: number): string {
+/** influxd 1.x configuration bound to loopback; also used by the tests' influxd helper. */
+export function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
   return `reporting-disabled = true
-bind-address = "127.0.0.1:${port + 2}"
+bind-address = "127.0.0.1:${rpcPort}"
 [meta]
   dir = "${dir}/meta"
 [data]
@@ -26,11 +27,15 @@ bind-address = "127.0.0.1:${port + 2}"
   query-log-enabled = false
 [http]
   enabled = true
-  bind-address = "127.0.0.1:${port}"
+  bind-address = "127.0.0.1:${httpPort}"
   log-enabled = false
+  auth-enabled = false
+  max-body-size = 0
 [monitor]
   store-enabled = false
 [subscriber]
+  enabled = false
+[continuous_queries]
   enabled = false
 `
 }
@@ -54,7 +59,7 @@ export async function startLocalInfluxd(dataDir: string, port: number): Promise<
   const dir = join(dataDir, 'influxdb')
   mkdirSync(dir, { recursive: true })
   const configPath = join(dir, 'influxdb.conf')
-  writeFileSync(configPath, influxdConfig(dir, port))
+  writeFileSync(configPath, influxdConfig(dir, port, port + 2))
   const child: ChildProcess = spawn('influxd', ['run', '-config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => {

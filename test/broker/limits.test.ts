@@ -1,9 +1,10 @@
 /** Limits of the real `streetsense broker`: packet size, connection cap and rate, publish rate, login throttle. */
 import { connect as netConnect } from 'node:net'
 import type { MqttClient } from 'mqtt'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { FixedHeaderScanner } from '../../broker/limits/packet-size-guard.js'
 import { buildTopic, readingFilters } from '../../schemas/topics.js'
+import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
   addSensor,
@@ -67,6 +68,12 @@ describe('broker limits', () => {
     ])
     url = `mqtt://127.0.0.1:${broker.ports.mqtt}`
   })
+  // A failed test must not leave its connections counted against the next test's --max-connections.
+  afterEach(async () => {
+    const live = open.splice(0).filter((c) => c.connected)
+    for (const c of live) c.end(true)
+    await Promise.all(live.map(closed))
+  })
   afterAll(async () => {
     for (const c of open) c.end(true)
     expect(await broker.stop()).toBe(0)
@@ -99,6 +106,9 @@ describe('broker limits', () => {
       socket.on('close', () => resolve(sent))
     })
     expect(cutAfter).toBeLessThan(50 * 1024 * 1024)
+    // Delivery to the subscriber is asynchronous to the publisher's PUBACK: wait for it, then check
+    // that only the small message got through.
+    await waitFor(() => seen.length > 0, 10_000, 'the 900-byte message at the subscriber')
     expect(seen).toEqual([900])
     expect(await refusals(broker, 'packet_too_large')).toBe(2)
     ingest.end(true)

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { influxdConfig } from '../../cli/up/local-influxd.js'
 import { freePort, waitFor } from './ports.js'
 
 export interface InfluxServer {
@@ -34,36 +35,12 @@ export interface InfluxQueryResult {
   error?: string
 }
 
-function config(dir: string, httpPort: number, rpcPort: number): string {
-  return `reporting-disabled = true
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${dir}/meta"
-[data]
-  dir = "${dir}/data"
-  wal-dir = "${dir}/wal"
-  query-log-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-  auth-enabled = false
-  max-body-size = 0
-[monitor]
-  store-enabled = false
-[subscriber]
-  enabled = false
-[continuous_queries]
-  enabled = false
-`
-}
-
 export async function startInfluxd(options: { binary?: string } = {}): Promise<InfluxServer> {
   const dir = mkdtempSync(join(tmpdir(), 'streetsense-influx-'))
   const port = await freePort()
   const rpcPort = await freePort()
   const configPath = join(dir, 'influxdb.conf')
-  writeFileSync(configPath, config(dir, port, rpcPort))
+  writeFileSync(configPath, influxdConfig(dir, port, rpcPort))
   const url = `http://127.0.0.1:${port}`
   let child: ChildProcess | undefined
 

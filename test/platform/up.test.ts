@@ -7,8 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/chromium.js'
 import { freePort } from '../helpers/ports.js'
 
 const root = join(import.meta.dirname, '../..')
@@ -80,22 +80,9 @@ describe('streetsense up (npm start)', () => {
     expect(up.output()).toMatch(/3 simulated street sensors are publishing/)
 
     mkdirSync(ARTIFACTS, { recursive: true })
-    const profile = mkdtempSync(join(tmpdir(), 'streetsense-chromium-'))
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    })
+    const browser = await launchChromium()
     try {
-      const page = await browser.newPage()
+      const page = await browser.context.newPage()
       await page.goto(up.registerUrl)
       const listed = page.locator('li[data-sensor]')
       expect(await listed.count()).toBe(3)
@@ -116,7 +103,6 @@ describe('streetsense up (npm start)', () => {
       expect(storedShown).toContain(Number(shown).toFixed(1))
     } finally {
       await browser.close()
-      rmSync(profile, { recursive: true, force: true })
     }
 
     const before = (await influx(ports['influx-port'], 'SELECT count(seq) FROM air'))[0]?.[1] as number

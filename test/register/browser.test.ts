@@ -3,12 +3,12 @@
  * shows the seeded sensors, a click opens the sensor page, live values appear after a new reading is
  * written to influxd, axe-core finds no serious/critical violations, and pages work without JavaScript.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/chromium.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import {
   airLine,
@@ -29,27 +29,12 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 let influx: InfluxServer
 let reg: RegisterApp
-const contexts: { ctx: BrowserContext; dir: string }[] = []
+const contexts: { close(): Promise<void> }[] = []
 
 async function browserContext(javaScriptEnabled: boolean, viewport = { width: 1280, height: 900 }) {
-  const dir = mkdtempSync(join(tmpdir(), 'streetsense-chromium-'))
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    javaScriptEnabled,
-    viewport,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  })
-  contexts.push({ ctx, dir })
-  return ctx
+  const browser = await launchChromium({ javaScriptEnabled, viewport })
+  contexts.push(browser)
+  return browser.context
 }
 
 async function axeViolations(page: Page) {
@@ -71,10 +56,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const { ctx, dir } of contexts) {
-    await ctx.close()
-    rmSync(dir, { recursive: true, force: true })
-  }
+  for (const browser of contexts) await browser.close()
   await reg?.close()
   await influx?.stop()
 })
