@@ -3,7 +3,7 @@
 // run as root on Debian, the Debian packages the platform or its tests need. Plain Node, no
 // dependencies, because it runs before `npm ci`. Usage: bootstrap.js start|test
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -55,7 +55,10 @@ if (missing.length > 0) {
   }
 }
 
-if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
+// npm writes node_modules/.package-lock.json on every install: older than the lock file means a
+// `git pull` brought new dependencies.
+const installed = join(root, 'node_modules', '.package-lock.json')
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(root, 'package-lock.json')).mtimeMs) {
   say('installing npm dependencies (npm ci)')
   run('npm', ['ci', '--no-audit', '--no-fund'])
 }
