@@ -10,103 +10,21 @@ import Database from 'better-sqlite3'
 import { isBoroughCode } from '../../schemas/boroughs.js'
 import { isSensorId } from '../../schemas/topics.js'
 import type { RegisterEntry } from '../../schemas/types.gen.js'
-import { validateRegisterEntry } from '../../schemas/validate.js'
 import { RegistryError } from '../errors.js'
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js'
+import {
+  type AccountRow,
+  checkEntry,
+  SERVICE_ROLES,
+  type SensorRow,
+  toAccount,
+  toRecord,
+  VERIFY_CACHE_MAX,
+} from './rows.js'
 import { SCHEMA_SQL } from './sql.js'
+import type { AccountRole, IssuedCredentials, LoginCheck, Registry } from './types.js'
 
-export type AccountRole = 'device' | 'ingest' | 'reader' | 'admin'
-export interface Account {
-  username: string
-  role: AccountRole
-  sensor?: string
-  boroughs: string[]
-  disabled: boolean
-}
-export interface SensorRecord {
-  entry: RegisterEntry
-  createdAt: string
-  updatedAt: string
-}
-export interface IssuedCredentials {
-  username: string
-  password: string
-}
-export interface AuditEvent {
-  time: string
-  actor: string
-  action: string
-  sensor?: string
-  detail?: string
-}
-export type LoginCheck =
-  | { ok: true; account: Account }
-  | { ok: false; reason: 'unknown' | 'bad_password' | 'disabled'; account?: Account }
-export interface SensorFilter {
-  borough?: string
-  kind?: string
-  status?: string
-}
-export interface Registry {
-  addSensor(entry: RegisterEntry, actor?: string): IssuedCredentials
-  /** Adds many sensors in one transaction: all or none. With `update`, existing ids are updated. */
-  importSensors(entries: unknown[], actor?: string, opts?: { update?: boolean }): IssuedCredentials[]
-  updateSensor(entry: RegisterEntry, actor?: string): void
-  getSensor(id: string): SensorRecord | undefined
-  listSensors(filter?: SensorFilter): SensorRecord[]
-  retireSensor(id: string, actor?: string): void
-  rotateCredentials(id: string, actor?: string): IssuedCredentials
-  /** Sets a password chosen by the operator (deployments that keep secrets in their own store). */
-  setPassword(username: string, password: string, actor?: string): void
-  addAccount(opts: { username: string; role: AccountRole; boroughs?: string[] }, actor?: string): IssuedCredentials
-  getAccount(username: string): Account | undefined
-  listAccounts(): Account[]
-  verify(username: string, password: string): Promise<Account | undefined>
-  /** Like verify, but says why a login fails (the broker maps it to a CONNACK code). */
-  check(username: string, password: string): Promise<LoginCheck>
-  listAudit(filter?: { sensor?: string; limit?: number }): AuditEvent[]
-  close(): void
-}
-
-interface SensorRow {
-  entry: string
-  created_at: string
-  updated_at: string
-}
-interface AccountRow {
-  username: string
-  role: AccountRole
-  sensor: string | null
-  boroughs: string
-  disabled: number
-  hash?: string
-}
-
-const SERVICE_ROLES: readonly AccountRole[] = ['ingest', 'reader', 'admin']
-const VERIFY_CACHE_MAX = 10_000
-
-function checkEntry(value: unknown, where = ''): RegisterEntry {
-  const result = validateRegisterEntry(value)
-  if (result.ok) return result.value
-  const first = result.errors[0]!
-  const field = `${where}${first.path}`
-  const all = result.errors.map((e) => `${where}${e.path}: ${e.message}`).join('; ')
-  throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', `invalid register entry: ${all}`, field)
-}
-
-const toAccount = (row: AccountRow): Account => ({
-  username: row.username,
-  role: row.role,
-  ...(row.sensor ? { sensor: row.sensor } : {}),
-  boroughs: JSON.parse(row.boroughs) as string[],
-  disabled: row.disabled !== 0,
-})
-
-const toRecord = (row: SensorRow): SensorRecord => ({
-  entry: JSON.parse(row.entry) as RegisterEntry,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-})
+export type * from './types.js'
 
 export function openRegistry(dataDir: string): Registry {
   mkdirSync(dataDir, { recursive: true })
