@@ -3,6 +3,8 @@
  * = u16 sum of bytes 0..29), 8-byte command replies `42 4D 00 04 ...`, 7-byte commands. The parser
  * hunts for `42 4D`, trusts the length word only when it is 4 or 28, and resyncs after bad bytes.
  */
+import { skipToHeader } from './frame-sync.js'
+
 export interface Pms5003Data {
   pm1Standard: number
   pm2_5Standard: number
@@ -35,16 +37,8 @@ export class Pms5003Parser {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk
     const out: Pms5003Event[] = []
     for (;;) {
-      const start = this.buf.indexOf(0x42)
-      if (start < 0) {
-        if (this.buf.length) out.push({ ok: false, reason: 'garbage', raw: this.buf })
-        this.buf = Buffer.alloc(0)
-        return out
-      }
-      if (start > 0) {
-        out.push({ ok: false, reason: 'garbage', raw: this.buf.subarray(0, start) })
-        this.buf = this.buf.subarray(start)
-      }
+      this.buf = skipToHeader(this.buf, 0x42, out)
+      if (this.buf.length === 0) return out
       if (this.buf.length < 4) return out
       const len = this.buf.readUInt16BE(2)
       if (this.buf[1] !== 0x4d || (len !== 28 && len !== 4)) {

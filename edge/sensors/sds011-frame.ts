@@ -4,6 +4,8 @@
  * for the header, checks checksum and tail, and resyncs on the next AA after any garbage, so one
  * lost byte costs one frame, not the stream.
  */
+import { skipToHeader } from './frame-sync.js'
+
 export type Sds011Frame =
   | { type: 'data'; pm2_5: number; pm10: number; id: number }
   | { type: 'reply'; command: number; data: [number, number, number]; id: number }
@@ -24,16 +26,8 @@ export class Sds011Parser {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk
     const out: Sds011Event[] = []
     for (;;) {
-      const start = this.buf.indexOf(HEAD)
-      if (start < 0) {
-        if (this.buf.length) out.push({ ok: false, reason: 'garbage', raw: this.buf })
-        this.buf = Buffer.alloc(0)
-        return out
-      }
-      if (start > 0) {
-        out.push({ ok: false, reason: 'garbage', raw: this.buf.subarray(0, start) })
-        this.buf = this.buf.subarray(start)
-      }
+      this.buf = skipToHeader(this.buf, HEAD, out)
+      if (this.buf.length === 0) return out
       if (this.buf.length < 2) return out
       const cmd = this.buf[1]
       if (cmd !== 0xc0 && cmd !== 0xc5) {
