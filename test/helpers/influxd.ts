@@ -37,11 +37,9 @@ export interface InfluxQueryResult {
 
 export async function startInfluxd(options: { binary?: string } = {}): Promise<InfluxServer> {
   const dir = mkdtempSync(join(tmpdir(), 'streetsense-influx-'))
-  const port = await freePort()
-  const rpcPort = await freePort()
   const configPath = join(dir, 'influxdb.conf')
-  writeFileSync(configPath, influxdConfig(dir, port, rpcPort))
-  const url = `http://127.0.0.1:${port}`
+  let port = 0
+  let url = ''
   let child: ChildProcess | undefined
 
   async function start(): Promise<void> {
@@ -86,7 +84,18 @@ export async function startInfluxd(options: { binary?: string } = {}): Promise<I
     return body
   }
 
-  await start()
+  // A port can still be taken between choosing and binding it; choose again rather than fail.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort()
+    url = `http://127.0.0.1:${port}`
+    writeFileSync(configPath, influxdConfig(dir, port, await freePort()))
+    try {
+      await start()
+      break
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err
+    }
+  }
   return {
     url,
     port,
