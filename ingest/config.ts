@@ -84,6 +84,13 @@ export const IngestSettingsSchema = {
       minimum: 1,
       maximum: 16,
     },
+    checkThreads: {
+      type: 'integer',
+      description: 'Worker threads that parse and validate messages (0 = on the main thread)',
+      default: 1,
+      minimum: 0,
+      maximum: 16,
+    },
     spoolMaxLines: {
       type: 'integer',
       description: 'Spool bound in points; when full the ingest stops acknowledging',
@@ -146,6 +153,7 @@ export interface IngestConfig {
   batchSize: number
   flushIntervalMs: number
   writeConcurrency: number
+  checkThreads: number
   spoolMaxLines: number
   spoolCommitMs: number
   quarantineMaxRows: number

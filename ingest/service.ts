@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createLogger } from '../cli/logger.js'
+import { inlineChecker, startCheckPool } from './accept/check-pool.js'
 import { createPipeline, type Pipeline } from './accept/pipeline.js'
 import type { IngestConfig } from './config.js'
 import { type RegistryLike, registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
@@ -16,7 +17,8 @@ import { createIngestMetrics, type IngestMetrics } from './metrics.js'
 import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
-import { createDatabase, type InfluxWriter, startInfluxWriter } from './store/influx-writer.js'
+import { createDatabase } from './store/influx-http.js'
+import { type InfluxWriter, startInfluxWriter } from './store/influx-writer.js'
 import { healthToLine } from './store/line-protocol.js'
 import { type Consumers, startConsumers } from './subscribe/consumers.js'
 
@@ -113,7 +115,15 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       failed: () => metrics.writeFailures.inc(),
     },
   })
+  const checker =
+    config.checkThreads > 0
+      ? startCheckPool({ threads: config.checkThreads, maxPayloadBytes: config.maxPayloadBytes, logger })
+      : inlineChecker(config.maxPayloadBytes)
+  // Consumers start after the check threads have compiled the schemas, so the first messages
+  // do not queue behind start-up.
+  await checker.ready
   const pipeline = createPipeline({
+    checker,
     directory,
     spool,
     quarantine,
@@ -216,6 +226,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       clearInterval(pruneTimer)
       await app.close()
       await consumers?.close()
+      await checker.close()
       await writer.stop()
       stats.close()
       spool.close()

@@ -7,6 +7,7 @@ import * as formatsModule from 'ajv-formats'
 import batchSchema from './batch.v1.json' with { type: 'json' }
 import commandSchema from './command.v1.json' with { type: 'json' }
 import commonSchema from './common.v1.json' with { type: 'json' }
+import { dateTimeFormat } from './date-time.js'
 import deviceErrorSchema from './device-error.v1.json' with { type: 'json' }
 import readingSchema from './reading.v1.json' with { type: 'json' }
 import registerEntrySchema from './register-entry.v1.json' with { type: 'json' }
@@ -56,6 +57,7 @@ function createAjv(): Ajv2020 {
     allowUnionTypes: true,
   })
   addFormats(ajv)
+  ajv.addFormat('date-time', dateTimeFormat)
   // Read by the type generator only (json-schema-to-typescript); no validation meaning.
   ajv.addKeyword({ keyword: 'tsType', schemaType: 'string' })
   for (const schema of ALL_SCHEMAS) ajv.addSchema(schema)

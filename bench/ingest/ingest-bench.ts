@@ -20,13 +20,22 @@ import { freePort } from '../../test/helpers/ports.js'
 import { BENCH_SENSORS, benchReading } from './common.js'
 
 const quick = process.argv.includes('--quick')
+// --only=batch: just the raw ceiling and the batched run (for profiling the ingest).
+const onlyBatch = process.argv.includes('--only=batch')
 const SINGLE_TOTAL = quick ? 20_000 : 60_000
 const BATCH_TOTAL = quick ? 60_000 : 240_000
 const LATENCY_SECONDS = quick ? 6 : 12
 const children = new Set<ChildProcess>()
 
 function startChild(file: string, args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // BENCH_PROF=<dir>: a V8 CPU profile of the ingest process, to see where its time goes.
+  const prof =
+    process.env.BENCH_PROF && file.includes('ingest-process')
+      ? [`--cpu-prof-dir=${process.env.BENCH_PROF}`, '--cpu-prof']
+      : []
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', file, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   children.add(child)
   child.once('exit', () => children.delete(child))
   return new Promise((resolve, reject) => {
@@ -198,6 +207,13 @@ async function main(): Promise<void> {
     console.error('raw InfluxDB ceiling...')
     const raw = await rawCeiling(influx)
     console.error(`  ${fmt(raw)} points/s`)
+    if (onlyBatch) {
+      const batch = await throughput(influx, 'ingest', 'batch', BATCH_TOTAL)
+      console.error(
+        `  batched ${fmt(batch.rate)} readings/s = ${(batch.rate / raw).toFixed(2)}x raw (${batch.stored}/${batch.sent})`,
+      )
+      return
+    }
     console.error('naive pipeline, single readings...')
     const naive = await throughput(influx, 'naive', 'single', SINGLE_TOTAL)
     console.error(`  ${fmt(naive.rate)} readings/s (${naive.stored}/${naive.sent})`)

@@ -20,7 +20,8 @@ export type RejectCode = DeviceError['code']
 
 export interface Accepted {
   ok: true
-  lines: string
+  /** Points, one per line: text, or its UTF-8 bytes when a check thread encoded it. */
+  lines: string | Buffer
   count: number
   /** seq of each reading (empty for a status). */
   seqs: number[]
@@ -64,7 +65,7 @@ function reject(code: RejectCode, reason: string, schema: string, extra: Partial
 export function checkMessage(
   expected: Expected,
   payload: Buffer | string,
-  deps: { directory: SensorDirectory; maxPayloadBytes: number; now?: number },
+  deps: { directory: Pick<SensorDirectory, 'lookup'>; maxPayloadBytes: number; now?: number },
 ): Checked {
   const schema = expected.channel === 'status' ? SCHEMA_IDS.status : SCHEMA_IDS.reading
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length

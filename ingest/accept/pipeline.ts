@@ -10,7 +10,8 @@ import type { IngestMetrics } from '../metrics.js'
 import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
-import { type Checked, checkMessage, type Expected, type Rejected } from './check-message.js'
+import type { Checked, Expected, Rejected } from './check-message.js'
+import { type Checker, inlineChecker } from './check-pool.js'
 
 export interface PipelineDeps {
   directory: SensorDirectory
@@ -20,6 +21,8 @@ export interface PipelineDeps {
   metrics: IngestMetrics
   logger: Logger
   maxPayloadBytes: number
+  /** Where messages are parsed and validated (check-pool.ts); default: on this thread. */
+  checker?: Checker
   /** Called after each durable append (wakes the InfluxDB writer). */
   onDurable?(): void
 }
@@ -41,6 +44,7 @@ const rawText = (payload: Buffer | string): string => {
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const { spool, quarantine, stats, metrics, logger } = deps
+  const checker = deps.checker ?? inlineChecker(deps.maxPayloadBytes)
   let publishError: ((expected: Expected, error: DeviceError) => void) | undefined
   const totals = { accepted: 0, rejected: 0, duplicates: 0 }
 
@@ -76,7 +80,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   return {
     async submit(expected, payload, source, original) {
-      const checked = checkMessage(expected, payload, deps)
+      const checked = await checker.check(expected, payload, deps.directory.lookup(expected.sensor))
       if (!checked.ok) {
         quarantineIt(expected, original ?? payload, source, checked)
         return checked

@@ -7,10 +7,11 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { RowCache } from './row-cache.js'
 
 export interface SpoolEntry {
-  /** Points, one per line, no trailing newline. */
-  lines: string
+  /** Points, one per line, no trailing newline: text, or its UTF-8 bytes (stored as a BLOB). */
+  lines: string | Buffer
   /** How many points `lines` holds. */
   count: number
   /** Where it came from (topic or 'http'), for quarantine records. */
@@ -48,7 +49,11 @@ export interface SpoolOptions {
    * fewer fsyncs under load. 0 = commit on the next turn of the event loop.
    */
   commitIntervalMs?: number
+  /** Bytes of committed rows kept in memory for the writer (default 64 MiB); beyond, read from disk. */
+  memoryBytes?: number
 }
+
+type Row = SpoolRow & { added: number }
 
 export function openSpool(dataDir: string, options: SpoolOptions): Spool {
   mkdirSync(dataDir, { recursive: true })
@@ -67,7 +72,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
   const select = db.prepare('SELECT id, lines, count, source, added FROM spool WHERE id > ? ORDER BY id LIMIT ?')
   const insertAll = db.transaction((entries: SpoolEntry[]) => {
     const now = Date.now()
-    for (const e of entries) insert.run(e.lines, e.count, e.source, now)
+    return entries.map((e) => Number(insert.run(e.lines, e.count, e.source, now).lastInsertRowid))
   })
   // Acked rows are mostly contiguous: delete them as ranges.
   const removeAll = db.transaction((ids: readonly number[]) => {
@@ -86,7 +91,12 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     if (start !== undefined) removeRange.run(start, prev)
   })
 
-  let depth = Number((db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM spool').get() as { n: number }).n)
+  const onDisk = db.prepare('SELECT COALESCE(SUM(count), 0) AS n, COUNT(*) AS rows FROM spool').get() as {
+    n: number
+    rows: number
+  }
+  let depth = Number(onDisk.n)
+  const cache = new RowCache(options.memoryBytes ?? 64 * 2 ** 20, Number(onDisk.rows))
   // Rows handed to a writer: the ids and their counts, so take() skips them and depth stays true.
   const taken = new Map<number, number>()
   let takenLines = 0
@@ -112,8 +122,11 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     pending = []
     if (batch.length === 0) return
     try {
-      insertAll(batch.map((p) => p.entry))
-      for (const p of batch) depth += p.entry.count
+      const ids = insertAll(batch.map((p) => p.entry))
+      for (const [i, p] of batch.entries()) {
+        cache.add({ ...p.entry, id: ids[i]! }, lastCommit)
+        depth += p.entry.count
+      }
       for (const p of batch) p.resolve()
     } catch (err) {
       for (const p of batch) p.reject(err as Error)
@@ -129,29 +142,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
       })
     },
     take(maxLines) {
-      const rows: SpoolRow[] = []
-      let lines = 0
-      let after = lastTakenId
-      // Released rows (ids below lastTakenId) are picked up again by resetting the cursor.
-      let full = false
-      while (!full) {
-        const batch = select.all(after, 256) as (SpoolRow & { added: number })[]
-        for (const row of batch) {
-          after = row.id
-          if (taken.has(row.id)) continue
-          if (rows.length > 0 && lines + row.count > maxLines) {
-            full = true
-            break
-          }
-          rows.push({ id: row.id, lines: row.lines, count: row.count, source: row.source })
-          lines += row.count
-          if (lines >= maxLines) {
-            full = true
-            break
-          }
-        }
-        if (batch.length < 256) break
-      }
+      const rows = cache.complete ? cache.take(maxLines) : takeFromDisk(maxLines)
       for (const row of rows) {
         taken.set(row.id, row.count)
         takenLines += row.count
@@ -161,6 +152,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     },
     ack(ids) {
       removeAll(ids)
+      cache.remove(ids)
       for (const id of ids) {
         const count = taken.get(id) ?? 0
         taken.delete(id)
@@ -169,6 +161,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
       }
     },
     release(ids) {
+      cache.release(ids)
       for (const id of ids) {
         takenLines -= taken.get(id) ?? 0
         taken.delete(id)
@@ -179,8 +172,8 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     inFlight: () => takenLines,
     isFull: () => depth >= options.maxLines,
     oldestAgeMs() {
-      const row = select.get(lastTakenId, 1) as { added: number } | undefined
-      return row ? Math.max(0, Date.now() - row.added) : 0
+      const added = cache.complete ? cache.oldestUntakenAdded() : (select.get(lastTakenId, 1) as Row | undefined)?.added
+      return added === undefined ? 0 : Math.max(0, Date.now() - added)
     },
     close() {
       if (closed) return
@@ -188,5 +181,34 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
       closed = true
       db.close()
     },
+  }
+
+  /** take() while some rows are only on disk: reads them back in id order. */
+  function takeFromDisk(maxLines: number): SpoolRow[] {
+    const rows: SpoolRow[] = []
+    let lines = 0
+    let after = lastTakenId
+    // Released rows (ids below lastTakenId) are picked up again by resetting the cursor.
+    let full = false
+    while (!full) {
+      const batch = select.all(after, 256) as Row[]
+      for (const row of batch) {
+        after = row.id
+        if (taken.has(row.id)) continue
+        if (rows.length > 0 && lines + row.count > maxLines) {
+          full = true
+          break
+        }
+        rows.push({ id: row.id, lines: row.lines, count: row.count, source: row.source })
+        lines += row.count
+        if (lines >= maxLines) {
+          full = true
+          break
+        }
+      }
+      if (batch.length < 256) break
+    }
+    cache.markTaken(rows.map((r) => r.id))
+    return rows
   }
 }

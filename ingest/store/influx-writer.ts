@@ -8,16 +8,8 @@
 import type { Logger } from 'pino'
 import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool, SpoolRow } from '../spool/spool.js'
+import { createDatabase, type InfluxTarget, postLines } from './influx-http.js'
 import { sensorOfLine, splitLines } from './line-protocol.js'
-
-export interface InfluxTarget {
-  influxUrl: string
-  influxDb: string
-  influxRp?: string
-  influxOrg?: string
-  influxBucket?: string
-  influxToken?: string
-}
 
 export interface WriterOptions extends InfluxTarget {
   batchSize: number
@@ -40,46 +32,22 @@ export interface InfluxWriter {
   stop(): Promise<void>
 }
 
-export type WriteOutcome = { ok: true } | { ok: false; status: number; message: string; retry: boolean }
-
-export function writeUrl(t: InfluxTarget): { url: string; headers: Record<string, string> } {
-  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' }
-  if (t.influxToken) headers.authorization = `Token ${t.influxToken}`
-  if (t.influxOrg !== undefined) {
-    const q = new URLSearchParams({ org: t.influxOrg, bucket: t.influxBucket ?? '', precision: 'ms' })
-    return { url: `${t.influxUrl}/api/v2/write?${q}`, headers }
-  }
-  const q = new URLSearchParams({ db: t.influxDb, precision: 'ms' })
-  if (t.influxRp) q.set('rp', t.influxRp)
-  return { url: `${t.influxUrl}/write?${q}`, headers }
-}
-
-/** One POST of line protocol; never throws. */
-export async function postLines(t: InfluxTarget, body: string, timeoutMs = 30_000): Promise<WriteOutcome> {
-  const { url, headers } = writeUrl(t)
-  try {
-    const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) })
-    if (res.status === 204 || res.status === 200) {
-      await res.body?.cancel()
-      return { ok: true }
-    }
-    const text = await res.text()
-    let message = text
-    try {
-      const parsed = JSON.parse(text) as { error?: string; message?: string }
-      message = parsed.error ?? parsed.message ?? text
-    } catch {
-      // not JSON: keep the text
-    }
-    const bad = res.status === 400 || res.status === 422
-    return { ok: false, status: res.status, message, retry: !bad }
-  } catch (err) {
-    return { ok: false, status: 0, message: (err as Error).message, retry: true }
-  }
-}
-
 /** Backoff for attempt n: exponential from 100 ms to 10 s, full jitter. */
 export const backoffMs = (attempt: number): number => Math.random() * Math.min(10_000, 100 * 2 ** attempt)
+
+const NEWLINE = Buffer.from('\n')
+
+/** One body from rows: bytes when any row holds bytes (check threads encode), else text. */
+function joinRows(rows: SpoolRow[]): string | Buffer {
+  if (rows.length === 1) return rows[0]!.lines
+  if (rows.every((r) => typeof r.lines === 'string')) return rows.map((r) => r.lines).join('\n')
+  const parts: Buffer[] = []
+  for (const row of rows) {
+    if (parts.length > 0) parts.push(NEWLINE)
+    parts.push(typeof row.lines === 'string' ? Buffer.from(row.lines, 'utf8') : row.lines)
+  }
+  return Buffer.concat(parts)
+}
 
 export function startInfluxWriter(
   options: WriterOptions,
@@ -117,26 +85,35 @@ export function startInfluxWriter(
     })
   }
 
-  /** Writes lines until InfluxDB accepted or quarantined every one of them (or we stop). */
-  async function writeLines(lines: string[], sources: string[]): Promise<boolean> {
+  /**
+   * Posts `body` until InfluxDB accepts it (true), refuses points in it (its message), or we stop
+   * (false). Network errors, 5xx and 429 are retried with backoff.
+   */
+  async function post(body: string | Buffer, points: number): Promise<boolean | string> {
     for (let attempt = 0; !stopped; attempt++) {
       const started = Date.now()
-      const outcome = await postLines(options, lines.join('\n'))
+      const outcome = await postLines(options, body)
       if (outcome.ok) {
         reachable = true
         lastError = undefined
-        events.written?.(lines.length, Date.now() - started)
+        events.written?.(points, Date.now() - started)
         return true
       }
       reachable = outcome.status !== 0
       lastError = `${outcome.status || 'network'}: ${outcome.message}`
-      if (!outcome.retry) return await splitBadPoints(lines, sources, outcome.message)
+      if (!outcome.retry) return outcome.message
       if (/database not found/i.test(outcome.message)) await createDatabase(options).catch(() => undefined)
       events.failed?.(lastError)
       if (attempt % 10 === 0) logger.warn({ attempt, error: lastError }, 'InfluxDB write failed; retrying')
       await sleep(backoffMs(Math.min(attempt, 10)))
     }
     return false
+  }
+
+  /** Writes lines until InfluxDB accepted or quarantined every one of them (or we stop). */
+  async function writeLines(lines: string[], sources: string[]): Promise<boolean> {
+    const result = await post(lines.join('\n'), lines.length)
+    return typeof result === 'string' ? await splitBadPoints(lines, sources, result) : result
   }
 
   /**
@@ -171,17 +148,25 @@ export function startInfluxWriter(
     )
   }
 
+  /** The rows' lines as one body; split into single points only when InfluxDB refuses some. */
   async function writeRows(rows: SpoolRow[]): Promise<void> {
-    const lines: string[] = []
-    const sources: string[] = []
-    for (const row of rows) {
-      const split = row.count === 1 ? [row.lines] : splitLines(row.lines, row.count)
-      for (const line of split) {
-        lines.push(line)
-        sources.push(row.source)
+    let points = 0
+    for (const row of rows) points += row.count
+    const body = joinRows(rows)
+    let result = await post(body, points)
+    if (typeof result === 'string') {
+      const lines: string[] = []
+      const sources: string[] = []
+      for (const row of rows) {
+        const text = typeof row.lines === 'string' ? row.lines : row.lines.toString('utf8')
+        for (const line of row.count === 1 ? [text] : splitLines(text, row.count)) {
+          lines.push(line)
+          sources.push(row.source)
+        }
       }
+      result = await splitBadPoints(lines, sources, result)
     }
-    if (await writeLines(lines, sources)) spool.ack(rows.map((r) => r.id))
+    if (result) spool.ack(rows.map((r) => r.id))
     else spool.release(rows.map((r) => r.id))
   }
 
@@ -219,20 +204,4 @@ export function startInfluxWriter(
       await Promise.all(loops)
     },
   }
-}
-
-/** CREATE DATABASE on the v1 API (idempotent). The v2 API has buckets made by the operator. */
-export async function createDatabase(t: InfluxTarget): Promise<void> {
-  if (t.influxOrg !== undefined) return
-  const headers: Record<string, string> = {}
-  if (t.influxToken) headers.authorization = `Token ${t.influxToken}`
-  const body = new URLSearchParams({ q: `CREATE DATABASE "${t.influxDb.replace(/["\\]/g, '')}"` })
-  const res = await fetch(`${t.influxUrl}/query`, {
-    method: 'POST',
-    headers,
-    body,
-    signal: AbortSignal.timeout(10_000),
-  })
-  if (!res.ok) throw new Error(`CREATE DATABASE failed: ${res.status} ${await res.text()}`)
-  await res.body?.cancel().catch(() => undefined)
 }

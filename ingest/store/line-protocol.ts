@@ -75,11 +75,21 @@ export function readingFlags(reading: Reading): string[] {
   return found.length === 0 ? [...own] : [...new Set([...own, ...found])]
 }
 
+/** `,key=value` for a tag, or nothing when the value is empty (InfluxDB refuses empty tags). */
+const tagPair = (key: string, value: string | undefined): string => {
+  const escaped = value ? escapeTag(value) : ''
+  return escaped ? `,${key}=${escaped}` : ''
+}
+
+/**
+ * A reading as one point. Built as one string with its tags already in key order (InfluxDB's
+ * preferred order), rather than through toLine's objects: this runs for every reading and was
+ * the largest part of a check thread's time after JSON.parse (profiled).
+ */
 export function readingToLine(reading: Reading, flags: readonly string[] = readingFlags(reading)): string {
   const suspect = flags.length > 0 || reading.quality?.status === 'suspect'
-  // Fields are assigned one by one: object spread measured ~10 us per point (hot path).
-  const fields: Fields = {}
-  const time = Date.parse(reading.time)
+  let fields = ''
+  let line: string
   if (reading.kind === 'traffic') {
     const values = reading.values as TrafficValues
     const counts = values.counts as TrafficCounts
@@ -88,37 +98,28 @@ export function readingToLine(reading: Reading, flags: readonly string[] = readi
     for (const name of COUNT_CLASSES) {
       const n = counts[name]
       if (n === undefined) continue
-      fields[name] = { int: n }
+      fields += `,${name}=${formatField({ int: n })}`
       if (name !== 'pedestrian') {
         total += n
         anyVehicle = true
       }
     }
-    if (anyVehicle) fields.total_vehicles = { int: total }
-    fields.mean_speed = values.mean_speed
-    fields.v85 = values.v85
-    fields.occupancy = values.occupancy
-    addCommonFields(fields, reading, suspect, flags)
-    const tags = {
-      borough: reading.borough,
-      direction: values.direction ?? 'none',
-      lane: String(values.lane ?? 0),
-      sensor: reading.sensor,
+    if (anyVehicle) fields += `,total_vehicles=${total}i`
+    if (values.mean_speed !== undefined) fields += `,mean_speed=${formatField(values.mean_speed)}`
+    if (values.v85 !== undefined) fields += `,v85=${formatField(values.v85)}`
+    if (values.occupancy !== undefined) fields += `,occupancy=${formatField(values.occupancy)}`
+    line = `traffic${tagPair('borough', reading.borough)}${tagPair('direction', values.direction ?? 'none')}${tagPair('lane', String(values.lane ?? 0))}${tagPair('sensor', reading.sensor)}`
+  } else {
+    const values = reading.values as Record<string, number | undefined>
+    for (const key in values) {
+      const value = values[key]
+      if (value !== undefined) fields += `,${escapeTag(key)}=${formatField(value)}`
     }
-    return toLine('traffic', tags, fields, time)
+    line = `air${tagPair('borough', reading.borough)}${tagPair('grade', reading.quality?.grade ?? 'indicative')}${tagPair('sensor', reading.sensor)}`
   }
-  const values = reading.values as Record<string, number>
-  for (const key in values) fields[key] = values[key]
-  addCommonFields(fields, reading, suspect, flags)
-  const tags = { borough: reading.borough, grade: reading.quality?.grade ?? 'indicative', sensor: reading.sensor }
-  return toLine('air', tags, fields, time)
-}
-
-function addCommonFields(fields: Fields, reading: Reading, suspect: boolean, flags: readonly string[]): void {
-  fields.seq = { int: reading.seq }
-  fields.interval = { int: reading.interval }
-  fields.suspect = suspect
-  if (flags.length > 0) fields.flags = flags.join(',')
+  fields += `,seq=${formatField({ int: reading.seq })},interval=${formatField({ int: reading.interval })},suspect=${suspect}`
+  if (flags.length > 0) fields += `,flags=${escapeString(flags.join(','))}`
+  return `${line} ${fields.slice(1)} ${Math.trunc(Date.parse(reading.time))}`
 }
 
 export function statusToLine(status: DeviceStatus): string {

@@ -64,4 +64,28 @@ describe('durable spool', () => {
     expect(rows[0]?.count).toBe(30)
     spool.close()
   })
+
+  it('reads from disk while rows exceed its memory bound, and never hands out a row twice', async () => {
+    const dir = tempDir()
+    // Room for about two rows in memory: the rest exist only in SQLite.
+    const spool = openSpool(dir, { maxLines: 1000, memoryBytes: 200 })
+    for (let i = 0; i < 6; i++) await spool.append({ lines: `m v=${i} ${i}`, count: 1, source: 's' })
+    const first = spool.take(2)
+    const second = spool.take(2)
+    expect([...first, ...second].map((r) => r.lines)).toEqual(['m v=0 0', 'm v=1 1', 'm v=2 2', 'm v=3 3'])
+    spool.ack(second.map((r) => r.id))
+    spool.release(first.map((r) => r.id))
+    const rest = spool.take(100)
+    expect(rest.map((r) => r.lines).sort()).toEqual(['m v=0 0', 'm v=1 1', 'm v=4 4', 'm v=5 5'])
+    expect(spool.take(100)).toEqual([])
+    spool.ack(rest.map((r) => r.id))
+    expect(spool.depth()).toBe(0)
+    // Every disk-only row is gone: new rows are served from memory, in order.
+    await spool.append({ lines: 'm v=6 6', count: 1, source: 's' })
+    expect(spool.take(100).map((r) => r.lines)).toEqual(['m v=6 6'])
+    spool.close()
+    const again = openSpool(dir, { maxLines: 1000 })
+    expect(again.take(100).map((r) => r.lines)).toEqual(['m v=6 6'])
+    again.close()
+  })
 })
