@@ -20,6 +20,7 @@ const ingest = await startIngest(
     httpPort: 0,
     instance: 'bench',
     mqttConnections: 5,
+    ...(process.env.BENCH_CHECK_THREADS ? { checkThreads: Number(process.env.BENCH_CHECK_THREADS) } : {}),
     ...(process.env.BENCH_COMMIT_MS ? { spoolCommitMs: Number(process.env.BENCH_COMMIT_MS) } : {}),
   }),
   {
@@ -27,12 +28,24 @@ const ingest = await startIngest(
     directory: staticDirectory(BENCH_SENSORS.map((s) => ({ ...s, status: 'active' }))),
   },
 )
+let cpuAtReady = process.cpuUsage()
 const ready = setInterval(() => {
   if (ingest.readiness().ready) {
     clearInterval(ready)
+    cpuAtReady = process.cpuUsage()
     console.log(JSON.stringify({ event: 'listening', dataDir }))
   }
 }, 50)
+// Points InfluxDB acknowledged, whenever the total moves: the run ends at the last 204, as the
+// raw ceiling's does (polling InfluxDB's count would add its poll interval and load influxd).
+let written = 0
+setInterval(async () => {
+  const total = (await ingest.metrics.written.get()).values[0]?.value ?? 0
+  if (total !== written) {
+    written = total
+    console.log(JSON.stringify({ event: 'written', total, at: Date.now() }))
+  }
+}, 5).unref()
 if (process.env.BENCH_TRACE) {
   // Where a backlog sits: accepted (durable) vs written, and the spool between them.
   setInterval(() => {
@@ -43,5 +56,13 @@ if (process.env.BENCH_TRACE) {
   }, 1000).unref()
 }
 process.on('SIGTERM', () => {
+  if (process.env.BENCH_TRACE) {
+    // CPU of the whole process (every thread), per reading accepted: steadier than a rate on a busy machine.
+    const { user, system } = process.cpuUsage(cpuAtReady)
+    const readings = ingest.pipeline.counts().accepted
+    process.stderr.write(
+      `trace cpu ${((user + system) / 1000).toFixed(0)} ms, ${((user + system) / Math.max(1, readings)).toFixed(1)} us/reading\n`,
+    )
+  }
   ingest.close().then(() => process.exit(0))
 })

@@ -78,18 +78,20 @@ export function checkMessage(
   } catch (err) {
     return reject('READING_NOT_JSON', `not JSON: ${(err as Error).message}`, schema)
   }
-  const seq = seqsOf(value)
+  // Only a refusal carries the seqs (for the device's error message): computed on that path only.
+  const seq = () => seqsOf(value)
   const info = deps.directory.lookup(expected.sensor)
-  if (!info) return reject('READING_UNKNOWN_SENSOR', `sensor ${expected.sensor} is not registered`, schema, { seq })
+  if (!info)
+    return reject('READING_UNKNOWN_SENSOR', `sensor ${expected.sensor} is not registered`, schema, { seq: seq() })
   if (info.status === 'retired') {
-    return reject('READING_UNKNOWN_SENSOR', `sensor ${expected.sensor} is retired`, schema, { seq })
+    return reject('READING_UNKNOWN_SENSOR', `sensor ${expected.sensor} is retired`, schema, { seq: seq() })
   }
   if (info.borough !== expected.borough) {
     return reject(
       'READING_TOPIC_MISMATCH',
       `sensor ${expected.sensor} is registered in ${info.borough}, not ${expected.borough}`,
       schema,
-      { seq },
+      { seq: seq() },
     )
   }
 
@@ -112,7 +114,7 @@ export function checkMessage(
   if (!result.ok) {
     return reject('READING_INVALID', `${batch ? 'batch' : 'reading'} does not match the schema`, readingSchema, {
       errors: result.errors,
-      seq,
+      seq: seq(),
     })
   }
   const lines: string[] = []
@@ -129,7 +131,7 @@ export function checkMessage(
       })
     }
     if (errors.length > 0) {
-      return reject('READING_TOPIC_MISMATCH', 'reading differs from its topic', readingSchema, { errors, seq })
+      return reject('READING_TOPIC_MISMATCH', 'reading differs from its topic', readingSchema, { errors, seq: seq() })
     }
     const flags = readingFlags(r)
     if (flags.length > 0 || r.quality?.status === 'suspect') suspect++

@@ -85,11 +85,15 @@ export function staticDirectory(
   accounts: readonly (OperatorAccount & { password: string })[] = [],
 ): SensorDirectory & { add(sensor: StaticSensor): void } {
   const byId = new Map(sensors.map((s) => [s.id, s]))
+  // Built once per sensor, not per lookup (a lookup runs for every message).
+  const infoOf = (s: StaticSensor): SensorInfo => ({
+    borough: s.borough,
+    status: s.status,
+    ...(s.kind ? { kind: s.kind } : {}),
+  })
+  const infos = new Map(sensors.map((s) => [s.id, infoOf(s)]))
   return {
-    lookup: (id) => {
-      const s = byId.get(id)
-      return s ? { borough: s.borough, status: s.status, ...(s.kind ? { kind: s.kind } : {}) } : undefined
-    },
+    lookup: (id) => infos.get(id),
     verifyDevice: async (id, password) => {
       const s = byId.get(id)
       return s?.password !== undefined && s.password === password && s.status !== 'retired'
@@ -100,6 +104,7 @@ export function staticDirectory(
     },
     add(sensor) {
       byId.set(sensor.id, sensor)
+      infos.set(sensor.id, infoOf(sensor))
     },
   }
 }

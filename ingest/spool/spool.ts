@@ -58,6 +58,9 @@ type Row = SpoolRow & { added: number }
 export function openSpool(dataDir: string, options: SpoolOptions): Spool {
   mkdirSync(dataDir, { recursive: true })
   const db = new Database(join(dataDir, 'ingest-spool.sqlite'))
+  // Before the first table exists (ignored for an existing file): a batch of 30 readings is ~5 KB,
+  // which on 4 KB pages spills into overflow pages; 16 KB pages hold it in one.
+  db.pragma('page_size = 16384')
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.exec(`CREATE TABLE IF NOT EXISTS spool (
@@ -70,12 +73,8 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
   const insert = db.prepare('INSERT INTO spool (lines, count, source, added) VALUES (?, ?, ?, ?)')
   const removeRange = db.prepare('DELETE FROM spool WHERE id BETWEEN ? AND ?')
   const select = db.prepare('SELECT id, lines, count, source, added FROM spool WHERE id > ? ORDER BY id LIMIT ?')
-  const insertAll = db.transaction((entries: SpoolEntry[]) => {
-    const now = Date.now()
-    return entries.map((e) => Number(insert.run(e.lines, e.count, e.source, now).lastInsertRowid))
-  })
   // Acked rows are mostly contiguous: delete them as ranges.
-  const removeAll = db.transaction((ids: readonly number[]) => {
+  const removeAll = (ids: readonly number[]) => {
     const sorted = [...ids].sort((a, b) => a - b)
     let start = sorted[0]
     let prev = start
@@ -89,6 +88,12 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
       prev = id
     }
     if (start !== undefined) removeRange.run(start, prev)
+  }
+  // One transaction, one fsync, for the appends and the deletes of a commit interval.
+  const commitAll = db.transaction((entries: SpoolEntry[], doomed: readonly number[]) => {
+    if (doomed.length > 0) removeAll(doomed)
+    const now = Date.now()
+    return entries.map((e) => Number(insert.run(e.lines, e.count, e.source, now).lastInsertRowid))
   })
 
   const onDisk = db.prepare('SELECT COALESCE(SUM(count), 0) AS n, COUNT(*) AS rows FROM spool').get() as {
@@ -101,6 +106,10 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
   const taken = new Map<number, number>()
   let takenLines = 0
   let lastTakenId = 0
+  // Acked rows not deleted yet: they go with the next commit. A crash before it only means they
+  // are written to InfluxDB again (same series and time: no duplicate point).
+  let doomed: number[] = []
+  const doomedSet = new Set<number>()
   let pending: { entry: SpoolEntry; resolve: () => void; reject: (err: Error) => void }[] = []
   let scheduled = false
   let closed = false
@@ -120,15 +129,22 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     lastCommit = Date.now()
     const batch = pending
     pending = []
-    if (batch.length === 0) return
+    const deleting = doomed
+    doomed = []
+    if (batch.length === 0 && deleting.length === 0) return
     try {
-      const ids = insertAll(batch.map((p) => p.entry))
+      const ids = commitAll(
+        batch.map((p) => p.entry),
+        deleting,
+      )
+      for (const id of deleting) doomedSet.delete(id)
       for (const [i, p] of batch.entries()) {
         cache.add({ ...p.entry, id: ids[i]! }, lastCommit)
         depth += p.entry.count
       }
       for (const p of batch) p.resolve()
     } catch (err) {
+      doomed.push(...deleting)
       for (const p of batch) p.reject(err as Error)
     }
   }
@@ -151,7 +167,12 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
       return rows
     },
     ack(ids) {
-      removeAll(ids)
+      if (closed) return
+      for (const id of ids) {
+        doomed.push(id)
+        doomedSet.add(id)
+      }
+      if (!scheduled) schedule()
       cache.remove(ids)
       for (const id of ids) {
         const count = taken.get(id) ?? 0
@@ -194,7 +215,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
       const batch = select.all(after, 256) as Row[]
       for (const row of batch) {
         after = row.id
-        if (taken.has(row.id)) continue
+        if (taken.has(row.id) || doomedSet.has(row.id)) continue
         if (rows.length > 0 && lines + row.count > maxLines) {
           full = true
           break

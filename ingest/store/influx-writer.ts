@@ -37,16 +37,15 @@ export const backoffMs = (attempt: number): number => Math.random() * Math.min(1
 
 const NEWLINE = Buffer.from('\n')
 
-/** One body from rows: bytes when any row holds bytes (check threads encode), else text. */
-function joinRows(rows: SpoolRow[]): string | Buffer {
-  if (rows.length === 1) return rows[0]!.lines
+/** One body from rows: text when every row is text, else the rows' bytes with newlines between. */
+function joinRows(rows: SpoolRow[]): string | Buffer[] {
   if (rows.every((r) => typeof r.lines === 'string')) return rows.map((r) => r.lines).join('\n')
   const parts: Buffer[] = []
   for (const row of rows) {
     if (parts.length > 0) parts.push(NEWLINE)
     parts.push(typeof row.lines === 'string' ? Buffer.from(row.lines, 'utf8') : row.lines)
   }
-  return Buffer.concat(parts)
+  return parts
 }
 
 export function startInfluxWriter(
@@ -89,7 +88,7 @@ export function startInfluxWriter(
    * Posts `body` until InfluxDB accepts it (true), refuses points in it (its message), or we stop
    * (false). Network errors, 5xx and 429 are retried with backoff.
    */
-  async function post(body: string | Buffer, points: number): Promise<boolean | string> {
+  async function post(body: string | Buffer[], points: number): Promise<boolean | string> {
     for (let attempt = 0; !stopped; attempt++) {
       const started = Date.now()
       const outcome = await postLines(options, body)

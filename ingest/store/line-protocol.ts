@@ -75,6 +75,18 @@ export function readingFlags(reading: Reading): string[] {
   return found.length === 0 ? [...own] : [...new Set([...own, ...found])]
 }
 
+/** An integer field value (`12i`); the schema has checked the type, this keeps the promise. */
+const intField = (n: number): string => {
+  if (!Number.isSafeInteger(n)) throw new RangeError('integer field out of range')
+  return `${n}i`
+}
+
+/** A float field value; line protocol has no NaN or infinity. */
+const floatField = (n: number): string => {
+  if (!Number.isFinite(n)) throw new RangeError('line protocol cannot hold a non-finite float')
+  return `${n}`
+}
+
 /** `,key=value` for a tag, or nothing when the value is empty (InfluxDB refuses empty tags). */
 const tagPair = (key: string, value: string | undefined): string => {
   const escaped = value ? escapeTag(value) : ''
@@ -98,26 +110,26 @@ export function readingToLine(reading: Reading, flags: readonly string[] = readi
     for (const name of COUNT_CLASSES) {
       const n = counts[name]
       if (n === undefined) continue
-      fields += `,${name}=${formatField({ int: n })}`
+      fields += `,${name}=${intField(n)}`
       if (name !== 'pedestrian') {
         total += n
         anyVehicle = true
       }
     }
     if (anyVehicle) fields += `,total_vehicles=${total}i`
-    if (values.mean_speed !== undefined) fields += `,mean_speed=${formatField(values.mean_speed)}`
-    if (values.v85 !== undefined) fields += `,v85=${formatField(values.v85)}`
-    if (values.occupancy !== undefined) fields += `,occupancy=${formatField(values.occupancy)}`
+    if (values.mean_speed !== undefined) fields += `,mean_speed=${floatField(values.mean_speed)}`
+    if (values.v85 !== undefined) fields += `,v85=${floatField(values.v85)}`
+    if (values.occupancy !== undefined) fields += `,occupancy=${floatField(values.occupancy)}`
     line = `traffic${tagPair('borough', reading.borough)}${tagPair('direction', values.direction ?? 'none')}${tagPair('lane', String(values.lane ?? 0))}${tagPair('sensor', reading.sensor)}`
   } else {
     const values = reading.values as Record<string, number | undefined>
     for (const key in values) {
       const value = values[key]
-      if (value !== undefined) fields += `,${escapeTag(key)}=${formatField(value)}`
+      if (value !== undefined) fields += `,${escapeTag(key)}=${floatField(value)}`
     }
     line = `air${tagPair('borough', reading.borough)}${tagPair('grade', reading.quality?.grade ?? 'indicative')}${tagPair('sensor', reading.sensor)}`
   }
-  fields += `,seq=${formatField({ int: reading.seq })},interval=${formatField({ int: reading.interval })},suspect=${suspect}`
+  fields += `,seq=${intField(reading.seq)},interval=${intField(reading.interval)},suspect=${suspect}`
   if (flags.length > 0) fields += `,flags=${escapeString(flags.join(','))}`
   return `${line} ${fields.slice(1)} ${Math.trunc(Date.parse(reading.time))}`
 }
