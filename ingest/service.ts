@@ -11,6 +11,7 @@ import { inlineChecker, startCheckPool } from './accept/check-pool.js'
 import { createPipeline, type Pipeline } from './accept/pipeline.js'
 import type { IngestConfig } from './config.js'
 import { type RegistryLike, registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
+import { startHealthPoints } from './health-points.js'
 import { buildApp, type PluginEntry } from './http/app.js'
 import type { Readiness } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics } from './metrics.js'
@@ -19,7 +20,6 @@ import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
 import { type InfluxWriter, startInfluxWriter } from './store/influx-writer.js'
-import { healthToLine } from './store/line-protocol.js'
 import { type Consumers, startConsumers } from './subscribe/consumers.js'
 
 export interface IngestDeps {
@@ -160,27 +160,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     metrics.quarantineDepth.set(quarantine.count())
   }
 
-  let lastAccepted = 0
-  let lastHealth = Date.now()
-  const healthTimer = setInterval(() => {
-    const now = Date.now()
-    const counts = pipeline.counts()
-    const rate = ((counts.accepted - lastAccepted) * 1000) / Math.max(1, now - lastHealth)
-    lastAccepted = counts.accepted
-    lastHealth = now
-    const line = healthToLine(
-      {
-        instance: config.instance,
-        ...counts,
-        spoolDepth: spool.depth(),
-        quarantineDepth: quarantine.count(),
-        readingsPerSecond: Math.round(rate * 100) / 100,
-      },
-      now,
-    )
-    // Through the spool like any point, so an InfluxDB outage does not lose it either.
-    spool.append({ lines: line, count: 1, source: 'ingest_health' }).catch(() => undefined)
-  }, config.healthIntervalMs)
+  const healthTimer = startHealthPoints(config, { pipeline, spool, quarantine })
   const statsTimer = setInterval(() => stats.flush(), 1000)
   const pruneTimer = setInterval(() => quarantine.prune(), 3_600_000)
   healthTimer.unref()

@@ -4,10 +4,8 @@
  * deleted only when InfluxDB accepted it. Appends arriving together share one transaction and
  * one fsync (group commit): an fsync costs ~0.5 ms on our disk, a row a few microseconds.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { RowCache } from './row-cache.js'
+import { openSpoolFile, type StoredRow } from './spool-file.js'
 
 export interface SpoolEntry {
   /** Points, one per line, no trailing newline: text, or its UTF-8 bytes (stored as a BLOB). */
@@ -53,55 +51,11 @@ export interface SpoolOptions {
   memoryBytes?: number
 }
 
-type Row = SpoolRow & { added: number }
-
 export function openSpool(dataDir: string, options: SpoolOptions): Spool {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'ingest-spool.sqlite'))
-  // Before the first table exists (ignored for an existing file): a batch of 30 readings is ~5 KB,
-  // which on 4 KB pages spills into overflow pages; 16 KB pages hold it in one.
-  db.pragma('page_size = 16384')
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.exec(`CREATE TABLE IF NOT EXISTS spool (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    lines TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    added INTEGER NOT NULL
-  )`)
-  const insert = db.prepare('INSERT INTO spool (lines, count, source, added) VALUES (?, ?, ?, ?)')
-  const removeRange = db.prepare('DELETE FROM spool WHERE id BETWEEN ? AND ?')
-  const select = db.prepare('SELECT id, lines, count, source, added FROM spool WHERE id > ? ORDER BY id LIMIT ?')
-  // Acked rows are mostly contiguous: delete them as ranges.
-  const removeAll = (ids: readonly number[]) => {
-    const sorted = [...ids].sort((a, b) => a - b)
-    let start = sorted[0]
-    let prev = start
-    for (const id of sorted.slice(1)) {
-      if (id === (prev as number) + 1) {
-        prev = id
-        continue
-      }
-      removeRange.run(start, prev)
-      start = id
-      prev = id
-    }
-    if (start !== undefined) removeRange.run(start, prev)
-  }
-  // One transaction, one fsync, for the appends and the deletes of a commit interval.
-  const commitAll = db.transaction((entries: SpoolEntry[], doomed: readonly number[]) => {
-    if (doomed.length > 0) removeAll(doomed)
-    const now = Date.now()
-    return entries.map((e) => Number(insert.run(e.lines, e.count, e.source, now).lastInsertRowid))
-  })
-
-  const onDisk = db.prepare('SELECT COALESCE(SUM(count), 0) AS n, COUNT(*) AS rows FROM spool').get() as {
-    n: number
-    rows: number
-  }
-  let depth = Number(onDisk.n)
-  const cache = new RowCache(options.memoryBytes ?? 64 * 2 ** 20, Number(onDisk.rows))
+  const file = openSpoolFile(dataDir)
+  const onDisk = file.totals()
+  let depth = onDisk.points
+  const cache = new RowCache(options.memoryBytes ?? 64 * 2 ** 20, onDisk.rows)
   // Rows handed to a writer: the ids and their counts, so take() skips them and depth stays true.
   const taken = new Map<number, number>()
   let takenLines = 0
@@ -133,7 +87,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     doomed = []
     if (batch.length === 0 && deleting.length === 0) return
     try {
-      const ids = commitAll(
+      const ids = file.commit(
         batch.map((p) => p.entry),
         deleting,
       )
@@ -193,14 +147,14 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     inFlight: () => takenLines,
     isFull: () => depth >= options.maxLines,
     oldestAgeMs() {
-      const added = cache.complete ? cache.oldestUntakenAdded() : (select.get(lastTakenId, 1) as Row | undefined)?.added
+      const added = cache.complete ? cache.oldestUntakenAdded() : file.readAfter(lastTakenId, 1)[0]?.added
       return added === undefined ? 0 : Math.max(0, Date.now() - added)
     },
     close() {
       if (closed) return
       commit()
       closed = true
-      db.close()
+      file.close()
     },
   }
 
@@ -212,7 +166,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     // Released rows (ids below lastTakenId) are picked up again by resetting the cursor.
     let full = false
     while (!full) {
-      const batch = select.all(after, 256) as Row[]
+      const batch: StoredRow[] = file.readAfter(after, 256)
       for (const row of batch) {
         after = row.id
         if (taken.has(row.id) || doomedSet.has(row.id)) continue

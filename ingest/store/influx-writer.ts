@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool, SpoolRow } from '../spool/spool.js'
 import { createDatabase, type InfluxTarget, postLines } from './influx-http.js'
-import { sensorOfLine, splitLines } from './line-protocol.js'
+import { sensorOfLine, splitLines } from './line-split.js'
 
 export interface WriterOptions extends InfluxTarget {
   batchSize: number

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { readingToLine, sensorOfLine, splitLines, statusToLine, toLine } from '../../ingest/store/line-protocol.js'
+import { readingToLine, statusToLine, toLine } from '../../ingest/store/line-protocol.js'
+import { sensorOfLine, splitLines } from '../../ingest/store/line-split.js'
 import type { DeviceStatus, Reading } from '../../schemas/types.gen.js'
 
 /**
