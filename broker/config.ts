@@ -94,7 +94,8 @@ export const SettingsSchema = {
     },
     failedLoginThrottleCount: {
       type: 'integer',
-      description: 'failed logins from one address or for one username before further attempts are refused',
+      description:
+        'failed logins for one username from one address (or for one username from anywhere) before its further attempts are refused; an address is refused for every username at 10 times this',
       default: 10,
       minimum: 1,
     },

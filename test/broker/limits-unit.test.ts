@@ -1,7 +1,7 @@
 /** Unit tests of the in-memory limiters (one module each, no broker). */
 import { describe, expect, it } from 'vitest'
 import { guardEmitterStack } from '../../broker/limits/emitter-stack-guard.js'
-import { LoginThrottle } from '../../broker/limits/login-throttle.js'
+import { ADDRESS_FACTOR, LoginThrottle } from '../../broker/limits/login-throttle.js'
 import { OverloadGuard } from '../../broker/limits/overload-guard.js'
 import { TokenBuckets, WindowCounter } from '../../broker/limits/rate-limiters.js'
 import { waitFor } from '../helpers/ports.js'
@@ -52,11 +52,17 @@ describe('rate limiters', () => {
     expect(w.count('a', t + 130_000)).toBe(0)
   })
 
-  it('login throttle: address lock; username lock only for addresses that failed', () => {
+  it('login throttle: a username locked per address, a whole address only when it tries many; username lock only for addresses that failed', () => {
     const throttle = new LoginThrottle(3, 300)
     for (let i = 0; i < 3; i++) throttle.recordFailure('10.0.0.1', 'cam-1')
-    expect(throttle.isThrottled('10.0.0.1', 'anyone')).toBe(true)
+    expect(throttle.isThrottled('10.0.0.1', 'cam-1')).toBe(true)
+    // A neighbour behind the same NAT still gets in: one bad device does not lock out an address.
+    expect(throttle.isThrottled('10.0.0.1', 'cam-7')).toBe(false)
     expect(throttle.isThrottled('10.0.0.2', 'cam-1')).toBe(false) // the real device elsewhere
+    // Many usernames tried from one address: the whole address is refused.
+    for (let i = 0; i < 3 * ADDRESS_FACTOR - 3; i++) throttle.recordFailure('10.0.0.1', `guess-${i}`)
+    expect(throttle.isThrottled('10.0.0.1', 'cam-7')).toBe(true)
+    expect(throttle.isThrottled('10.0.0.1', undefined)).toBe(true)
     throttle.recordFailure('10.0.0.3', 'cam-2')
     throttle.recordFailure('10.0.0.4', 'cam-2')
     throttle.recordFailure('10.0.0.5', 'cam-2')

@@ -174,12 +174,12 @@ describe('broker connection rate and login throttle', () => {
       (err: { code?: number; message: string }) => err.code ?? err.message,
     )
 
-  it('throttles an address after failed logins, then refuses its connections by rate', async () => {
+  it("throttles one username's logins from an address after failed logins, then refuses its connections by rate", async () => {
     expect(await codeOf(password)).toBe(0)
     expect(await codeOf('bad')).toBe(4)
     expect(await codeOf('bad')).toBe(4)
     expect(await codeOf('bad')).toBe(4)
-    // even the right password is refused from this address now
+    // even the right password is refused for this username from this address now
     expect(await codeOf(password)).toBe(5)
     expect(await refusals(broker, 'login_throttled')).toBe(1)
     // 6 connections this minute so far; the 7th is cut without CONNACK

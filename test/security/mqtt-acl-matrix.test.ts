@@ -270,12 +270,12 @@ describe('failed-login throttling (real broker process)', () => {
     data.remove()
   })
 
-  it('refuses further attempts from an address after repeated failures, even with the right password', async () => {
+  it('refuses further attempts for a username from an address after repeated failures, even with the right password', async () => {
     const codes: (number | string)[] = []
     for (let i = 0; i < 8; i++) {
       codes.push(await connackCode(broker.url, { clientId: 'cam-9', username: 'cam-9', password: `guess-${i}` }))
     }
-    // 5 failures are checked (code 4), then the address is throttled (code 5) without a password check
+    // 5 failures are checked (code 4), then this username from this address is throttled (code 5) without a password check
     expect(codes).toEqual([4, 4, 4, 4, 4, 5, 5, 5])
     expect(await connackCode(broker.url, { clientId: 'cam-9', ...device })).toBe(5)
     const metrics = await (await fetch(`http://127.0.0.1:${broker.ports.metrics}/metrics`)).text()
