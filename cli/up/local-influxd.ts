@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 
 export interface LocalInflux {
@@ -40,6 +41,19 @@ bind-address = "127.0.0.1:${rpcPort}"
 `
 }
 
+function kernelFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
 async function ping(url: string): Promise<boolean> {
   try {
     return (await fetch(`${url}/ping`)).status === 204
@@ -59,7 +73,9 @@ export async function startLocalInfluxd(dataDir: string, port: number): Promise<
   const dir = join(dataDir, 'influxdb')
   mkdirSync(dir, { recursive: true })
   const configPath = join(dir, 'influxdb.conf')
-  writeFileSync(configPath, influxdConfig(dir, port, port + 2))
+  // The RPC port (backup/restore only) is whatever the kernel has free, not port + 2: a fixed
+  // offset could be the MQTT or HTTP port the user chose (it once was, in a test).
+  writeFileSync(configPath, influxdConfig(dir, port, await kernelFreePort()))
   const child: ChildProcess = spawn('influxd', ['run', '-config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => {
