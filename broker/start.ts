@@ -19,6 +19,7 @@ import { startListeners } from './listeners.js'
 import { createMetrics } from './metrics.js'
 import { startMetricsServer } from './metrics-server.js'
 import { createPersistence } from './persistence.js'
+import { trackPublishes } from './publish-tracker.js'
 import { openRegistry, type Registry } from './registry/registry.js'
 
 export interface RunningBroker {
@@ -79,6 +80,7 @@ export async function startBroker(
     authorizeSubscribe: createAuthorizeSubscribe(ctx),
     authorizeForward: createAuthorizeForward(ctx),
   })
+  const publishes = trackPublishes(aedes)
   backlog = (aedes as unknown as { mq: Backlog }).mq
   if (!guardEmitterStack(backlog as never)) log.warn('mqemitter internals changed: stack guard not installed')
   aedes.on('client', () => metrics.connections.set(aedes.connectedClients))
@@ -117,6 +119,8 @@ export async function startBroker(
     // queued deliveries reach the persistence before it is closed, or a restart loses them.
     const drainDeadline = Date.now() + 5000
     while (backlog.length > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20))
+    // Publishes already acknowledged may still be queueing for offline sessions (Redis writes).
+    await publishes.settled(Math.max(0, drainDeadline - Date.now()))
     await closeAedes()
     await listenersClosed
     await parts.flush?.().catch((err: unknown) => log.warn({ err }, 'persistence flush failed'))
