@@ -54,10 +54,13 @@ interface Pending {
 }
 
 /** A worker running check-worker.ts: compiled JS as is, TypeScript sources through tsx. */
-function spawnCheckWorker(maxPayloadBytes: number): Worker {
+function spawnCheckWorker(maxPayloadBytes: number, heapMb: number | undefined): Worker {
   // A larger young generation: every message's parsed JSON dies young, and fewer, larger
   // scavenges cost less in total (GC was ~10% of a check thread's time with the default).
-  const options = { workerData: { maxPayloadBytes }, resourceLimits: { maxYoungGenerationSizeMb: 64 } }
+  const options = {
+    workerData: { maxPayloadBytes },
+    resourceLimits: { maxYoungGenerationSizeMb: 64, ...(heapMb ? { maxOldGenerationSizeMb: heapMb } : {}) },
+  }
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./check-worker.js', import.meta.url), options)
   // Node 20 workers do not inherit `--import tsx` or a registered loader: register it in the worker.
   const require = createRequire(import.meta.url)
@@ -71,7 +74,15 @@ function spawnCheckWorker(maxPayloadBytes: number): Worker {
   return new Worker(code, { ...options, eval: true })
 }
 
-export function startCheckPool(options: { threads: number; maxPayloadBytes: number; logger: Logger }): Checker {
+export interface CheckPoolOptions {
+  threads: number
+  maxPayloadBytes: number
+  logger: Logger
+  /** Old-generation heap bound per thread in MB (default: Node's); a thread that exceeds it dies. */
+  heapMb?: number
+}
+
+export function startCheckPool(options: CheckPoolOptions): Checker {
   const { maxPayloadBytes, logger } = options
   const inline = (p: Pending) =>
     checkMessage(p.job.expected, p.original, { directory: { lookup: () => p.job.info }, maxPayloadBytes })
@@ -84,7 +95,12 @@ export function startCheckPool(options: { threads: number; maxPayloadBytes: numb
     const ready = new Promise<void>((resolve) => {
       markReady = resolve
     })
-    const thread = { worker: spawnCheckWorker(maxPayloadBytes), batches: [] as Pending[][], alive: true, ready }
+    const thread = {
+      worker: spawnCheckWorker(maxPayloadBytes, options.heapMb),
+      batches: [] as Pending[][],
+      alive: true,
+      ready,
+    }
     thread.worker.unref()
     thread.worker.on('message', (results: (Checked | { crashed: string })[] | 'ready') => {
       if (results === 'ready') return markReady()
@@ -106,8 +122,9 @@ export function startCheckPool(options: { threads: number; maxPayloadBytes: numb
       markReady()
       if (!thread.alive) return
       thread.alive = false
-      logger.error({ why }, 'check thread stopped; its messages are checked on the main thread')
-      for (const batch of thread.batches.splice(0)) for (const p of batch) p.result = inline(p)
+      const held = thread.batches.splice(0).flat()
+      logger.error({ why, messages: held.length }, 'check thread stopped; its messages are checked on the main thread')
+      for (const p of held) p.result = inline(p)
       settle()
     }
     thread.worker.on('error', (err) => lost(err.message))

@@ -69,4 +69,33 @@ describe('check threads', () => {
     expect(results).toHaveLength(input.length)
     expect(results.filter((r) => r.ok).length).toBeGreaterThan(0)
   })
+
+  it('checks on the main thread what a thread that died (out of memory) was holding, and everything after', async () => {
+    const logs: string[] = []
+    const logger = pino({ level: 'error' }, { write: (line: string) => logs.push(line) })
+    // A 24 MB heap starts the thread with room to spare (8 MB does not) but cannot hold a batch of
+    // 80,000 parsed readings (it held 20,000): it dies mid-work.
+    pool = startCheckPool({ threads: 1, maxPayloadBytes: 64 * 2 ** 20, logger, heapMb: 24 })
+    await pool.ready
+    const inline = inlineChecker(64 * 2 ** 20)
+    const expected: Expected = { sensor: 'cam-1', borough: 'E09000007', channel: 'air' }
+    const big = Buffer.from(
+      JSON.stringify({ readings: Array.from({ length: 80_000 }, (_, j) => airReading('cam-1', 'E09000007', j)) }),
+    )
+    const input = [big, big, big, big]
+    expect(big.length).toBeLessThan(64 * 2 ** 20) // parsed, not refused as too large
+    const results = await Promise.all(input.map((payload) => pool!.check(expected, payload, info('cam-1'))))
+    // It died holding work (not at start-up): those messages were checked here.
+    const stopped = logs
+      .map((l) => JSON.parse(l) as { msg: string; messages?: number })
+      .find((l) => /check thread stopped/.test(l.msg))
+    expect(stopped?.messages).toBeGreaterThan(0)
+    const reference = await inline.check(expected, big, info('cam-1'))
+    // More than 500 readings: refused by the schema, but only after parsing, which is what
+    // exhausts the thread's heap.
+    expect(reference).toMatchObject({ ok: false, code: 'READING_INVALID' })
+    for (const r of results) expect(asText(r)).toEqual(asText(reference))
+    // With no thread left, later messages are checked here too.
+    expect(asText(await pool.check(expected, big, info('cam-1')))).toEqual(asText(reference))
+  }, 60_000)
 })
