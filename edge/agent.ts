@@ -5,13 +5,13 @@
  * kept for the heartbeat and retried.
  */
 import type { Logger } from 'pino'
-import { buildTopic, parseTopic } from '../schemas/topics.js'
+import { buildTopic } from '../schemas/topics.js'
 import type { DeviceStatus } from '../schemas/types.gen.js'
-import { validateCommand, validateDeviceError } from '../schemas/validate.js'
 import { Aggregator } from './aggregate/aggregator.js'
 import { type ClockStatus, checkClock } from './aggregate/clock-check.js'
 import type { EdgeConfig, TrafficClass } from './config.js'
 import { EdgeError } from './errors.js'
+import { createDownlinkHandler } from './publish/downlink.js'
 import { Outbox } from './publish/outbox.js'
 import { Publisher } from './publish/publisher.js'
 import { createDrivers, type DriverDeps } from './sensors/create-driver.js'
@@ -100,48 +100,14 @@ export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAg
   const statusTopic = buildTopic(config.sensor.borough, config.sensor.id, 'status')
   const sendStatus = () => publisher.publishStatus(statusTopic, JSON.stringify(status()))
 
-  const onDownlink = (topic: string, payload: Buffer) => {
-    const parts = parseTopic(topic)
-    let body: unknown
-    try {
-      body = JSON.parse(payload.toString('utf8'))
-    } catch {
-      log.warn({ topic }, 'downlink message is not JSON; ignored')
-      return
-    }
-    if (parts?.channel === 'errors') {
-      const r = validateDeviceError(body)
-      if (!r.ok) return void log.warn({ topic, errors: r.errors }, 'unreadable error message; ignored')
-      const n = outbox.markRejected(r.value.seq ?? [])
-      log.warn(
-        { code: r.value.code, reason: r.value.reason, seq: r.value.seq, newlyRejected: n },
-        'platform rejected readings',
-      )
-      remember(new EdgeError('IOT_EDGE_OUTBOX', `rejected by platform: ${r.value.code} ${r.value.reason}`))
-    } else if (parts?.channel === 'cmd') {
-      const r = validateCommand(body)
-      if (!r.ok) {
-        remember(
-          new EdgeError(
-            'IOT_EDGE_COMMAND_INVALID',
-            `invalid command: ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
-          ),
-        )
-        return void log.warn({ errors: r.errors }, 'invalid command; ignored')
-      }
-      const cmd = r.value
-      log.info({ cmd }, 'command received')
-      if (cmd.command === 'set_interval') {
-        aggregator.setInterval(cmd.interval)
-        outbox.setSetting('interval', cmd.interval)
-      } else if (cmd.command === 'resend') {
-        const n = outbox.requeue(cmd.from, cmd.to)
-        log.info({ from: cmd.from, to: cmd.to, requeued: n }, 'resending')
-        publisher.rewind(cmd.from - 1)
-      }
-      sendStatus()
-    }
-  }
+  const onDownlink = createDownlinkHandler({
+    log,
+    outbox,
+    aggregator,
+    remember,
+    rewind: (seq) => publisher.rewind(seq),
+    sendStatus: () => sendStatus(),
+  })
   const publisher = new Publisher(config, outbox, log, { onDownlink })
 
   const closeWindows = () => {
