@@ -16,6 +16,7 @@ import { buildApp, type PluginEntry } from './http/app.js'
 import type { Readiness } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics } from './metrics.js'
 import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
+import { openDataPlugin, openOwnRegistry } from './registry-wiring.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
@@ -51,38 +52,6 @@ export interface RunningIngest {
   consumers?: Consumers
   readiness(): Readiness
   close(): Promise<void>
-}
-
-async function openOwnRegistry(config: IngestConfig): Promise<RegistryLike & { close(): void }> {
-  // Loaded only when no directory is injected, so ingest tests do not depend on the broker's code.
-  const mod = (await import('../broker/registry/registry.js')) as {
-    openRegistry(dataDir: string): RegistryLike & { close(): void }
-  }
-  return mod.openRegistry(config.dataDir)
-}
-
-/** The register and open data API (ingest/register/plugin.ts), reading the same InfluxDB and stats. */
-async function openDataPlugin(
-  config: IngestConfig,
-  registry: RegistryLike,
-  stats: SensorStats,
-  logger: Logger,
-): Promise<PluginEntry> {
-  const { openDataPlugin: plugin } = await import('./register/plugin.js')
-  const v2 = config.influxOrg !== undefined
-  return {
-    plugin,
-    options: {
-      registry,
-      influx: {
-        url: config.influxUrl,
-        db: v2 ? (config.influxBucket ?? config.influxDb) : config.influxDb,
-        ...(config.influxToken ? { token: config.influxToken } : {}),
-      },
-      stats,
-      log: logger,
-    },
-  }
 }
 
 export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
