@@ -3,7 +3,6 @@
  * audit trail, in one SQLite file (WAL) that the broker, the ingest and the CLI may open at once.
  * Every change is one transaction, so nothing is ever half-written.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -11,18 +10,10 @@ import { isBoroughCode } from '../../schemas/boroughs.js'
 import { isSensorId } from '../../schemas/topics.js'
 import type { RegisterEntry } from '../../schemas/types.gen.js'
 import { RegistryError } from '../errors.js'
-import { generatePassword, hashPassword, verifyPassword } from './passwords.js'
-import {
-  type AccountRow,
-  checkEntry,
-  SERVICE_ROLES,
-  type SensorRow,
-  toAccount,
-  toRecord,
-  VERIFY_CACHE_MAX,
-} from './rows.js'
+import { openCredentials } from './credentials.js'
+import { type AccountRow, checkEntry, SERVICE_ROLES, type SensorRow, toAccount, toRecord } from './rows.js'
 import { SCHEMA_SQL } from './sql.js'
-import type { AccountRole, IssuedCredentials, LoginCheck, Registry } from './types.js'
+import type { AccountRole, IssuedCredentials, Registry } from './types.js'
 
 export type * from './types.js'
 
@@ -52,20 +43,15 @@ export function openRegistry(dataDir: string): Registry {
       'INSERT INTO accounts (username, role, sensor, boroughs, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     setDisabled: db.prepare('UPDATE accounts SET disabled = ?, updated_at = ? WHERE username = ?'),
-    setCredential: db.prepare(
-      'INSERT INTO credentials (username, hash, issued_at) VALUES (?, ?, ?) ON CONFLICT(username) DO UPDATE SET hash = excluded.hash, issued_at = excluded.issued_at',
-    ),
     audit: db.prepare('INSERT INTO audit (time, actor, action, sensor, detail) VALUES (?, ?, ?, ?, ?)'),
   }
 
   const audit = (actor: string, action: string, sensor?: string, detail?: string) =>
     q.audit.run(now(), actor, action, sensor ?? null, detail ?? null)
 
-  function issue(username: string): IssuedCredentials {
-    const password = generatePassword()
-    q.setCredential.run(username, hashPassword(password), now())
-    return { username, password }
-  }
+  // Passwords (issuing, rotating, checking logins) live in credentials.ts; new accounts get
+  // theirs from `issue` inside the same transaction that creates them.
+  const { issue, ...credentials } = openCredentials(db, { findAccount: (u) => q.account.get(u), audit, now })
 
   function insertSensor(entry: RegisterEntry, actor: string): IssuedCredentials {
     if (q.sensor.get(entry.id) || q.account.get(entry.id)) {
@@ -114,22 +100,6 @@ export function openRegistry(dataDir: string): Registry {
     q.setDisabled.run(1, t, id)
     audit(actor, 'sensor.retire', id)
   })
-  const rotateTx = db.transaction((id: string, actor: string) => {
-    const row = q.account.get(id)
-    if (!row) throw new RegistryError('IOT_REGISTRY_NOT_FOUND', `no sensor or account ${id}`, 'id')
-    audit(actor, 'credentials.rotate', row.sensor ?? undefined, row.sensor ? undefined : `account ${id}`)
-    return issue(id)
-  })
-  const setPasswordTx = db.transaction((username: string, password: string, actor: string) => {
-    if (!q.account.get(username))
-      throw new RegistryError('IOT_REGISTRY_NOT_FOUND', `no account ${username}`, 'username')
-    // Chosen passwords must be as hard to guess as issued ones (at least 128 bits as base64).
-    if (password.length < 22) {
-      throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', 'password must be at least 22 characters', 'password')
-    }
-    q.setCredential.run(username, hashPassword(password), now())
-    audit(actor, 'credentials.set', undefined, `account ${username}`)
-  })
   const addAccountTx = db.transaction((username: string, role: AccountRole, boroughs: string[], actor: string) => {
     if (q.account.get(username) || q.sensor.get(username)) {
       throw new RegistryError('IOT_REGISTRY_DUPLICATE', `account ${username} already exists`, 'username')
@@ -139,41 +109,6 @@ export function openRegistry(dataDir: string): Registry {
     audit(actor, 'account.add', undefined, `${role} ${username}${boroughs.length ? ` (${boroughs.join(',')})` : ''}`)
     return issue(username)
   })
-
-  // Successful checks are remembered (keyed by a per-process HMAC of the password and the stored
-  // hash), so a reconnect storm does not cost one scrypt per device; a rotation changes the hash.
-  const cacheKey = randomBytes(32)
-  const verified = new Map<string, { hash: string; digest: Buffer }>()
-  const digest = (password: string) => createHmac('sha256', cacheKey).update(password).digest()
-
-  // Concurrent logins with the same credentials (a reconnect storm of one service account)
-  // share one scrypt: each costs 16 MiB and a thread-pool slot.
-  const checking = new Map<string, Promise<LoginCheck>>()
-  function check(username: string, password: string): Promise<LoginCheck> {
-    const key = `${username}\0${digest(password).toString('base64')}`
-    let pending = checking.get(key)
-    if (!pending) {
-      pending = checkOnce(username, password).finally(() => checking.delete(key))
-      checking.set(key, pending)
-    }
-    return pending
-  }
-
-  async function checkOnce(username: string, password: string): Promise<LoginCheck> {
-    const row = q.account.get(username)
-    const cached = row?.hash ? verified.get(username) : undefined
-    let ok = cached !== undefined && cached.hash === row?.hash && timingSafeEqual(cached.digest, digest(password))
-    if (!ok) ok = await verifyPassword(password, row?.hash)
-    if (!row?.hash) return { ok: false, reason: 'unknown' }
-    if (!ok) return { ok: false, reason: 'bad_password' }
-    if (verified.size >= VERIFY_CACHE_MAX) verified.delete(verified.keys().next().value as string)
-    verified.set(username, { hash: row.hash, digest: digest(password) })
-    // Re-read: the account may have been disabled or rotated while scrypt ran.
-    const fresh = q.account.get(username)
-    if (!fresh || fresh.hash !== row.hash) return { ok: false, reason: 'bad_password' }
-    const account = toAccount(fresh)
-    return account.disabled ? { ok: false, reason: 'disabled', account } : { ok: true, account }
-  }
 
   return {
     addSensor: (entry, actor = 'cli') => addSensorTx.immediate(checkEntry(entry), actor),
@@ -206,8 +141,6 @@ export function openRegistry(dataDir: string): Registry {
         .map(toRecord)
     },
     retireSensor: (id, actor = 'cli') => retireTx.immediate(id, actor),
-    rotateCredentials: (id, actor = 'cli') => rotateTx.immediate(id, actor),
-    setPassword: (username, password, actor = 'cli') => setPasswordTx.immediate(username, password, actor),
     addAccount({ username, role, boroughs = [] }, actor = 'cli') {
       if (!isSensorId(username)) {
         throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', 'username must match [A-Za-z0-9._:-]{1,64}', 'username')
@@ -226,11 +159,7 @@ export function openRegistry(dataDir: string): Registry {
       return row ? toAccount(row) : undefined
     },
     listAccounts: () => q.accounts.all().map(toAccount),
-    check,
-    async verify(username, password) {
-      const result = await check(username, password)
-      return result.ok ? result.account : undefined
-    },
+    ...credentials,
     listAudit({ sensor, limit = 100 } = {}) {
       const rows = (
         sensor === undefined
