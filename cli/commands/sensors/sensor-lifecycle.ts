@@ -1,0 +1,137 @@
+/**
+ * A sensor's life in the register: `add`, `list`, `show`, `rotate-credentials`, `retire`.
+ * Passwords are shown once, when issued.
+ */
+import type { Command } from 'commander'
+import { RegistryError } from '../../../broker/errors.js'
+import { buildEntry, type EntryOptions } from '../../../broker/registry/defaults.js'
+import { isBoroughCode } from '../../../schemas/boroughs.js'
+import { readEntries } from './import-export.js'
+import { type Opts, registrySubcommand, UsageError, withRegistry } from './registry-action.js'
+
+function number(opts: Opts, key: 'lat' | 'lon'): number | undefined {
+  if (opts[key] === undefined) return undefined
+  const n = Number(opts[key])
+  if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number`, key)
+  return n
+}
+
+/** The register entry for `sensors add`: from `--file`, or built from flags with per-borough/kind defaults. */
+function entryFromOptions(o: Opts): unknown {
+  if (o.file) {
+    const [first, ...rest] = readEntries(String(o.file))
+    if (rest.length > 0) throw new UsageError('--file holds several entries; use sensors import', 'file')
+    return first
+  }
+  for (const k of ['id', 'borough', 'kind'] as const) {
+    if (!o[k]) throw new UsageError(`--${k} is required (or give --file)`, k)
+  }
+  if (!isBoroughCode(String(o.borough))) {
+    throw new UsageError(`--borough ${o.borough} is not an ONS code E09000001..E09000033`, 'borough')
+  }
+  if (o.kind !== 'air' && o.kind !== 'traffic') throw new UsageError('--kind must be air or traffic', 'kind')
+  const measures = o.measures
+    ? String(o.measures)
+        .split(',')
+        .map((s) => s.trim())
+    : undefined
+  return buildEntry({
+    ...(o as unknown as EntryOptions),
+    lat: number(o, 'lat'),
+    lon: number(o, 'lon'),
+    measures,
+  })
+}
+
+export function registerSensorLifecycleCommands(sensors: Command): void {
+  registrySubcommand(sensors, 'add', 'register a sensor and issue its MQTT password (shown once)')
+    .option('--id <id>', 'sensor id: the MQTT username, client id and topic level')
+    .option('--borough <code>', 'ONS code E09000001..E09000033')
+    .option('--kind <kind>', 'air | traffic')
+    .option('--name <name>', 'short plain name, e.g. "Euston Road at Gower Street"')
+    .option('--lat <lat>', 'latitude (default: the borough centre)')
+    .option('--lon <lon>', 'longitude (default: the borough centre)')
+    .option('--address <text>', 'street and place in words')
+    .option('--operator <name>', 'organisation accountable (default "<borough> Council")')
+    .option('--email <address>', 'public team mailbox')
+    .option('--purpose <text>', 'why the sensor is there, in plain English')
+    .option('--measures <list>', 'comma-separated reading fields (default per kind)')
+    .option('--personal-data <level>', 'none | pseudonymised | personal', 'none')
+    .option('--legal-basis <basis>', 'UK GDPR Article 6 basis (needed unless personal data is none)')
+    .option('--dpia-url <url>', 'published DPIA (needed unless personal data is none)')
+    .option('--retention <duration>', 'ISO 8601 duration or "indefinite"', 'P5Y')
+    .option('--licence <licence>', 'OGL-UK-3.0 | CC-BY-4.0 | CC0-1.0 | ODbL-1.0', 'OGL-UK-3.0')
+    .option('--sharing <level>', 'open | shared | restricted', 'open')
+    .option('--grade <grade>', 'reference | indicative | citizen', 'indicative')
+    .option('--installed <date>', 'YYYY-MM-DD')
+    .option('--status <status>', 'planned | active | maintenance | retired', 'active')
+    .option('--file <entry.json>', 'take the whole register entry from a JSON file instead')
+    .action(
+      withRegistry((registry, o) => {
+        const creds = registry.addSensor(entryFromOptions(o) as never)
+        const stored = registry.getSensor(creds.username)?.entry
+        if (o.json) return console.log(JSON.stringify({ id: creds.username, ...creds, entry: stored }))
+        console.log(`registered ${creds.username} (${stored?.borough} ${stored?.kind})`)
+        console.log(`MQTT username: ${creds.username}\nMQTT password: ${creds.password}`)
+        console.log('The password is shown once. Store it on the device now.')
+      }),
+    )
+
+  registrySubcommand(sensors, 'list', 'list registered sensors')
+    .option('--borough <code>', 'only this borough')
+    .option('--kind <kind>', 'only air or traffic')
+    .option('--status <status>', 'only this status')
+    .action(
+      withRegistry((registry, o) => {
+        const filter = { borough: o.borough, kind: o.kind, status: o.status } as Record<string, string | undefined>
+        const records = registry.listSensors(filter)
+        if (o.json) return console.log(JSON.stringify(records.map((r) => r.entry)))
+        for (const { entry: e } of records) console.log(`${e.id}\t${e.borough}\t${e.kind}\t${e.status}\t${e.name}`)
+        console.log(`${records.length} sensor(s)`)
+      }),
+    )
+
+  registrySubcommand(sensors, 'show', 'show one sensor, its account and its audit trail')
+    .argument('<id>')
+    .action(
+      withRegistry((registry, o, [id]) => {
+        const record = registry.getSensor(id!)
+        if (!record) throw new RegistryError('IOT_REGISTRY_NOT_FOUND', `no sensor ${id}`, 'id')
+        const account = registry.getAccount(id!)
+        const audit = registry.listAudit({ sensor: id!, limit: 20 })
+        if (o.json) return console.log(JSON.stringify({ ...record, account, audit }))
+        console.log(JSON.stringify(record.entry, null, 2))
+        console.log(`account: ${account?.disabled ? 'disabled' : 'enabled'}; registered ${record.createdAt}`)
+        for (const a of audit) console.log(`  ${a.time} ${a.actor} ${a.action}${a.detail ? ` ${a.detail}` : ''}`)
+      }),
+    )
+
+  // Also works for service accounts; it lives here to keep its place in `sensors --help`.
+  registrySubcommand(
+    sensors,
+    'rotate-credentials',
+    'issue a new password for a sensor or account (the old one stops working)',
+  )
+    .argument('<id>')
+    .action(
+      withRegistry((registry, o, [id]) => {
+        const creds = registry.rotateCredentials(id!)
+        if (o.json) return console.log(JSON.stringify(creds))
+        console.log(`MQTT username: ${creds.username}\nMQTT password: ${creds.password}\n(shown once)`)
+      }),
+    )
+
+  registrySubcommand(
+    sensors,
+    'retire',
+    'mark a sensor retired and disable its account (its register entry stays public)',
+  )
+    .argument('<id>')
+    .action(
+      withRegistry((registry, o, [id]) => {
+        registry.retireSensor(id!)
+        if (o.json) return console.log(JSON.stringify({ id, status: 'retired' }))
+        console.log(`retired ${id}; its account can no longer connect`)
+      }),
+    )
+}

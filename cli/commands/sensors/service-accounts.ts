@@ -1,0 +1,71 @@
+/**
+ * `sensors add-account` / `sensors ensure-account`: service accounts (ingest, reader, admin) that
+ * use the broker but are not sensors. `ensure-account` is the idempotent form for deployments.
+ */
+import type { Command } from 'commander'
+import { RegistryError } from '../../../broker/errors.js'
+import type { AccountRole } from '../../../broker/registry/registry.js'
+import { type Opts, registrySubcommand, withRegistry } from './registry-action.js'
+
+/** `--boroughs E09000001, E09000002` as a list; empty items are dropped, no flag means no limit. */
+function boroughsOption(o: Opts): string[] {
+  return o.boroughs
+    ? String(o.boroughs)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : []
+}
+
+export function registerServiceAccountCommands(sensors: Command): void {
+  registrySubcommand(
+    sensors,
+    'add-account',
+    'create a service account (ingest, reader or admin) and issue its password',
+  )
+    .requiredOption('--username <name>', 'account name (also the prefix of its MQTT client ids)')
+    .requiredOption('--role <role>', 'ingest | reader | admin')
+    .option('--boroughs <codes>', 'comma-separated borough codes the account is limited to')
+    .action(
+      withRegistry((registry, o) => {
+        const boroughs = boroughsOption(o)
+        const creds = registry.addAccount({ username: String(o.username), role: o.role as AccountRole, boroughs })
+        if (o.json) return console.log(JSON.stringify({ ...creds, role: o.role, boroughs }))
+        console.log(`username: ${creds.username}\npassword: ${creds.password}\n(shown once)`)
+      }),
+    )
+
+  registrySubcommand(
+    sensors,
+    'ensure-account',
+    'create a service account if missing and set its password from an environment variable (idempotent; for deployments)',
+  )
+    .requiredOption('--username <name>', 'account name')
+    .requiredOption('--role <role>', 'ingest | reader | admin')
+    .requiredOption('--password-env <variable>', 'environment variable holding the password (at least 22 characters)')
+    .option('--boroughs <codes>', 'comma-separated borough codes the account is limited to')
+    .action(
+      withRegistry(async (registry, o) => {
+        const variable = String(o.passwordEnv)
+        const password = process.env[variable]
+        if (!password) throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', `${variable} is not set`, 'password-env')
+        const username = String(o.username)
+        const boroughs = boroughsOption(o)
+        const existing = registry.getAccount(username)
+        if (existing && existing.role !== o.role) {
+          throw new RegistryError(
+            'IOT_REGISTRY_DUPLICATE',
+            `account ${username} exists with role ${existing.role}`,
+            'role',
+          )
+        }
+        if (!existing) registry.addAccount({ username, role: o.role as AccountRole, boroughs }, 'ensure-account')
+        // Only write the password when it changed, so re-running a deployment leaves the audit trail quiet.
+        if (!existing || !(await registry.verify(username, password)))
+          registry.setPassword(username, password, 'ensure-account')
+        const state = existing ? 'exists' : 'created'
+        if (o.json) return console.log(JSON.stringify({ username, role: o.role, state }))
+        console.log(`account ${username} (${o.role}) ${state}; password set from ${variable}`)
+      }),
+    )
+}
