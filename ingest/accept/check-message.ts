@@ -6,7 +6,7 @@
 import type { UpChannel } from '../../schemas/topics.js'
 import type { DeviceError } from '../../schemas/types.gen.js'
 import { type FieldError, SCHEMA_IDS, validateReadingMessage, validateStatus } from '../../schemas/validate.js'
-import type { SensorDirectory } from '../directory/sensor-directory.js'
+import type { SensorDirectory, SensorInfo } from '../directory/sensor-directory.js'
 import type { IngestErrorCode } from '../errors.js'
 import { readingFlags, readingToLine, statusToLine } from '../store/line-protocol.js'
 
@@ -158,4 +158,14 @@ function mismatchErrors(v: { sensor: string; borough: string }, expected: Expect
     })
   }
   return errors
+}
+
+/** checkMessage with the sensor's registry entry already looked up (a check thread has no registry). */
+export function checkWithEntry(
+  expected: Expected,
+  payload: Buffer | string,
+  info: SensorInfo | undefined,
+  maxPayloadBytes: number,
+): Checked {
+  return checkMessage(expected, payload, { directory: { lookup: () => info }, maxPayloadBytes })
 }

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import type { SensorInfo } from '../directory/sensor-directory.js'
-import { type Checked, checkMessage, type Expected } from './check-message.js'
+import { type Checked, checkWithEntry, type Expected } from './check-message.js'
 
 export interface CheckJob {
   expected: Expected
@@ -32,8 +32,7 @@ export interface Checker {
 export function inlineChecker(maxPayloadBytes: number): Checker {
   return {
     ready: Promise.resolve(),
-    check: async (expected, payload, info) =>
-      checkMessage(expected, payload, { directory: { lookup: () => info }, maxPayloadBytes }),
+    check: async (expected, payload, info) => checkWithEntry(expected, payload, info, maxPayloadBytes),
     close: async () => undefined,
   }
 }
@@ -84,8 +83,7 @@ export interface CheckPoolOptions {
 
 export function startCheckPool(options: CheckPoolOptions): Checker {
   const { maxPayloadBytes, logger } = options
-  const inline = (p: Pending) =>
-    checkMessage(p.job.expected, p.original, { directory: { lookup: () => p.job.info }, maxPayloadBytes })
+  const inline = (p: Pending) => checkWithEntry(p.job.expected, p.original, p.job.info, maxPayloadBytes)
   const queue: Pending[] = []
   let outgoing: Pending[] = []
   let flushScheduled = false

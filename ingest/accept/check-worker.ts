@@ -4,7 +4,7 @@
  * go back in the same order.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { type Checked, checkMessage } from './check-message.js'
+import { type Checked, checkWithEntry } from './check-message.js'
 import type { CheckJob } from './check-pool.js'
 
 const { maxPayloadBytes } = workerData as { maxPayloadBytes: number }
@@ -15,7 +15,7 @@ function checkOne(job: CheckJob): Checked | { crashed: string } {
       ? job.payload
       : Buffer.from(job.payload.buffer, job.payload.byteOffset, job.payload.byteLength)
   try {
-    return checkMessage(job.expected, payload, { directory: { lookup: () => job.info }, maxPayloadBytes })
+    return checkWithEntry(job.expected, payload, job.info, maxPayloadBytes)
   } catch (err) {
     // A bug, not bad input (bad input is a Rejected result): the main thread logs it and quarantines.
     return { crashed: (err as Error).stack ?? String(err) }

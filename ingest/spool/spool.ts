@@ -62,8 +62,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
   let lastTakenId = 0
   // Acked rows not deleted yet: they go with the next commit. A crash before it only means they
   // are written to InfluxDB again (same series and time: no duplicate point).
-  let doomed: number[] = []
-  const doomedSet = new Set<number>()
+  const doomed = new Set<number>()
   let pending: { entry: SpoolEntry; resolve: () => void; reject: (err: Error) => void }[] = []
   let scheduled = false
   let closed = false
@@ -83,22 +82,21 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     lastCommit = Date.now()
     const batch = pending
     pending = []
-    const deleting = doomed
-    doomed = []
-    if (batch.length === 0 && deleting.length === 0) return
+    if (batch.length === 0 && doomed.size === 0) return
     try {
       const ids = file.commit(
         batch.map((p) => p.entry),
-        deleting,
+        [...doomed],
       )
-      for (const id of deleting) doomedSet.delete(id)
+      // Synchronous since reading the set: nothing was added to it in between.
+      doomed.clear()
       for (const [i, p] of batch.entries()) {
         cache.add({ ...p.entry, id: ids[i]! }, lastCommit)
         depth += p.entry.count
       }
       for (const p of batch) p.resolve()
     } catch (err) {
-      doomed.push(...deleting)
+      // The deletes stay in `doomed` for the next commit.
       for (const p of batch) p.reject(err as Error)
     }
   }
@@ -122,10 +120,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
     },
     ack(ids) {
       if (closed) return
-      for (const id of ids) {
-        doomed.push(id)
-        doomedSet.add(id)
-      }
+      for (const id of ids) doomed.add(id)
       if (!scheduled) schedule()
       cache.remove(ids)
       for (const id of ids) {
@@ -169,7 +164,7 @@ export function openSpool(dataDir: string, options: SpoolOptions): Spool {
       const batch: StoredRow[] = file.readAfter(after, 256)
       for (const row of batch) {
         after = row.id
-        if (taken.has(row.id) || doomedSet.has(row.id)) continue
+        if (taken.has(row.id) || doomed.has(row.id)) continue
         if (rows.length > 0 && lines + row.count > maxLines) {
           full = true
           break
