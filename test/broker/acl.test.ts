@@ -1,11 +1,10 @@
-/** Authentication and topic ACL of the real `streetsense broker` (child process), with mqtt.js. */
-import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTopic, deviceDownlinkFilter, readingFilters } from '../../schemas/topics.js'
 import {
   addAccount,
   addSensor,
   type BrokerProcess,
+  clientTracker,
   closed,
   connect,
   metricValue,
@@ -23,11 +22,7 @@ describe('broker authentication and ACL', () => {
   let broker: BrokerProcess
   let url: string
   const pw: Record<string, string> = {}
-  const open: MqttClient[] = []
-  const track = (c: MqttClient) => {
-    open.push(c)
-    return c
-  }
+  const { track, endAll } = clientTracker()
 
   beforeAll(async () => {
     pw['cam-1'] = addSensor(data.dir, 'cam-1', CAMDEN)
@@ -42,7 +37,7 @@ describe('broker authentication and ACL', () => {
     url = `mqtt://127.0.0.1:${broker.ports.mqtt}`
   })
   afterAll(async () => {
-    for (const c of open) c.end(true)
+    endAll()
     expect(await broker.stop()).toBe(0)
     data.remove()
   })

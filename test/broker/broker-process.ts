@@ -144,3 +144,18 @@ export function subscribeCodes(client: MqttClient, filters: string[], qos: 0 | 1
     client.subscribe(filters, { qos }, () => {})
   })
 }
+
+/** The clients a test file opened, so teardown ends every one of them. */
+export function clientTracker(): { open: MqttClient[]; track: <T extends MqttClient>(c: T) => T; endAll(): void } {
+  const open: MqttClient[] = []
+  return {
+    open,
+    track(c) {
+      open.push(c)
+      return c
+    },
+    endAll() {
+      for (const c of open) c.end(true)
+    },
+  }
+}

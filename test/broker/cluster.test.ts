@@ -3,7 +3,7 @@
  * nodes, and a persistent session with queued QoS 1 messages survives a broker restart.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import mqtt, { type MqttClient } from 'mqtt'
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTopic, readingFilters } from '../../schemas/topics.js'
 import { freePort, waitFor } from '../helpers/ports.js'
@@ -11,6 +11,7 @@ import {
   addAccount,
   addSensor,
   type BrokerProcess,
+  clientTracker,
   connect,
   metricValue,
   startBrokerProcess,
@@ -59,11 +60,7 @@ describe('two brokers on one Redis', () => {
   let a: BrokerProcess
   let b: BrokerProcess
   const pw: Record<string, string> = {}
-  const open: MqttClient[] = []
-  const track = (c: MqttClient) => {
-    open.push(c)
-    return c
-  }
+  const { track, endAll } = clientTracker()
 
   beforeAll(async () => {
     pw['cl-1'] = addSensor(data.dir, 'cl-1', CAMDEN)
@@ -75,7 +72,7 @@ describe('two brokers on one Redis', () => {
     ])
   })
   afterAll(async () => {
-    for (const c of open) c.end(true)
+    endAll()
     await Promise.all([a?.stop(), b?.stop()])
     await redis?.stop()
     data.remove()

@@ -14,6 +14,7 @@ import {
   addAccount,
   addSensor,
   type BrokerProcess,
+  clientTracker,
   connect,
   startBrokerProcess,
   tempDataDir,
@@ -68,11 +69,7 @@ describe('interoperability: mosquitto, paho, TLS, WebSocket, persistent sessions
   const data = tempDataDir()
   let broker: BrokerProcess
   const pw: Record<string, string> = {}
-  const open: MqttClient[] = []
-  const track = (c: MqttClient) => {
-    open.push(c)
-    return c
-  }
+  const { track, endAll } = clientTracker()
   const cert = (f: string) => join(data.dir, f)
   let ingest: MqttClient
   const received: { topic: string; payload: string }[] = []
@@ -105,7 +102,7 @@ describe('interoperability: mosquitto, paho, TLS, WebSocket, persistent sessions
     ingest.on('message', (topic, p) => received.push({ topic, payload: p.toString() }))
   })
   afterAll(async () => {
-    for (const c of open) c.end(true)
+    endAll()
     expect(await broker.stop()).toBe(0)
     data.remove()
   })

@@ -1,6 +1,5 @@
 /** Limits of the real `streetsense broker`: packet size, connection cap and rate, publish rate, login throttle. */
 import { connect as netConnect } from 'node:net'
-import type { MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { FixedHeaderScanner } from '../../broker/limits/packet-size-guard.js'
 import { buildTopic, readingFilters } from '../../schemas/topics.js'
@@ -9,6 +8,7 @@ import {
   addAccount,
   addSensor,
   type BrokerProcess,
+  clientTracker,
   closed,
   connect,
   metricValue,
@@ -45,11 +45,7 @@ describe('broker limits', () => {
   let broker: BrokerProcess
   let url: string
   const pw: Record<string, string> = {}
-  const open: MqttClient[] = []
-  const track = (c: MqttClient) => {
-    open.push(c)
-    return c
-  }
+  const { open, track, endAll } = clientTracker()
 
   beforeAll(async () => {
     for (const id of ['lim-1', 'lim-2', 'lim-3', 'lim-4']) pw[id] = addSensor(data.dir, id, CAMDEN)
@@ -75,7 +71,7 @@ describe('broker limits', () => {
     await Promise.all(live.map(closed))
   })
   afterAll(async () => {
-    for (const c of open) c.end(true)
+    endAll()
     expect(await broker.stop()).toBe(0)
     data.remove()
   })
