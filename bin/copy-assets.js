@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dist = join(root, 'dist')
 mkdirSync(dist, { recursive: true })
-cpSync(join(root, 'dashboards', 'register', 'static'), join(dist, 'dashboards', 'register', 'static'), {
+cpSync(join(root, 'register', 'static'), join(dist, 'register', 'static'), {
   recursive: true,
 })
 cpSync(join(root, 'package.json'), join(dist, 'package.json'))

@@ -1,8 +1,8 @@
 /**
  * Settings of `streetsense broker` (and of `streetsense sensors`, which only needs the data dir).
- * Each has a flag and a STREETSENSE_* variable (cli/settings.ts); docs/config.md is generated from here.
+ * Each has a flag and a STREETSENSE_* variable (core/settings.ts); docs/config.md is generated from here.
  */
-import type { SettingsSchema as Schema } from '../cli/settings.js'
+import type { SettingsSchema as Schema } from '../core/index.js'
 
 const dataDir = {
   type: 'string',

@@ -1,13 +1,3 @@
-/** The broker stage: what other stages and `streetsense up` may import. */
-export { type BrokerSettings, RegistrySettingsSchema, SettingsSchema } from './config.js'
-export { BrokerError, RegistryError } from './errors.js'
-export {
-  type Account,
-  type AccountRole,
-  type AuditEvent,
-  type IssuedCredentials,
-  openRegistry,
-  type Registry,
-  type SensorRecord,
-} from './registry/registry.js'
+/** The broker stage: what other stages and the CLI may import. */
+export { type BrokerSettings, type RegistrySettings, RegistrySettingsSchema, SettingsSchema } from './config.js'
 export { type RunningBroker, startBroker } from './start.js'

@@ -4,6 +4,7 @@
  */
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
+import { openRegistry, type Registry } from '../registry/index.js'
 import type { BrokerSettings } from './config.js'
 import type { BrokerContext } from './context.js'
 import { createAuthenticate } from './hooks/authenticate.js'
@@ -20,7 +21,6 @@ import { createMetrics } from './metrics.js'
 import { startMetricsServer } from './metrics-server.js'
 import { createPersistence } from './persistence.js'
 import { trackPublishes } from './publish-tracker.js'
-import { openRegistry, type Registry } from './registry/registry.js'
 
 export interface RunningBroker {
   ports: { mqtt?: number; mqtts?: number; ws?: number; metrics: number }

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { envName, flagName } from './settings.js'
+import { envName, flagName } from '../core/index.js'
 import { GLOBAL_VARIABLES, SETTINGS_CATALOG } from './settings-catalog.js'
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ')

@@ -3,6 +3,7 @@
  * cli/commands/<name>.ts and is loaded only when used, so `validate` starts fast on a Pi.
  */
 import { Command } from 'commander'
+import { packageVersion } from '../core/index.js'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerEdgeCommand } from './commands/edge.js'
 import { registerIngestCommand } from './commands/ingest.js'
@@ -10,7 +11,6 @@ import { registerQuarantineCommand } from './commands/quarantine.js'
 import { registerSensorsCommand } from './commands/sensors.js'
 import { registerUpCommand } from './commands/up.js'
 import { registerValidateCommand } from './commands/validate.js'
-import { packageVersion } from './version.js'
 
 const program = new Command('streetsense')
   .description("Open street-sensor platform for London's boroughs")

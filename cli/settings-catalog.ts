@@ -2,10 +2,10 @@
  * Every service's settings schema, by command. docs/config.md is generated from this list
  * (`npm run docs:config`), and the compose check uses it to know which variables a service reads.
  */
-import { SettingsSchema as BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/config.js'
-import { EdgeSettingsSchema } from '../edge/config.js'
-import { IngestSettingsSchema } from '../ingest/config.js'
-import type { SettingsSchema } from './settings.js'
+import { SettingsSchema as BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/index.js'
+import type { SettingsSchema } from '../core/index.js'
+import { EdgeSettingsSchema } from '../edge/index.js'
+import { IngestSettingsSchema } from '../ingest/index.js'
 import { UpSettingsSchema } from './up/settings.js'
 
 export interface CommandSettings {

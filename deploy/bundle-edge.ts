@@ -1,5 +1,5 @@
 /**
- * Bundles the edge agent (edge/main.ts and what it imports from schemas/ and cli/logger) into
+ * Bundles the edge agent (edge/main.ts and what it imports from schemas/ and core/) into
  * plain ES modules with esbuild (a dev dependency), npm packages left external, with code
  * splitting so driver modules (johnny-five!) still load only when a config uses them. A Pi then
  * runs `node dist/edge/main.mjs`: no TypeScript loader in memory (tsx costs ~30 MB of RSS).

@@ -5,12 +5,12 @@
  * kept for the heartbeat and retried.
  */
 import type { Logger } from 'pino'
-import { buildTopic } from '../schemas/topics.js'
-import type { DeviceStatus } from '../schemas/types.gen.js'
+import { StreetsenseError } from '../core/index.js'
+import type { DeviceStatus } from '../schemas/index.js'
+import { buildTopic } from '../schemas/index.js'
 import { Aggregator } from './aggregate/aggregator.js'
 import { type ClockStatus, checkClock } from './aggregate/clock-check.js'
 import type { EdgeConfig, TrafficClass } from './config.js'
-import { EdgeError } from './errors.js'
 import { createDownlinkHandler } from './publish/downlink.js'
 import { Outbox } from './publish/outbox.js'
 import { Publisher } from './publish/publisher.js'
@@ -66,7 +66,7 @@ export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAg
     startTime: startedAt,
   })
 
-  const remember = (err: EdgeError, driver?: string) => {
+  const remember = (err: StreetsenseError, driver?: string) => {
     errors.push({
       code: err.code,
       message: err.message.slice(0, 500),
@@ -119,7 +119,7 @@ export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAg
       deps.onHealthy?.()
     } catch (err) {
       log.error({ err: (err as Error).message, code: 'IOT_EDGE_OUTBOX' }, 'cannot store readings')
-      remember(new EdgeError('IOT_EDGE_OUTBOX', (err as Error).message))
+      remember(new StreetsenseError('IOT_EDGE_OUTBOX', (err as Error).message))
     }
   }
   const scheduleClose = () => {

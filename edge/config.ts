@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { parse as parseYaml } from 'yaml'
-import type { SettingsSchema } from '../cli/settings.js'
-import type { TrafficCounts } from '../schemas/types.gen.js'
+import type { SettingsSchema } from '../core/index.js'
+import { StreetsenseError } from '../core/index.js'
+import type { TrafficCounts } from '../schemas/index.js'
 import { edgeConfigSchema } from './config-schema.js'
-import { EdgeError } from './errors.js'
 
 export type TrafficClass = keyof TrafficCounts
 export type PinName = string | number
@@ -97,7 +97,7 @@ export function parseEdgeConfig(input: unknown): Readonly<EdgeConfig> {
       field = [field, (err.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join('/')
     }
     const detail = err?.keyword === 'additionalProperties' ? 'is not a known setting' : (err?.message ?? 'is invalid')
-    throw new EdgeError('IOT_EDGE_CONFIG_INVALID', `config field ${field || '(root)'} ${detail}`, field)
+    throw new StreetsenseError('IOT_EDGE_CONFIG_INVALID', `config field ${field || '(root)'} ${detail}`, field)
   }
   const config = copy as EdgeConfig
   checkKinds(config)
@@ -110,21 +110,21 @@ function checkKinds(config: EdgeConfig): void {
   config.sensors.forEach((s, i) => {
     const air = s.driver === 'sds011' || s.driver === 'pms5003' || s.driver === 'bme280'
     if (kind === 'traffic' && air) {
-      throw new EdgeError(
+      throw new StreetsenseError(
         'IOT_EDGE_CONFIG_INVALID',
         `config field sensors/${i}/driver ${s.driver} measures air but sensor/kind is traffic (run a second agent with an air register id)`,
         `sensors/${i}/driver`,
       )
     }
     if (s.driver === 'arduino' && kind === 'air' && !s.no2) {
-      throw new EdgeError(
+      throw new StreetsenseError(
         'IOT_EDGE_CONFIG_INVALID',
         `config field sensors/${i}/no2 is required for an air agent`,
         `sensors/${i}/no2`,
       )
     }
     if (s.driver === 'arduino' && kind === 'traffic' && !s.traffic?.length) {
-      throw new EdgeError(
+      throw new StreetsenseError(
         'IOT_EDGE_CONFIG_INVALID',
         `config field sensors/${i}/traffic is required for a traffic agent`,
         `sensors/${i}/traffic`,
@@ -139,13 +139,16 @@ export function loadEdgeConfig(path: string): Readonly<EdgeConfig> {
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    throw new EdgeError('IOT_EDGE_CONFIG_UNREADABLE', `cannot read config ${path}: ${(err as Error).message}`)
+    throw new StreetsenseError('IOT_EDGE_CONFIG_UNREADABLE', `cannot read config ${path}: ${(err as Error).message}`)
   }
   let parsed: unknown
   try {
     parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
   } catch (err) {
-    throw new EdgeError('IOT_EDGE_CONFIG_INVALID', `config ${path} is not valid YAML/JSON: ${(err as Error).message}`)
+    throw new StreetsenseError(
+      'IOT_EDGE_CONFIG_INVALID',
+      `config ${path} is not valid YAML/JSON: ${(err as Error).message}`,
+    )
   }
   return parseEdgeConfig(parsed)
 }

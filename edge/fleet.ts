@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { BOROUGHS } from '../schemas/boroughs.js'
+import { StreetsenseError } from '../core/index.js'
+import { BOROUGHS } from '../schemas/index.js'
 import { createEdgeAgent, type EdgeAgent } from './agent.js'
 import type { ClockStatus } from './aggregate/clock-check.js'
 import { parseEdgeConfig } from './config.js'
-import { EdgeError } from './errors.js'
 import { fromSensorsAddJson, type ProvisionInput } from './tools/provision.js'
 
 export interface SimulatedFleetOptions {
@@ -49,7 +49,10 @@ export function readFleetCredentials(source: string | unknown): ProvisionInput[]
       ? (value as { sensors: unknown[] }).sensors
       : undefined
   if (!list)
-    throw new EdgeError('IOT_EDGE_PROVISION', 'credentials file must hold an array of `sensors add --json` outputs')
+    throw new StreetsenseError(
+      'IOT_EDGE_PROVISION',
+      'credentials file must hold an array of `sensors add --json` outputs',
+    )
   return list.map(fromSensorsAddJson)
 }
 

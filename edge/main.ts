@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createLogger } from '../cli/logger.js'
+import { createLogger, runService } from '../core/index.js'
 import { createEdgeAgent, type EdgeAgent } from './agent.js'
 import { loadEdgeConfig } from './config.js'
 import { createNotifier } from './notify.js'
@@ -14,22 +14,22 @@ import { createNotifier } from './notify.js'
 export async function runEdgeAgent(
   configPath: string,
   logLevel = process.env.STREETSENSE_LOG_LEVEL ?? 'info',
-): Promise<EdgeAgent> {
+): Promise<EdgeAgent | undefined> {
   const config = loadEdgeConfig(configPath)
   const logger = createLogger(logLevel, 'streetsense-edge')
   const notifier = createNotifier()
-  const agent = createEdgeAgent(config, { logger, onHealthy: () => notifier.healthy() })
-  await agent.start()
-  notifier.ready()
-  let stopping = false
-  const stop = () => {
-    if (stopping) return
-    stopping = true
-    agent.stop().finally(() => process.exit(0))
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
-  return agent
+  const running = await runService({
+    name: 'edge agent',
+    failureCode: 'IOT_EDGE_START_FAILED',
+    log: logger,
+    start: async () => {
+      const agent = createEdgeAgent(config, { logger, onHealthy: () => notifier.healthy() })
+      await agent.start()
+      return { agent, close: () => agent.stop() }
+    },
+    started: () => notifier.ready(),
+  })
+  return running?.agent
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -40,7 +40,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2)
   }
   runEdgeAgent(configPath, values['log-level']).catch((err: Error & { code?: string }) => {
-    process.stderr.write(`${err.code ?? 'IOT_EDGE_START'}: ${err.message}\n`)
+    process.stderr.write(`${err.code ?? 'IOT_EDGE_START_FAILED'}: ${err.message}\n`)
     process.exit(2)
   })
 }

@@ -3,7 +3,8 @@
  * parsed once at start. The InfluxDB API is chosen by the settings: --influx-org selects the v2
  * API (/api/v2/write with org, bucket and token), otherwise the v1 API (/write?db=&rp=).
  */
-import { ConfigError, loadSettings, type SettingsSchema } from '../cli/settings.js'
+
+import { loadSettings, type SettingsSchema, StreetsenseError } from '../core/index.js'
 
 export const IngestSettingsSchema = {
   $id: 'streetsense:settings:ingest',
@@ -178,13 +179,15 @@ export function loadIngestConfig(
 export function checkIngestConfig(config: IngestConfig): void {
   if (config.influxOrg !== undefined) {
     if (!config.influxBucket) {
-      throw new ConfigError(
+      throw new StreetsenseError(
+        'IOT_CONFIG_INVALID',
         'invalid setting --influx-bucket / STREETSENSE_INFLUX_BUCKET: required with --influx-org',
         'influxBucket',
       )
     }
     if (!config.influxToken) {
-      throw new ConfigError(
+      throw new StreetsenseError(
+        'IOT_CONFIG_INVALID',
         'invalid setting --influx-token / STREETSENSE_INFLUX_TOKEN: required with --influx-org',
         'influxToken',
       )

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { createLogger } from '../cli/logger.js'
+import { createLogger } from '../core/index.js'
 import { inlineChecker, startCheckPool } from './accept/check-pool.js'
 import { createPipeline, type Pipeline } from './accept/pipeline.js'
 import type { IngestConfig } from './config.js'
@@ -16,7 +16,7 @@ import { buildApp, type PluginEntry } from './http/app.js'
 import type { Readiness } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics } from './metrics.js'
 import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
-import { openDataPlugin, openOwnRegistry } from './registry-wiring.js'
+import { openOwnRegistry } from './registry-wiring.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
@@ -29,14 +29,25 @@ export interface IngestDeps {
   log?: Logger
   /** Sensors and accounts; default: `registry`, else the registry in <dataDir>/registry.sqlite. */
   directory?: SensorDirectory
-  /** An open registry (broker/registry) to use instead of opening one; the caller closes it. */
+  /** An open registry (registry/) to use instead of opening one; the caller closes it. */
   registry?: RegistryLike
-  /** Mount the register and open data API (ingest/register/plugin.ts, built separately). */
-  openData?: boolean
   /** Extra Fastify plugins, mounted after the ingest's own routes. */
   plugins?: PluginEntry[]
+  /**
+   * A plugin built from the ingest's own parts (the register and open data API, which read the
+   * same registry and per-sensor counters). The caller wires it: the ingest does not import the
+   * stages after it.
+   */
+  mount?(parts: MountParts): PluginEntry | Promise<PluginEntry>
   /** Start without MQTT consumers (HTTP intake only). */
   mqtt?: boolean
+}
+
+/** What a mounted plugin may use of the ingest. */
+export interface MountParts {
+  registry: RegistryLike
+  stats: SensorStats
+  logger: Logger
 }
 
 export interface RunningIngest {
@@ -56,7 +67,7 @@ export interface RunningIngest {
 
 export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
   const logger = (deps.logger ?? deps.log ?? createLogger()).child({ service: 'ingest', instance: config.instance })
-  const ownRegistry = deps.registry || (deps.directory && !deps.openData) ? undefined : await openOwnRegistry(config)
+  const ownRegistry = deps.registry || (deps.directory && !deps.mount) ? undefined : await openOwnRegistry(config)
   const registry = deps.registry ?? ownRegistry
   const directory = deps.directory ?? registryDirectory(registry!, config)
   const spool = openSpool(config.dataDir, { maxLines: config.spoolMaxLines, commitIntervalMs: config.spoolCommitMs })
@@ -137,7 +148,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   pruneTimer.unref()
 
   const plugins = [...(deps.plugins ?? [])]
-  if (deps.openData) plugins.push(await openDataPlugin(config, registry!, stats, logger))
+  if (deps.mount) plugins.push(await deps.mount({ registry: registry!, stats, logger }))
   const app = await buildApp(config, {
     pipeline,
     directory,

@@ -36,8 +36,13 @@ function direction(channel: string): 'up' | 'down' | undefined {
   return undefined
 }
 
-export class TopicError extends Error {
-  readonly code = 'IOT_SCHEMA_BAD_TOPIC'
+/**
+ * A topic built from parts that break the grammar: a programming error, not bad input (input is
+ * parsed with parseTopic, which returns undefined). schemas/ is the ground floor and imports no
+ * error registry, so this carries no IOT_* code.
+ */
+export class TopicError extends RangeError {
+  override readonly name = 'TopicError'
 }
 
 /** Builds a topic; throws TopicError when a part would break the grammar. */

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildEntry } from '../../broker/registry/defaults.js'
+import { buildEntry } from '../../registry/defaults.js'
 import type { InfluxServer } from '../../test/helpers/influxd.js'
 import {
   addAccount,

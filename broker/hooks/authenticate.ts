@@ -4,10 +4,11 @@
  * throttled address, or a TLS client certificate whose CN is not the username, 2 = client id not
  * allowed (a device's client id must equal its username; a service account's must start with it).
  */
+
+import { type ErrorCode, StreetsenseError } from '../../core/index.js'
+import type { Account } from '../../registry/index.js'
 import { type AuthenticateHandler, addressOf, type BrokerContext } from '../context.js'
-import { BrokerError, type BrokerErrorCode } from '../errors.js'
 import type { RefusalReason } from '../metrics.js'
-import type { Account } from '../registry/registry.js'
 
 const CONNACK = { identifierRejected: 2, badCredentials: 4, notAuthorized: 5 } as const
 
@@ -21,10 +22,10 @@ export function createAuthenticate(ctx: BrokerContext): AuthenticateHandler {
 
   return (client, username, password, done) => {
     const address = addressOf(ctx, client)
-    const refuse = (reason: RefusalReason, code: BrokerErrorCode, returnCode: number, message: string) => {
+    const refuse = (reason: RefusalReason, code: ErrorCode, returnCode: number, message: string) => {
       metrics.refusals.inc({ reason })
       log.warn({ address, username, clientId: client.id, reason }, `login refused: ${message}`)
-      done(new BrokerError(code, message, returnCode) as never, null)
+      done(new StreetsenseError(code, message, { returnCode }) as never, null)
     }
     if (loginThrottle.isThrottled(address, username)) {
       return refuse('login_throttled', 'IOT_BROKER_LOGIN_THROTTLED', CONNACK.notAuthorized, 'too many failed logins')
@@ -73,7 +74,10 @@ export function createAuthenticate(ctx: BrokerContext): AuthenticateHandler {
       },
       (err: unknown) => {
         log.error({ err, username }, 'registry check failed')
-        done(new BrokerError('IOT_BROKER_REGISTRY_UNAVAILABLE', 'registry unavailable', 3) as never, null)
+        done(
+          new StreetsenseError('IOT_BROKER_REGISTRY_UNAVAILABLE', 'registry unavailable', { returnCode: 3 }) as never,
+          null,
+        )
       },
     )
   }

@@ -3,7 +3,7 @@
  * topics; echoing a device's readings back to it would double its traffic, so devices only
  * receive down channels (cmd, errors). Also counts deliveries.
  */
-import { parseTopic } from '../../schemas/topics.js'
+import { parseTopic } from '../../schemas/index.js'
 import type { AuthorizeForwardHandler, BrokerContext } from '../context.js'
 
 export function createAuthorizeForward(ctx: BrokerContext): AuthorizeForwardHandler {

@@ -9,9 +9,9 @@
  * PUBACK and Aedes' reading of that socket) waits until the device's token bucket refills.
  */
 import type { Client, PublishPacket } from 'aedes'
-import { parseTopic } from '../../schemas/topics.js'
+import { StreetsenseError } from '../../core/index.js'
+import { parseTopic } from '../../schemas/index.js'
 import type { AuthorizePublishHandler, BrokerContext, Session } from '../context.js'
-import { BrokerError } from '../errors.js'
 
 function allowed(session: Session, topic: string): boolean {
   const parts = parseTopic(topic)
@@ -37,7 +37,7 @@ export function createAuthorizePublish(ctx: BrokerContext): AuthorizePublishHand
   const deny = (client: Client | null, topic: string, sensor: string | undefined) => {
     metrics.refusals.inc({ reason: 'publish_acl' })
     log.warn({ sensor, clientId: client?.id, topic }, 'publish refused: topic not allowed')
-    return new BrokerError('IOT_BROKER_PUBLISH_DENIED', `publish to ${topic} not allowed`)
+    return new StreetsenseError('IOT_BROKER_PUBLISH_DENIED', `publish to ${topic} not allowed`)
   }
 
   return (client, packet, callback) => {

@@ -6,15 +6,15 @@
  *   (no '#' and no '+' channel, so they never see devices' cmd/errors topics).
  * `$share/...` (granted but silently dead in Aedes 1.x) and `$SYS/...` are refused to everyone.
  */
-import { isBoroughCode } from '../../schemas/boroughs.js'
 import {
   DOWN_CHANNELS,
   deviceDownlinkFilter,
+  isBoroughCode,
   isSensorId,
   TOPIC_ROOT,
   TOPIC_VERSION,
   UP_CHANNELS,
-} from '../../schemas/topics.js'
+} from '../../schemas/index.js'
 import type { AuthorizeSubscribeHandler, BrokerContext, Session } from '../context.js'
 
 const UP = UP_CHANNELS as readonly string[]

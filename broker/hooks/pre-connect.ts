@@ -2,8 +2,9 @@
  * Before CONNECT is processed: the connection cap and the per-address connection rate. A refusal
  * is always an Error (the socket is destroyed); `callback(null, false)` would leave it open.
  */
+
+import { StreetsenseError } from '../../core/index.js'
 import { addressOf, type BrokerContext, type PreConnectHandler } from '../context.js'
-import { BrokerError } from '../errors.js'
 
 export function createPreConnect(ctx: BrokerContext): PreConnectHandler {
   const { settings, metrics, log } = ctx
@@ -12,14 +13,17 @@ export function createPreConnect(ctx: BrokerContext): PreConnectHandler {
     if (ctx.connectedClients() >= settings.maxConnections) {
       metrics.refusals.inc({ reason: 'max_connections' })
       log.warn({ address, clientId: packet.clientId }, 'refused: too many connections')
-      return callback(new BrokerError('IOT_BROKER_MAX_CONNECTIONS', 'too many connections'), false)
+      return callback(new StreetsenseError('IOT_BROKER_MAX_CONNECTIONS', 'too many connections'), false)
     }
     if (settings.connectionsPerMinutePerAddress > 0) {
       const recent = ctx.connectionRate.add(address)
       if (recent > settings.connectionsPerMinutePerAddress) {
         metrics.refusals.inc({ reason: 'connection_rate' })
         log.warn({ address, clientId: packet.clientId }, 'refused: connection rate per address exceeded')
-        return callback(new BrokerError('IOT_BROKER_CONNECTION_RATE', 'too many connections from this address'), false)
+        return callback(
+          new StreetsenseError('IOT_BROKER_CONNECTION_RATE', 'too many connections from this address'),
+          false,
+        )
       }
     }
     callback(null, true)

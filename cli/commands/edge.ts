@@ -5,13 +5,11 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { EdgeSettingsSchema, loadEdgeConfig } from '../../edge/config.js'
-import type { EdgeError } from '../../edge/errors.js'
-import { createLogger } from '../logger.js'
-import { addSettingOptions, loadSettings } from '../settings.js'
+import { addSettingOptions, createLogger, loadSettings, type StreetsenseError } from '../../core/index.js'
+import { EdgeSettingsSchema, loadEdgeConfig } from '../../edge/index.js'
 
 function fail(err: unknown): void {
-  const e = err as EdgeError
+  const e = err as StreetsenseError
   console.error(e.code ? `${e.code}: ${e.message}` : String((err as Error)?.message ?? err))
   process.exitCode = 2
 }
@@ -36,7 +34,7 @@ export function registerEdgeCommand(program: Command): void {
   ).action(async (flags: Record<string, unknown>) => {
     try {
       const settings = loadSettings<{ config: string; logLevel: string }>(EdgeSettingsSchema, flags)
-      const { runEdgeAgent } = await import('../../edge/main.js')
+      const { runEdgeAgent } = await import('../../edge/index.js')
       await runEdgeAgent(settings.config, settings.logLevel)
     } catch (err) {
       fail(err)
@@ -51,7 +49,7 @@ export function registerEdgeCommand(program: Command): void {
     .action(async (opts: { config: string; timeout: string }) => {
       try {
         const config = loadEdgeConfig(opts.config)
-        const { runDoctor, formatChecks } = await import('../../edge/tools/doctor.js')
+        const { runDoctor, formatChecks } = await import('../../edge/index.js')
         const checks = await runDoctor(config, createLogger('warn', 'streetsense-edge'), {
           frameTimeoutMs: Number(opts.timeout) * 1000,
         })
@@ -71,7 +69,7 @@ export function registerEdgeCommand(program: Command): void {
     .option('--dry-run', 'check the plan and print it without flashing')
     .action(async (opts: { board?: string; port?: string; hex?: string; dryRun?: boolean }) => {
       try {
-        const { planFlash, flashBoard } = await import('../../edge/tools/flash.js')
+        const { planFlash, flashBoard } = await import('../../edge/index.js')
         const plan = planFlash(opts)
         console.log(
           `board ${plan.board} on ${plan.port}\nhex ${plan.hexPath} (${plan.bytes} bytes, sha256 ${plan.sha256})`,
@@ -100,7 +98,7 @@ export function registerEdgeCommand(program: Command): void {
     .requiredOption('--out <file>', 'config file to write (.yaml or .json)')
     .action(async (opts: Record<string, string | undefined>) => {
       try {
-        const { buildNodeConfig, fromSensorsAddJson, writeNodeConfig } = await import('../../edge/tools/provision.js')
+        const { buildNodeConfig, fromSensorsAddJson, writeNodeConfig } = await import('../../edge/index.js')
         const fromJson = opts.fromJson ? fromSensorsAddJson(JSON.parse(readFileSync(opts.fromJson, 'utf8'))) : {}
         const pick = (k: string) => opts[k] ?? (fromJson as Record<string, string | undefined>)[k]
         const config = buildNodeConfig({
@@ -137,12 +135,12 @@ export function registerEdgeCommand(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .action(async (opts: Record<string, string | undefined>) => {
       try {
-        const { startSimulatedFleet } = await import('../../edge/fleet.js')
+        const { startSimulatedFleet } = await import('../../edge/index.js')
         const logger = createLogger(process.env.STREETSENSE_LOG_LEVEL ?? 'info', 'streetsense-edge-sim')
         let credentials: unknown = opts.credentials
         if (opts.register) {
           // The same demo sensors as `streetsense up`, with real credentials (the compose demo profile).
-          const { openRegistry } = await import('../../broker/registry/registry.js')
+          const { openRegistry } = await import('../../registry/index.js')
           const { ensureDemoSensors } = await import('../up/demo-sensors.js')
           const registry = openRegistry(opts.register)
           try {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { openQuarantine } from '../../ingest/quarantine/quarantine.js'
+import { openQuarantine } from '../../ingest/index.js'
 
 export function registerQuarantineCommand(program: Command): void {
   const quarantine = program.command('quarantine').description('inspect messages the ingest rejected')

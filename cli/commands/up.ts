@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { addSettingOptions, loadSettings } from '../settings.js'
+import { addSettingOptions, loadSettings } from '../../core/index.js'
 import { runPlatform } from '../up/run-platform.js'
 import { type UpSettings, UpSettingsSchema } from '../up/settings.js'
 

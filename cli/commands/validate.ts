@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { detectSchema, SCHEMA_IDS, type SchemaName, validateAs } from '../../schemas/validate.js'
+import { detectSchema, SCHEMA_IDS, type SchemaName, validateAs } from '../../schemas/index.js'
 
 const TYPES = Object.keys(SCHEMA_IDS) as SchemaName[]
 

@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildEntry } from '../../broker/registry/defaults.js'
-import type { Registry } from '../../broker/registry/registry.js'
+import type { Registry } from '../../registry/index.js'
+import { buildEntry } from '../../registry/index.js'
 
 /** Real London streets, so the demo register reads like a borough's. */
 const STREETS: { borough: string; name: string; lon: number; lat: number }[] = [

@@ -6,13 +6,12 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pino } from 'pino'
-import { type BrokerSettings, SettingsSchema as BrokerSettingsSchema } from '../../broker/config.js'
-import { openRegistry, type Registry } from '../../broker/registry/registry.js'
-import { startBroker } from '../../broker/start.js'
-import { startSimulatedFleet } from '../../edge/fleet.js'
-import { ingestConfig } from '../../ingest/config.js'
-import { startIngest } from '../../ingest/start.js'
-import { loadSettings } from '../settings.js'
+import { type BrokerSettings, SettingsSchema as BrokerSettingsSchema, startBroker } from '../../broker/index.js'
+import { loadSettings } from '../../core/index.js'
+import { startSimulatedFleet } from '../../edge/index.js'
+import { ingestConfig, startIngest } from '../../ingest/index.js'
+import { openRegistry, type Registry } from '../../registry/index.js'
+import { mountRegister } from '../wiring/mount-register.js'
 import { ensureDemoSensors, ensureIngestAccount } from './demo-sensors.js'
 import { startLocalInfluxd } from './local-influxd.js'
 import type { UpSettings } from './settings.js'
@@ -78,23 +77,25 @@ export async function runPlatform(settings: UpSettings, progress: Progress): Pro
 
     progress(4, total, 'starting the ingest, the register and the open data API')
     const v2 = settings.influxOrg !== undefined
-    const ingest = await startIngest(
-      ingestConfig({
-        dataDir,
-        mqttUrl,
-        mqttUsername: ingestAccount.username,
-        mqttPassword: ingestAccount.password,
-        httpHost: settings.host,
-        httpPort: settings.httpPort,
-        influxUrl,
-        influxDb: settings.influxDb,
-        ...(v2
-          ? { influxOrg: settings.influxOrg, influxBucket: settings.influxDb, influxToken: settings.influxToken }
-          : {}),
-        flushIntervalMs: 500,
-      }),
-      { log: log.child({ stage: 'ingest' }), registry, openData: true },
-    )
+    const ingestSettings = ingestConfig({
+      dataDir,
+      mqttUrl,
+      mqttUsername: ingestAccount.username,
+      mqttPassword: ingestAccount.password,
+      httpHost: settings.host,
+      httpPort: settings.httpPort,
+      influxUrl,
+      influxDb: settings.influxDb,
+      ...(v2
+        ? { influxOrg: settings.influxOrg, influxBucket: settings.influxDb, influxToken: settings.influxToken }
+        : {}),
+      flushIntervalMs: 500,
+    })
+    const ingest = await startIngest(ingestSettings, {
+      log: log.child({ stage: 'ingest' }),
+      registry,
+      mount: mountRegister(ingestSettings),
+    })
     stops.push(() => ingest.close())
     const httpUrl = `http://${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${ingest.port}`
 

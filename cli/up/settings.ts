@@ -1,4 +1,4 @@
-import type { SettingsSchema } from '../settings.js'
+import type { SettingsSchema } from '../../core/index.js'
 
 /** Settings of `streetsense up` (npm start): the whole platform on one machine. */
 export const UpSettingsSchema = {

@@ -1,5 +1,5 @@
 /** Air quality by borough and sensor, with UK DAQI bands as thresholds. */
-import { DAQI_AVERAGING, type DaqiPollutant } from '../../ingest/register/daqi.js'
+import { DAQI_AVERAGING, type DaqiPollutant } from '../../register/index.js'
 import { daqiThresholds, dashboard, panel, resetIds, tagVariable } from './panels.js'
 
 const FILTER = `"borough" =~ /^$borough$/ AND "sensor" =~ /^$sensor$/`

@@ -1,5 +1,5 @@
 /** Builders for Grafana panel JSON (schemaVersion 39), InfluxQL raw queries only. */
-import { DAQI_BREAKPOINTS, DAQI_COLOURS, type DaqiPollutant } from '../../ingest/register/daqi.js'
+import { DAQI_BREAKPOINTS, DAQI_COLOURS, type DaqiPollutant } from '../../register/index.js'
 
 export const DATASOURCE = { type: 'influxdb', uid: 'streetsense-influxql' }
 

@@ -1,5 +1,5 @@
 /** Traffic flows by vehicle class and hour, per borough and sensor. */
-import { fieldsOf } from '../../ingest/register/mappings.js'
+import { fieldsOf } from '../../register/index.js'
 import { dashboard, panel, resetIds, tagVariable } from './panels.js'
 
 const FILTER = `"borough" =~ /^$borough$/ AND "sensor" =~ /^$sensor$/`

@@ -6,7 +6,7 @@
  * window after start is dropped, because a partial count would read as a quiet street).
  * The reading's `time` is the window start; the outbox gives it its sequence number.
  */
-import type { AirValues, Reading, TrafficCounts } from '../../schemas/types.gen.js'
+import type { AirValues, Reading, TrafficCounts } from '../../schemas/index.js'
 import type { TrafficClass } from '../config.js'
 import type { Sample } from '../sensors/driver.js'
 

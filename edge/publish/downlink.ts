@@ -4,10 +4,9 @@
  * `cmd` (set_interval, resend, status). Anything unreadable is logged and ignored, never fatal.
  */
 import type { Logger } from 'pino'
-import { parseTopic } from '../../schemas/topics.js'
-import { validateCommand, validateDeviceError } from '../../schemas/validate.js'
+import { StreetsenseError } from '../../core/index.js'
+import { parseTopic, validateCommand, validateDeviceError } from '../../schemas/index.js'
 import type { Aggregator } from '../aggregate/aggregator.js'
-import { EdgeError } from '../errors.js'
 import type { Outbox } from './outbox.js'
 
 export interface DownlinkDeps {
@@ -15,7 +14,7 @@ export interface DownlinkDeps {
   outbox: Outbox
   aggregator: Aggregator
   /** Keeps an error for the next heartbeat. */
-  remember(err: EdgeError): void
+  remember(err: StreetsenseError): void
   /** Makes the publisher resend from after `seq`. */
   rewind(seq: number): void
   sendStatus(): void
@@ -40,12 +39,12 @@ export function createDownlinkHandler(deps: DownlinkDeps): (topic: string, paylo
         { code: r.value.code, reason: r.value.reason, seq: r.value.seq, newlyRejected: n },
         'platform rejected readings',
       )
-      remember(new EdgeError('IOT_EDGE_OUTBOX', `rejected by platform: ${r.value.code} ${r.value.reason}`))
+      remember(new StreetsenseError('IOT_EDGE_OUTBOX', `rejected by platform: ${r.value.code} ${r.value.reason}`))
     } else if (parts?.channel === 'cmd') {
       const r = validateCommand(body)
       if (!r.ok) {
         remember(
-          new EdgeError(
+          new StreetsenseError(
             'IOT_EDGE_COMMAND_INVALID',
             `invalid command: ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
           ),

@@ -10,9 +10,9 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { Reading } from '../../schemas/types.gen.js'
+import { StreetsenseError } from '../../core/index.js'
+import type { Reading } from '../../schemas/index.js'
 import type { ReadingDraft } from '../aggregate/aggregator.js'
-import { EdgeError } from '../errors.js'
 
 export interface OutboxOptions {
   maxRows: number
@@ -49,7 +49,7 @@ export class Outbox {
       mkdirSync(dataDir, { recursive: true })
       this.db = new Database(join(dataDir, 'outbox.sqlite'))
     } catch (err) {
-      throw new EdgeError('IOT_EDGE_OUTBOX', `cannot open the outbox in ${dataDir}: ${(err as Error).message}`)
+      throw new StreetsenseError('IOT_EDGE_OUTBOX', `cannot open the outbox in ${dataDir}: ${(err as Error).message}`)
     }
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
-import { buildTopic, deviceDownlinkFilter } from '../../schemas/topics.js'
+import { buildTopic, deviceDownlinkFilter } from '../../schemas/index.js'
 import type { EdgeConfig } from '../config.js'
 import type { Outbox } from './outbox.js'
 

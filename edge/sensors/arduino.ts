@@ -10,20 +10,20 @@ import { existsSync } from 'node:fs'
 import firmataIo, { type Firmata } from 'firmata-io'
 import five from 'johnny-five'
 import { SerialPort } from 'serialport'
+import { StreetsenseError } from '../../core/index.js'
 import type { ArduinoConfig, PinName, TrafficInputConfig } from '../config.js'
-import { EdgeError } from '../errors.js'
 import type { DriverEvents, SensorDriver, TemperatureSource } from './driver.js'
 import { no2FromElectrodes } from './no2-b43f.js'
 
 export function analogChannel(pin: PinName): number {
   if (typeof pin === 'number') return pin
   const m = /^A(\d+)$/i.exec(pin)
-  if (!m) throw new EdgeError('IOT_EDGE_CONFIG_INVALID', `not an analog pin: ${pin}`)
+  if (!m) throw new StreetsenseError('IOT_EDGE_CONFIG_INVALID', `not an analog pin: ${pin}`)
   return Number(m[1])
 }
 export function digitalPin(pin: PinName): number {
   const n = typeof pin === 'number' ? pin : Number(pin.replace(/^D/i, ''))
-  if (!Number.isInteger(n)) throw new EdgeError('IOT_EDGE_CONFIG_INVALID', `not a digital pin: ${pin}`)
+  if (!Number.isInteger(n)) throw new StreetsenseError('IOT_EDGE_CONFIG_INVALID', `not a digital pin: ${pin}`)
   return n
 }
 
@@ -73,7 +73,7 @@ export class ArduinoDriver extends EventEmitter<DriverEvents> implements SensorD
   private presenceTimer: NodeJS.Timeout | undefined
 
   private fault(message: string): void {
-    this.emit('fault', new EdgeError('IOT_EDGE_BOARD', `${this.name}: ${message}`))
+    this.emit('fault', new StreetsenseError('IOT_EDGE_BOARD', `${this.name}: ${message}`))
   }
 
   private connect(): void {
@@ -103,7 +103,10 @@ export class ArduinoDriver extends EventEmitter<DriverEvents> implements SensorD
     board.on('ready', () => this.onReady(io, board))
     port.open((err) => {
       if (err) {
-        this.emit('fault', new EdgeError('IOT_EDGE_SERIAL_OPEN', `cannot open ${this.config.port}: ${err.message}`))
+        this.emit(
+          'fault',
+          new StreetsenseError('IOT_EDGE_SERIAL_OPEN', `cannot open ${this.config.port}: ${err.message}`),
+        )
         this.teardown()
         this.retry()
       }

@@ -5,8 +5,8 @@
  * built by node-gyp on the Pi (`npm install i2c-bus` needs python3, make, g++).
  */
 import { EventEmitter } from 'node:events'
+import { StreetsenseError } from '../../core/index.js'
 import type { Bme280Config } from '../config.js'
-import { EdgeError } from '../errors.js'
 import { type Bme280Calibration, compensate, parseCalibration, parseRaw } from './bme280-compensation.js'
 import type { DriverEvents, SensorDriver } from './driver.js'
 
@@ -30,7 +30,7 @@ export async function openI2cBus(busNumber: number): Promise<I2cBus> {
   try {
     mod = (await import(moduleName)) as typeof mod
   } catch {
-    throw new EdgeError(
+    throw new StreetsenseError(
       'IOT_EDGE_I2C',
       'the i2c-bus module is not installed: on the Pi run `npm install i2c-bus` (needs python3 make g++) and enable I2C in raspi-config',
     )
@@ -68,7 +68,7 @@ export class Bme280Driver extends EventEmitter<DriverEvents> implements SensorDr
     this.bus ??= await this.openBus(this.config.bus)
     const id = (await this.read(1, 0xd0))[0]
     if (id !== BME280_CHIP_ID) {
-      throw new EdgeError('IOT_EDGE_I2C', `${this.name}: chip id 0x${id?.toString(16)} is not a BME280 (0x60)`)
+      throw new StreetsenseError('IOT_EDGE_I2C', `${this.name}: chip id 0x${id?.toString(16)} is not a BME280 (0x60)`)
     }
     this.calibration = parseCalibration(await this.read(26, 0x88), await this.read(7, 0xe1))
     this.firmware = 'BME280'
@@ -95,7 +95,9 @@ export class Bme280Driver extends EventEmitter<DriverEvents> implements SensorDr
       this.calibration = undefined // re-read the chip after a bus error (sensor replugged)
       this.emit(
         'fault',
-        err instanceof EdgeError ? err : new EdgeError('IOT_EDGE_I2C', `${this.name}: ${(err as Error).message}`),
+        err instanceof StreetsenseError
+          ? err
+          : new StreetsenseError('IOT_EDGE_I2C', `${this.name}: ${(err as Error).message}`),
       )
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.config.sampleSeconds * 1000)

@@ -1,12 +1,12 @@
 /**
  * One interface for every sensor driver: start/stop, and events. A driver never throws into the
- * agent after start: it emits `sample` with whatever it measured and `fault` with an EdgeError,
+ * agent after start: it emits `sample` with whatever it measured and `fault` with an StreetsenseError,
  * and keeps trying (reopen after unplug, etc.) until stopped.
  */
 import type { EventEmitter } from 'node:events'
-import type { AirValues } from '../../schemas/types.gen.js'
+import type { StreetsenseError } from '../../core/index.js'
+import type { AirValues } from '../../schemas/index.js'
 import type { TrafficClass } from '../config.js'
-import type { EdgeError } from '../errors.js'
 
 export interface AirSample {
   kind: 'air'
@@ -22,7 +22,7 @@ export type Sample = AirSample | TrafficSample
 
 export interface DriverEvents {
   sample: [Sample]
-  fault: [EdgeError]
+  fault: [StreetsenseError]
   /** A raw frame or board message, for `edge doctor`. */
   frame: [string]
 }

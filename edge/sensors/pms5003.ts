@@ -3,8 +3,8 @@
  * reopen), one air sample (atmospheric PM1/PM2.5/PM10) per valid frame, sleep on stop.
  */
 import { EventEmitter } from 'node:events'
+import { StreetsenseError } from '../../core/index.js'
 import type { Pms5003Config } from '../config.js'
-import { EdgeError } from '../errors.js'
 import type { DriverEvents, SensorDriver } from './driver.js'
 import { PMS5003, Pms5003Parser } from './pms5003-frame.js'
 import { SerialLink } from './serial-link.js'
@@ -37,7 +37,7 @@ export class Pms5003Driver extends EventEmitter<DriverEvents> implements SensorD
     for (const ev of this.parser.push(chunk)) {
       if (!ev.ok) {
         const code = ev.reason === 'checksum' ? 'IOT_EDGE_FRAME_CHECKSUM' : 'IOT_EDGE_FRAME_GARBAGE'
-        this.emit('fault', new EdgeError(code, `${this.name}: ${ev.reason} (${ev.raw.toString('hex')})`))
+        this.emit('fault', new StreetsenseError(code, `${this.name}: ${ev.reason} (${ev.raw.toString('hex')})`))
         continue
       }
       this.emit('frame', ev.raw.toString('hex'))
@@ -45,7 +45,10 @@ export class Pms5003Driver extends EventEmitter<DriverEvents> implements SensorD
       const d = ev.frame.data
       this.firmware = `PMS5003 v0x${d.version.toString(16)}`
       if (d.errorCode !== 0) {
-        this.emit('fault', new EdgeError('IOT_EDGE_SENSOR_FAULT', `${this.name}: sensor error code ${d.errorCode}`))
+        this.emit(
+          'fault',
+          new StreetsenseError('IOT_EDGE_SENSOR_FAULT', `${this.name}: sensor error code ${d.errorCode}`),
+        )
       }
       this.emit('sample', { kind: 'air', time: this.now(), values: { pm1: d.pm1, pm2_5: d.pm2_5, pm10: d.pm10 } })
     }

@@ -4,8 +4,8 @@
  * reporting, wake it. Emits one air sample per valid data frame; bad frames become faults.
  */
 import { EventEmitter } from 'node:events'
+import { StreetsenseError } from '../../core/index.js'
 import type { Sds011Config } from '../config.js'
-import { EdgeError } from '../errors.js'
 import type { DriverEvents, SensorDriver } from './driver.js'
 import { SDS011, Sds011Parser } from './sds011-frame.js'
 import { SerialLink } from './serial-link.js'
@@ -42,7 +42,7 @@ export class Sds011Driver extends EventEmitter<DriverEvents> implements SensorDr
     for (const ev of this.parser.push(chunk)) {
       if (!ev.ok) {
         const code = ev.reason === 'checksum' ? 'IOT_EDGE_FRAME_CHECKSUM' : 'IOT_EDGE_FRAME_GARBAGE'
-        this.emit('fault', new EdgeError(code, `${this.name}: ${ev.reason} (${ev.raw.toString('hex')})`))
+        this.emit('fault', new StreetsenseError(code, `${this.name}: ${ev.reason} (${ev.raw.toString('hex')})`))
         continue
       }
       this.emit('frame', ev.raw.toString('hex'))

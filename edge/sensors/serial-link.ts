@@ -4,14 +4,14 @@
  * driver can (re)send its start-up commands to a sensor that may have been power-cycled.
  */
 import { SerialPort } from 'serialport'
-import { EdgeError } from '../errors.js'
+import { StreetsenseError } from '../../core/index.js'
 
 export interface SerialLinkOptions {
   path: string
   baudRate: number
   onData(chunk: Buffer): void
   onOpen(): void
-  onFault(err: EdgeError): void
+  onFault(err: StreetsenseError): void
   retryMinMs?: number
   retryMaxMs?: number
 }
@@ -43,12 +43,12 @@ export class SerialLink {
     this.port = port
     port.on('data', (chunk: Buffer) => this.opts.onData(chunk))
     port.on('error', (err) =>
-      this.opts.onFault(new EdgeError('IOT_EDGE_SERIAL_LOST', `${this.opts.path}: ${err.message}`)),
+      this.opts.onFault(new StreetsenseError('IOT_EDGE_SERIAL_LOST', `${this.opts.path}: ${err.message}`)),
     )
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
       if (this.stopped) return
       this.opts.onFault(
-        new EdgeError(
+        new StreetsenseError(
           'IOT_EDGE_SERIAL_LOST',
           `${this.opts.path} closed${err?.disconnected ? ' (unplugged)' : ''}; reopening`,
         ),
@@ -57,7 +57,7 @@ export class SerialLink {
     })
     port.open((err) => {
       if (err) {
-        this.opts.onFault(new EdgeError('IOT_EDGE_SERIAL_OPEN', `cannot open ${this.opts.path}: ${err.message}`))
+        this.opts.onFault(new StreetsenseError('IOT_EDGE_SERIAL_OPEN', `cannot open ${this.opts.path}: ${err.message}`))
         this.retry()
         return
       }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { EdgeError } from '../errors.js'
+import { StreetsenseError } from '../../core/index.js'
 
 const require = createRequire(import.meta.url)
 
@@ -47,11 +47,15 @@ export function firmataHexes(): Map<string, string> {
 
 export function planFlash(opts: { board?: string; port?: string; hex?: string }, portExists = existsSync): FlashPlan {
   if (!opts.board)
-    throw new EdgeError('IOT_EDGE_FLASH', '--board is required (e.g. uno, nano, mega, leonardo)', 'board')
+    throw new StreetsenseError('IOT_EDGE_FLASH', '--board is required (e.g. uno, nano, mega, leonardo)', 'board')
   if (!opts.port)
-    throw new EdgeError('IOT_EDGE_FLASH', '--port is required (e.g. /dev/ttyACM0 or /dev/serial/by-id/...)', 'port')
+    throw new StreetsenseError(
+      'IOT_EDGE_FLASH',
+      '--port is required (e.g. /dev/ttyACM0 or /dev/serial/by-id/...)',
+      'port',
+    )
   if (!knownBoards().includes(opts.board)) {
-    throw new EdgeError(
+    throw new StreetsenseError(
       'IOT_EDGE_FLASH',
       `unknown board ${opts.board}; avrgirl knows: ${knownBoards().join(', ')}`,
       'board',
@@ -60,18 +64,22 @@ export function planFlash(opts: { board?: string; port?: string; hex?: string },
   const hexPath = opts.hex ?? firmataHexes().get(opts.board)
   if (!hexPath) {
     const have = [...firmataHexes().keys()].join(', ')
-    throw new EdgeError(
+    throw new StreetsenseError(
       'IOT_EDGE_FLASH',
       `no StandardFirmata hex ships for ${opts.board}; pass --hex FILE (boards with one: ${have})`,
       'hex',
     )
   }
-  if (!existsSync(hexPath)) throw new EdgeError('IOT_EDGE_FLASH', `hex file not found: ${hexPath}`, 'hex')
+  if (!existsSync(hexPath)) throw new StreetsenseError('IOT_EDGE_FLASH', `hex file not found: ${hexPath}`, 'hex')
   if (!portExists(opts.port))
-    throw new EdgeError('IOT_EDGE_FLASH', `serial port ${opts.port} does not exist (is the board plugged in?)`, 'port')
+    throw new StreetsenseError(
+      'IOT_EDGE_FLASH',
+      `serial port ${opts.port} does not exist (is the board plugged in?)`,
+      'port',
+    )
   const data = readFileSync(hexPath)
   if (!/^:[0-9A-Fa-f]{10}/.test(data.toString('latin1', 0, 16))) {
-    throw new EdgeError('IOT_EDGE_FLASH', `${hexPath} is not an Intel HEX file`, 'hex')
+    throw new StreetsenseError('IOT_EDGE_FLASH', `${hexPath} is not an Intel HEX file`, 'hex')
   }
   return {
     board: opts.board,
@@ -91,7 +99,9 @@ export function flashBoard(plan: FlashPlan, factory: AvrgirlFactory = defaultFac
   return new Promise((resolve, reject) => {
     factory({ board: plan.board, port: plan.port }).flash(plan.hexPath, (err) =>
       err
-        ? reject(new EdgeError('IOT_EDGE_FLASH', `flashing ${plan.board} on ${plan.port} failed: ${err.message}`))
+        ? reject(
+            new StreetsenseError('IOT_EDGE_FLASH', `flashing ${plan.board} on ${plan.port} failed: ${err.message}`),
+          )
         : resolve(),
     )
   })

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
+import { StreetsenseError } from '../../core/index.js'
 import { type EdgeConfig, parseEdgeConfig } from '../config.js'
-import { EdgeError } from '../errors.js'
 
 export interface ProvisionInput {
   sensor?: string
@@ -40,7 +40,11 @@ export function fromSensorsAddJson(value: unknown): ProvisionInput {
 export function buildNodeConfig(input: ProvisionInput): EdgeConfig {
   for (const f of ['sensor', 'password', 'brokerUrl', 'borough', 'kind'] as const) {
     if (!input[f])
-      throw new EdgeError('IOT_EDGE_PROVISION', `missing --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, f)
+      throw new StreetsenseError(
+        'IOT_EDGE_PROVISION',
+        `missing --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+        f,
+      )
   }
   const kind = input.kind as 'air' | 'traffic'
   const driver = input.driver ?? 'simulated'
@@ -66,7 +70,7 @@ export function buildNodeConfig(input: ProvisionInput): EdgeConfig {
   try {
     parseEdgeConfig(raw) // same checks as at agent start, so a provisioned file always starts
   } catch (err) {
-    throw new EdgeError('IOT_EDGE_PROVISION', (err as Error).message, (err as EdgeError).field)
+    throw new StreetsenseError('IOT_EDGE_PROVISION', (err as Error).message, (err as StreetsenseError).field)
   }
   return raw as unknown as EdgeConfig
 }

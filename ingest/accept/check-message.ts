@@ -3,11 +3,11 @@
  * size, JSON, the sensor known and not retired, the schema, and the payload's sensor, borough
  * and kind equal to the topic's (or the authenticated sensor's). Pure apart from the lookup.
  */
-import type { UpChannel } from '../../schemas/topics.js'
-import type { DeviceError } from '../../schemas/types.gen.js'
-import { type FieldError, SCHEMA_IDS, validateReadingMessage, validateStatus } from '../../schemas/validate.js'
+
+import type { ErrorCode } from '../../core/index.js'
+import type { DeviceError, UpChannel } from '../../schemas/index.js'
+import { type FieldError, SCHEMA_IDS, validateReadingMessage, validateStatus } from '../../schemas/index.js'
 import type { SensorDirectory, SensorInfo } from '../directory/sensor-directory.js'
-import type { IngestErrorCode } from '../errors.js'
 import { readingFlags, readingToLine, statusToLine } from '../store/line-protocol.js'
 
 export interface Expected {
@@ -39,7 +39,7 @@ export interface Rejected {
 
 export type Checked = Accepted | Rejected
 
-export const REJECT_TO_INGEST_CODE: Record<RejectCode, IngestErrorCode> = {
+export const REJECT_TO_INGEST_CODE: Record<RejectCode, ErrorCode> = {
   READING_INVALID: 'IOT_INGEST_INVALID',
   READING_NOT_JSON: 'IOT_INGEST_NOT_JSON',
   READING_TOPIC_MISMATCH: 'IOT_INGEST_TOPIC_MISMATCH',

@@ -4,7 +4,7 @@
  * device why. Counters per sensor follow.
  */
 import type { Logger } from 'pino'
-import type { DeviceError } from '../../schemas/types.gen.js'
+import type { DeviceError } from '../../schemas/index.js'
 import type { SensorDirectory } from '../directory/sensor-directory.js'
 import type { IngestMetrics } from '../metrics.js'
 import type { Quarantine } from '../quarantine/quarantine.js'

@@ -1,7 +1,7 @@
 /**
  * What the ingest needs to know about sensors and accounts, behind a small interface so the
  * pipeline can be tested without the broker's registry. `registryDirectory` adapts the real
- * registry (broker/registry/registry.ts); `staticDirectory` serves tests and benchmarks.
+ * registry (registry/); `staticDirectory` serves tests and benchmarks.
  */
 import { createHash } from 'node:crypto'
 
@@ -25,7 +25,7 @@ export interface SensorDirectory {
   verifyAccount(username: string, password: string): Promise<OperatorAccount | undefined>
 }
 
-/** The parts of broker/registry's Registry the ingest uses (structural, so either side can evolve). */
+/** The parts of the Registry (registry/) the ingest uses (structural, so either side can evolve). */
 export interface RegistryLike {
   getSensor(id: string): { entry: { borough: string; status: string; kind: string } } | undefined
   verify(

@@ -7,10 +7,10 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
 import type { Logger } from 'pino'
+import { type HttpErrorBody, httpErrorBody, StreetsenseError } from '../../core/index.js'
 import type { Pipeline } from '../accept/pipeline.js'
 import type { IngestConfig } from '../config.js'
 import type { SensorDirectory } from '../directory/sensor-directory.js'
-import { IngestError } from '../errors.js'
 import type { IngestMetrics } from '../metrics.js'
 import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool } from '../spool/spool.js'
@@ -47,22 +47,11 @@ export async function buildApp(
   })
 
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof IngestError) {
-      if (err.code === 'IOT_INGEST_SPOOL_FULL') reply.header('retry-after', '5')
-      if (err.code === 'IOT_INGEST_UNAUTHORIZED') reply.header('www-authenticate', 'Basic realm="streetsense"')
-      return reply
-        .code(err.statusCode)
-        .send({ code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) })
-    }
-    const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown }
-    if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ code: 'IOT_INGEST_TOO_LARGE', message: e.message })
-    }
-    if (e.validation || (e.statusCode && e.statusCode < 500)) {
-      return reply.code(e.statusCode ?? 400).send({ code: 'IOT_INGEST_INVALID', message: e.message })
-    }
-    req.log.error({ err }, 'request failed')
-    return reply.code(500).send({ code: 'IOT_INGEST_INTERNAL', message: 'internal error' })
+    const body = ingestErrorBody(err)
+    if (body.statusCode >= 500) req.log.error({ err }, 'request failed')
+    if (body.code === 'IOT_INGEST_SPOOL_FULL') reply.header('retry-after', '5')
+    if (body.code === 'IOT_INGEST_UNAUTHORIZED') reply.header('www-authenticate', 'Basic realm="streetsense"')
+    return reply.code(body.statusCode).send(body)
   })
 
   await app.register(swagger, {
@@ -93,4 +82,16 @@ export async function buildApp(
     else await app.register(entry.plugin, entry.options)
   }
   return app
+}
+
+function ingestErrorBody(err: unknown): HttpErrorBody {
+  if (err instanceof StreetsenseError) return httpErrorBody(err.statusCode, err.code, err.message, err.field)
+  const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown }
+  if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return httpErrorBody(413, 'IOT_INGEST_TOO_LARGE', e.message)
+  }
+  if (e.validation || (e.statusCode && e.statusCode < 500)) {
+    return httpErrorBody(e.statusCode ?? 400, 'IOT_INGEST_INVALID', e.message)
+  }
+  return httpErrorBody(500, 'IOT_INGEST_INTERNAL', 'internal error')
 }

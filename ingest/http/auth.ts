@@ -1,7 +1,7 @@
 /** Credentials from HTTP headers: device tokens (Bearer + X-Sensor, or Basic) and operator Basic auth. */
 import type { FastifyRequest } from 'fastify'
+import { StreetsenseError } from '../../core/index.js'
 import type { OperatorAccount, SensorDirectory } from '../directory/sensor-directory.js'
-import { IngestError } from '../errors.js'
 
 export function basicCredentials(req: FastifyRequest): { username: string; password: string } | undefined {
   const header = req.headers.authorization
@@ -13,7 +13,7 @@ export function basicCredentials(req: FastifyRequest): { username: string; passw
 }
 
 const unauthorized = () =>
-  new IngestError(
+  new StreetsenseError(
     'IOT_INGEST_UNAUTHORIZED',
     'a device token is required: Authorization: Bearer <password> with X-Sensor, or Basic',
   )
@@ -40,7 +40,11 @@ export async function authenticateDevice(
       sensor = basic.username === req.headers['x-sensor'] && xSensor ? xSensor : basic.username
       password = basic.password
       if (xSensor !== undefined && xSensor !== sensor) {
-        throw new IngestError('IOT_INGEST_FORBIDDEN', 'X-Sensor names another sensor than the credentials', 'x-sensor')
+        throw new StreetsenseError(
+          'IOT_INGEST_FORBIDDEN',
+          'X-Sensor names another sensor than the credentials',
+          'x-sensor',
+        )
       }
     }
   }
@@ -52,9 +56,9 @@ export async function authenticateDevice(
 /** An admin account (Basic auth) for operator endpoints. */
 export async function authenticateOperator(req: FastifyRequest, directory: SensorDirectory): Promise<OperatorAccount> {
   const basic = basicCredentials(req)
-  if (!basic) throw new IngestError('IOT_INGEST_UNAUTHORIZED', 'Basic auth of an admin account required')
+  if (!basic) throw new StreetsenseError('IOT_INGEST_UNAUTHORIZED', 'Basic auth of an admin account required')
   const account = await directory.verifyAccount(basic.username, basic.password)
-  if (!account) throw new IngestError('IOT_INGEST_UNAUTHORIZED', 'unknown account or wrong password')
-  if (account.role !== 'admin') throw new IngestError('IOT_INGEST_FORBIDDEN', 'an admin account is required')
+  if (!account) throw new StreetsenseError('IOT_INGEST_UNAUTHORIZED', 'unknown account or wrong password')
+  if (account.role !== 'admin') throw new StreetsenseError('IOT_INGEST_FORBIDDEN', 'an admin account is required')
   return account
 }

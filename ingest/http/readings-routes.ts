@@ -3,11 +3,11 @@
  * guarantee (202 only once the readings are durable in the spool).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import { StreetsenseError } from '../../core/index.js'
 import type { Rejected } from '../accept/check-message.js'
 import { REJECT_TO_INGEST_CODE } from '../accept/check-message.js'
 import type { Pipeline } from '../accept/pipeline.js'
 import type { SensorDirectory } from '../directory/sensor-directory.js'
-import { IngestError } from '../errors.js'
 import type { Spool } from '../spool/spool.js'
 import { authenticateDevice } from './auth.js'
 
@@ -78,7 +78,7 @@ export async function readingsRoutes(app: FastifyInstance, deps: ReadingsRouteDe
     async (req, reply) => {
       const sensor = await authenticateDevice(req, deps.directory)
       if (deps.spool.isFull()) {
-        throw new IngestError('IOT_INGEST_SPOOL_FULL', 'the ingest spool is full; retry later')
+        throw new StreetsenseError('IOT_INGEST_SPOOL_FULL', 'the ingest spool is full; retry later')
       }
       const raw = req.body as Buffer
       let value: unknown

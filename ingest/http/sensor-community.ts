@@ -6,10 +6,10 @@
  * onto the shared schema and then take the same path as any reading.
  */
 import type { FastifyInstance } from 'fastify'
-import type { AirValues, Reading } from '../../schemas/types.gen.js'
+import { StreetsenseError } from '../../core/index.js'
+import type { AirValues, Reading } from '../../schemas/index.js'
 import type { Pipeline } from '../accept/pipeline.js'
 import type { SensorDirectory } from '../directory/sensor-directory.js'
-import { IngestError } from '../errors.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
 import { authenticateDevice } from './auth.js'
@@ -39,7 +39,7 @@ export function scSensorId(xSensor: string): string {
 export function mapSensorCommunity(body: unknown): { values: AirValues; ignored: string[] } {
   const list = (body as { sensordatavalues?: unknown })?.sensordatavalues
   if (!Array.isArray(list)) {
-    throw new IngestError('IOT_INGEST_INVALID', 'sensordatavalues must be an array', '/sensordatavalues')
+    throw new StreetsenseError('IOT_INGEST_INVALID', 'sensordatavalues must be an array', '/sensordatavalues')
   }
   const values: Record<string, number> = {}
   const ignored: string[] = []
@@ -52,12 +52,16 @@ export function mapSensorCommunity(body: unknown): { values: AirValues; ignored:
     }
     const n = typeof value === 'number' ? value : Number.parseFloat(String(value))
     if (!Number.isFinite(n)) {
-      throw new IngestError('IOT_INGEST_INVALID', `${String(type)} is not a number`, `/sensordatavalues/${i}/value`)
+      throw new StreetsenseError(
+        'IOT_INGEST_INVALID',
+        `${String(type)} is not a number`,
+        `/sensordatavalues/${i}/value`,
+      )
     }
     values[map.field] = Math.round(n * (map.scale ?? 1) * 1000) / 1000
   }
   if (Object.keys(values).length === 0) {
-    throw new IngestError('IOT_INGEST_INVALID', 'no known value_type in sensordatavalues', '/sensordatavalues')
+    throw new StreetsenseError('IOT_INGEST_INVALID', 'no known value_type in sensordatavalues', '/sensordatavalues')
   }
   return { values: values as AirValues, ignored }
 }
@@ -83,13 +87,14 @@ export async function sensorCommunityRoutes(
     },
     async (req, reply) => {
       const sensor = await authenticateDevice(req, deps.directory, scSensorId)
-      if (deps.spool.isFull()) throw new IngestError('IOT_INGEST_SPOOL_FULL', 'the ingest spool is full; retry later')
+      if (deps.spool.isFull())
+        throw new StreetsenseError('IOT_INGEST_SPOOL_FULL', 'the ingest spool is full; retry later')
       const raw = req.body as Buffer
       let body: unknown
       try {
         body = JSON.parse(raw.toString('utf8'))
       } catch (err) {
-        throw new IngestError('IOT_INGEST_NOT_JSON', `not JSON: ${(err as Error).message}`, '/')
+        throw new StreetsenseError('IOT_INGEST_NOT_JSON', `not JSON: ${(err as Error).message}`, '/')
       }
       const { values } = mapSensorCommunity(body)
       const info = deps.directory.lookup(sensor)

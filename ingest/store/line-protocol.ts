@@ -9,8 +9,9 @@
  * later string field start a new point (our ids and field names never contain one). Newlines
  * in identifiers become escaped spaces; inside a quoted string field a newline is legal and kept.
  */
-import { plausibilityFlags } from '../../schemas/plausibility.js'
-import type { DeviceStatus, Reading, TrafficCounts, TrafficValues } from '../../schemas/types.gen.js'
+
+import type { DeviceStatus, Reading, TrafficCounts, TrafficValues } from '../../schemas/index.js'
+import { plausibilityFlags } from '../../schemas/index.js'
 
 const IDENT_META = /[,= \r\n]/g
 const MEASUREMENT_META = /[, \r\n]/g

@@ -6,8 +6,7 @@
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
-import { BOROUGHS } from '../../schemas/boroughs.js'
-import { buildTopic, parseTopic, readingFilters, type UpChannel } from '../../schemas/topics.js'
+import { BOROUGHS, buildTopic, parseTopic, readingFilters, type UpChannel } from '../../schemas/index.js'
 import type { Pipeline } from '../accept/pipeline.js'
 import type { IngestMetrics } from '../metrics.js'
 import type { Spool } from '../spool/spool.js'

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
-import { buildEntry } from '../../broker/registry/defaults.js'
-import { type AccountRole, openRegistry } from '../../broker/registry/registry.js'
+import { buildEntry } from '../../registry/defaults.js'
+import { type AccountRole, openRegistry } from '../../registry/registry.js'
 import type { RegisterEntry } from '../../schemas/types.gen.js'
 
 export interface BrokerPorts {

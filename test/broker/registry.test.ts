@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { RegistryError } from '../../broker/errors.js'
-import { buildEntry } from '../../broker/registry/defaults.js'
-import { openRegistry, type Registry } from '../../broker/registry/registry.js'
+import { StreetsenseError } from '../../core/index.js'
+import { buildEntry } from '../../registry/defaults.js'
+import { openRegistry, type Registry } from '../../registry/registry.js'
 import type { RegisterEntry } from '../../schemas/types.gen.js'
 import { validateRegisterEntry } from '../../schemas/validate.js'
 
@@ -15,10 +15,10 @@ function codeOf(fn: () => unknown): { code?: string; field?: string } {
   try {
     fn()
   } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError)
-    return { code: (err as RegistryError).code, field: (err as RegistryError).field }
+    expect(err).toBeInstanceOf(StreetsenseError)
+    return { code: (err as StreetsenseError).code, field: (err as StreetsenseError).field }
   }
-  throw new Error('expected a RegistryError')
+  throw new Error('expected a StreetsenseError')
 }
 
 describe('registry', () => {

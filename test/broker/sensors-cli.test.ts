@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openRegistry } from '../../broker/registry/registry.js'
+import { openRegistry } from '../../registry/registry.js'
 import { validateRegisterEntry } from '../../schemas/validate.js'
 
 const run = promisify(execFile)

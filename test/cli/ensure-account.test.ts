@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, expect, it } from 'vitest'
-import { openRegistry } from '../../broker/registry/registry.js'
+import { openRegistry } from '../../registry/registry.js'
 
 const run = promisify(execFile)
 const root = join(import.meta.dirname, '../..')

@@ -1,13 +1,7 @@
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
-import {
-  addSettingOptions,
-  ConfigError,
-  envName,
-  flagName,
-  loadSettings,
-  type SettingsSchema,
-} from '../../cli/settings.js'
+import { StreetsenseError } from '../../core/index.js'
+import { addSettingOptions, envName, flagName, loadSettings, type SettingsSchema } from '../../core/settings.js'
 
 const schema: SettingsSchema = {
   $id: 'test:settings',
@@ -47,9 +41,9 @@ describe('settings', () => {
       loadSettings(schema, {}, {})
       expect.unreachable()
     } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError)
-      expect((err as ConfigError).field).toBe('dataDir')
-      expect((err as ConfigError).code).toBe('IOT_CONFIG_INVALID')
+      expect(err).toBeInstanceOf(StreetsenseError)
+      expect((err as StreetsenseError).field).toBe('dataDir')
+      expect((err as StreetsenseError).code).toBe('IOT_CONFIG_INVALID')
     }
   })
 

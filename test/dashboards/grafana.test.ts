@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { allDashboards, serialise } from '../../dashboards/grafana/generate.js'
-import { DAQI_BREAKPOINTS } from '../../ingest/register/daqi.js'
+import { DAQI_BREAKPOINTS } from '../../register/daqi.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import { seedInflux } from '../register/fixtures.js'
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { EdgeError } from '../../edge/errors.js'
+import type { StreetsenseError } from '../../core/index.js'
 import type { AirSample, SensorDriver } from '../../edge/sensors/driver.js'
 import { Pms5003Driver } from '../../edge/sensors/pms5003.js'
 import { PMS5003, pms5003DataFrame } from '../../edge/sensors/pms5003-frame.js'
@@ -23,7 +23,7 @@ afterEach(async () => {
 
 function watch(driver: SensorDriver) {
   const samples: AirSample['values'][] = []
-  const faults: EdgeError[] = []
+  const faults: StreetsenseError[] = []
   driver.on('sample', (s) => s.kind === 'air' && samples.push(s.values))
   driver.on('fault', (e) => faults.push(e))
   return { samples, faults }

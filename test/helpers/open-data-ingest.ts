@@ -4,8 +4,9 @@
  * `streetsense sensors` CLI. For HTTP security and fuzz tests.
  */
 import { pino } from 'pino'
+import { mountRegister } from '../../cli/wiring/mount-register.js'
 import { ingestConfig } from '../../ingest/config.js'
-import { type RunningIngest, startIngest } from '../../ingest/start.js'
+import { type RunningIngest, startIngest } from '../../ingest/index.js'
 import { type InfluxServer, startInfluxd } from './influxd.js'
 import { addAccount, addSensor, type Issued, tempDir } from './processes.js'
 
@@ -32,7 +33,11 @@ export async function startOpenDataIngest(): Promise<OpenDataIngest> {
   secrets.ingest = await addAccount(data.dir, 'ingest', 'ingest')
   const influx = await startInfluxd()
   const config = ingestConfig({ dataDir: data.dir, httpHost: '127.0.0.1', httpPort: 0, influxUrl: influx.url })
-  const ingest = await startIngest(config, { openData: true, mqtt: false, logger: pino({ level: 'silent' }) })
+  const ingest = await startIngest(config, {
+    mount: mountRegister(config),
+    mqtt: false,
+    logger: pino({ level: 'silent' }),
+  })
   return {
     url: `http://127.0.0.1:${ingest.port}`,
     ingest,

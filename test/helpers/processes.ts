@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { buildEntry } from '../../broker/registry/defaults.js'
+import { buildEntry } from '../../registry/defaults.js'
 import { freePort, waitFor } from './ports.js'
 
 const run = promisify(execFile)

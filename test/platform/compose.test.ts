@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { envName } from '../../cli/settings.js'
 import { GLOBAL_VARIABLES, SETTINGS_CATALOG } from '../../cli/settings-catalog.js'
+import { envName } from '../../core/settings.js'
 
 const root = join(import.meta.dirname, '../..')
 const run = promisify(execFile)

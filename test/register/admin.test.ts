@@ -79,7 +79,7 @@ describe('admin API', () => {
     })
     expect(invalid.res.status).toBe(400)
     expect(invalid.json.code).toBe('IOT_REGISTER_INVALID_ENTRY')
-    expect(invalid.json.param).toBe('retention')
+    expect(invalid.json.field).toBe('retention')
   })
 
   it('updates and retires through the Registry, and the audit log shows it', async () => {

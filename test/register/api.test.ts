@@ -1,6 +1,6 @@
 /** Flow test: the open data API on its own Fastify instance, reading a real influxd and a real registry. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { daqi } from '../../ingest/register/daqi.js'
+import { daqi } from '../../register/daqi.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import {
   AIR_GAPS,
@@ -84,7 +84,7 @@ describe('GET /v1/sensors', () => {
       const { res, json } = await get(`/v1/sensors?${query}`)
       expect(res.status, query).toBe(400)
       expect(json.code).toBe('IOT_REGISTER_BAD_PARAM')
-      expect(json.param).toBe(param)
+      expect(json.field).toBe(param)
     }
   })
 
@@ -221,7 +221,7 @@ describe('GET /v1/sensors/{id}/readings', () => {
       const { res, json } = await get(`/v1/sensors/${CAMDEN_AIR.id}/readings?${query}`)
       expect(res.status, query).toBe(400)
       expect(json.code).toBe('IOT_REGISTER_BAD_PARAM')
-      expect(json.param, query).toBe(param)
+      expect(json.field, query).toBe(param)
     }
   })
 })
@@ -264,7 +264,7 @@ describe('latest and exports', () => {
     expect(bikes.intensity).toBe(t0.values.pedal_cycle)
     const bad = await get('/v1/export/fiware')
     expect(bad.res.status).toBe(400)
-    expect(bad.json.param).toBe('borough')
+    expect(bad.json.field).toBe('borough')
   })
 
   it('exports a daily CSV per borough', async () => {

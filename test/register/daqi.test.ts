@@ -1,6 +1,6 @@
 /** Unit test of the DAQI module against the COMEAP/Defra band table (research/schema.md §7.1). */
 import { describe, expect, it } from 'vitest'
-import { DAQI_BREAKPOINTS, daqi, daqiBand, daqiIndex, overallDaqi } from '../../ingest/register/daqi.js'
+import { DAQI_BREAKPOINTS, daqi, daqiBand, daqiIndex, overallDaqi } from '../../register/daqi.js'
 
 // The table's ranges as printed, [low, high] per index; 10 is open-ended.
 const TABLE = {

@@ -2,8 +2,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RegisterApiError } from '../../ingest/register/errors.js'
-import { createInfluxReader, literal } from '../../ingest/register/influx-read.js'
+import { StreetsenseError } from '../../core/index.js'
+import { createInfluxReader, literal } from '../../register/influx-read.js'
 
 let server: Server
 let url: string
@@ -66,12 +66,12 @@ describe('InfluxQL reader', () => {
     const err = await createInfluxReader({ url, db: 'd' })
       .query('SELECT 1')
       .catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(RegisterApiError)
-    expect((err as RegisterApiError).code).toBe('IOT_REGISTER_INFLUX_UNAVAILABLE')
+    expect(err).toBeInstanceOf(StreetsenseError)
+    expect((err as StreetsenseError).code).toBe('IOT_REGISTER_INFLUX_UNAVAILABLE')
     const down = await createInfluxReader({ url: 'http://127.0.0.1:1', db: 'd' })
       .query('SELECT 1')
       .catch((e: unknown) => e)
-    expect((down as RegisterApiError).statusCode).toBe(503)
+    expect((down as StreetsenseError).statusCode).toBe(503)
   })
 
   it('escapes string literals', () => {

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openRegistry, type Registry } from '../../broker/registry/registry.js'
+import { mountRegister } from '../../cli/wiring/mount-register.js'
 import { ingestConfig } from '../../ingest/config.js'
 import { type RunningIngest, startIngest } from '../../ingest/service.js'
+import { openRegistry, type Registry } from '../../registry/registry.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import { waitFor } from '../helpers/ports.js'
 import { CAMDEN_AIR } from './fixtures.js'
@@ -39,7 +40,12 @@ beforeAll(async () => {
     influxDb: 'streetsense',
     instance: `mounted-${process.pid}`,
   })
-  ingest = await startIngest(config, { logger: pino({ level: 'silent' }), registry, mqtt: false, openData: true })
+  ingest = await startIngest(config, {
+    logger: pino({ level: 'silent' }),
+    registry,
+    mqtt: false,
+    mount: mountRegister(config),
+  })
   http = `http://127.0.0.1:${ingest.port}`
 })
 

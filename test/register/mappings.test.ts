@@ -1,8 +1,8 @@
 /** Unit test: the one mapping table covers every field of the shared schema and the data model, consistently. */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { mappingTableMarkdown } from '../../ingest/register/mapping-table.js'
-import { FIELD_MAPPINGS, fieldMapping, fieldsOf, LICENCES } from '../../ingest/register/mappings.js'
+import { mappingTableMarkdown } from '../../register/mapping-table.js'
+import { FIELD_MAPPINGS, fieldMapping, fieldsOf, LICENCES } from '../../register/mappings.js'
 
 const readingSchema = JSON.parse(readFileSync(new URL('../../schemas/reading.v1.json', import.meta.url), 'utf8'))
 const registerSchema = JSON.parse(

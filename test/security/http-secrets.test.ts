@@ -26,7 +26,7 @@ describe('HTTP: borough scope and no secrets in public responses', () => {
   const get = (path: string) => fetch(`${s.url}${path}`)
 
   it('an admin of another borough cannot change or retire a sensor; its own admin can', async () => {
-    const { openRegistry } = await import('../../broker/registry/registry.js')
+    const { openRegistry } = await import('../../registry/registry.js')
     const reg = openRegistry(s.dataDir)
     const stored = reg.getSensor('cam-1')!.entry
     reg.close()

@@ -4,8 +4,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { entriesFromCsv, toCsv } from '../../../broker/registry/csv.js'
-import { registrySubcommand, UsageError, withRegistry } from './registry-action.js'
+import { StreetsenseError } from '../../../core/index.js'
+import { entriesFromCsv, toCsv } from '../../../registry/index.js'
+import { registrySubcommand, withRegistry } from './registry-action.js'
 
 /** Reads register entries from a JSON file (one entry or an array) or a CSV file. */
 export function readEntries(file: string): unknown[] {
@@ -13,7 +14,7 @@ export function readEntries(file: string): unknown[] {
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`, 'file')
+    throw new StreetsenseError('IOT_USAGE', `cannot read ${file}: ${(err as Error).message}`, 'file')
   }
   // A file not named .csv is still CSV when it does not start like JSON, so `entries.txt` works too.
   if (/\.csv$/i.test(file) || !/^\s*[[{]/.test(text)) return entriesFromCsv(text)
@@ -21,7 +22,7 @@ export function readEntries(file: string): unknown[] {
     const parsed = JSON.parse(text) as unknown
     return Array.isArray(parsed) ? parsed : [parsed]
   } catch (err) {
-    throw new UsageError(`${file} is not JSON: ${(err as Error).message}`, 'file')
+    throw new StreetsenseError('IOT_USAGE', `${file} is not JSON: ${(err as Error).message}`, 'file')
   }
 }
 
@@ -45,7 +46,8 @@ export function registerImportExportCommands(sensors: Command): void {
     .option('--output <file>', 'write to a file instead of stdout')
     .action(
       withRegistry((registry, o) => {
-        if (o.format !== 'json' && o.format !== 'csv') throw new UsageError('--format must be json or csv', 'format')
+        if (o.format !== 'json' && o.format !== 'csv')
+          throw new StreetsenseError('IOT_USAGE', '--format must be json or csv', 'format')
         const entries = registry.listSensors().map((r) => r.entry)
         const text = o.format === 'csv' ? toCsv(entries) : `${JSON.stringify(entries, null, 2)}\n`
         if (o.output) writeFileSync(String(o.output), text)

@@ -3,22 +3,11 @@
  * an open registry per run, and one way of reporting known errors (message, field, exit code 1).
  */
 import type { Command } from 'commander'
-import { type RegistrySettings, RegistrySettingsSchema } from '../../../broker/config.js'
-import { RegistryError } from '../../../broker/errors.js'
-import { openRegistry, type Registry } from '../../../broker/registry/registry.js'
-import { addSettingOptions, ConfigError, loadSettings } from '../../settings.js'
+import { type RegistrySettings, RegistrySettingsSchema } from '../../../broker/index.js'
+import { addSettingOptions, loadSettings, StreetsenseError } from '../../../core/index.js'
+import { openRegistry, type Registry } from '../../../registry/index.js'
 
 export type Opts = Record<string, unknown> & { json?: boolean }
-
-/** A bad flag or file given on the command line; `field` names the flag so the user knows what to fix. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
-  }
-}
 
 /** Runs one subcommand with an open registry; turns known errors into a message and exit code 1. */
 export function withRegistry(fn: (registry: Registry, opts: Opts, args: string[]) => void | Promise<void>) {
@@ -32,16 +21,11 @@ export function withRegistry(fn: (registry: Registry, opts: Opts, args: string[]
       registry = openRegistry(settings.dataDir)
       await fn(registry, opts, args)
     } catch (err) {
-      if (err instanceof RegistryError || err instanceof ConfigError || err instanceof UsageError) {
+      if (err instanceof StreetsenseError) {
         const field = err.field ? ` (field ${err.field})` : ''
-        const code = 'code' in err ? `${String(err.code)}: ` : ''
         if (opts.json)
-          console.log(
-            JSON.stringify({
-              error: { code: (err as { code?: string }).code, field: err.field, message: err.message },
-            }),
-          )
-        console.error(`error: ${code}${err.message}${field}`)
+          console.log(JSON.stringify({ error: { code: err.code, field: err.field, message: err.message } }))
+        console.error(`error: ${err.code}: ${err.message}${field}`)
         process.exitCode = 1
       } else throw err
     } finally {

@@ -3,16 +3,16 @@
  * Passwords are shown once, when issued.
  */
 import type { Command } from 'commander'
-import { RegistryError } from '../../../broker/errors.js'
-import { buildEntry, type EntryOptions } from '../../../broker/registry/defaults.js'
-import { isBoroughCode } from '../../../schemas/boroughs.js'
+import { StreetsenseError } from '../../../core/index.js'
+import { buildEntry, type EntryOptions } from '../../../registry/index.js'
+import { isBoroughCode } from '../../../schemas/index.js'
 import { readEntries } from './import-export.js'
-import { type Opts, registrySubcommand, UsageError, withRegistry } from './registry-action.js'
+import { type Opts, registrySubcommand, withRegistry } from './registry-action.js'
 
 function number(opts: Opts, key: 'lat' | 'lon'): number | undefined {
   if (opts[key] === undefined) return undefined
   const n = Number(opts[key])
-  if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number`, key)
+  if (!Number.isFinite(n)) throw new StreetsenseError('IOT_USAGE', `--${key} must be a number`, key)
   return n
 }
 
@@ -20,16 +20,18 @@ function number(opts: Opts, key: 'lat' | 'lon'): number | undefined {
 function entryFromOptions(o: Opts): unknown {
   if (o.file) {
     const [first, ...rest] = readEntries(String(o.file))
-    if (rest.length > 0) throw new UsageError('--file holds several entries; use sensors import', 'file')
+    if (rest.length > 0)
+      throw new StreetsenseError('IOT_USAGE', '--file holds several entries; use sensors import', 'file')
     return first
   }
   for (const k of ['id', 'borough', 'kind'] as const) {
-    if (!o[k]) throw new UsageError(`--${k} is required (or give --file)`, k)
+    if (!o[k]) throw new StreetsenseError('IOT_USAGE', `--${k} is required (or give --file)`, k)
   }
   if (!isBoroughCode(String(o.borough))) {
-    throw new UsageError(`--borough ${o.borough} is not an ONS code E09000001..E09000033`, 'borough')
+    throw new StreetsenseError('IOT_USAGE', `--borough ${o.borough} is not an ONS code E09000001..E09000033`, 'borough')
   }
-  if (o.kind !== 'air' && o.kind !== 'traffic') throw new UsageError('--kind must be air or traffic', 'kind')
+  if (o.kind !== 'air' && o.kind !== 'traffic')
+    throw new StreetsenseError('IOT_USAGE', '--kind must be air or traffic', 'kind')
   const measures = o.measures
     ? String(o.measures)
         .split(',')
@@ -96,7 +98,7 @@ export function registerSensorLifecycleCommands(sensors: Command): void {
     .action(
       withRegistry((registry, o, [id]) => {
         const record = registry.getSensor(id!)
-        if (!record) throw new RegistryError('IOT_REGISTRY_NOT_FOUND', `no sensor ${id}`, 'id')
+        if (!record) throw new StreetsenseError('IOT_REGISTRY_NOT_FOUND', `no sensor ${id}`, 'id')
         const account = registry.getAccount(id!)
         const audit = registry.listAudit({ sensor: id!, limit: 20 })
         if (o.json) return console.log(JSON.stringify({ ...record, account, audit }))

@@ -3,8 +3,8 @@
  * use the broker but are not sensors. `ensure-account` is the idempotent form for deployments.
  */
 import type { Command } from 'commander'
-import { RegistryError } from '../../../broker/errors.js'
-import type { AccountRole } from '../../../broker/registry/registry.js'
+import { StreetsenseError } from '../../../core/index.js'
+import type { AccountRole } from '../../../registry/index.js'
 import { type Opts, registrySubcommand, withRegistry } from './registry-action.js'
 
 /** `--boroughs E09000001, E09000002` as a list; empty items are dropped, no flag means no limit. */
@@ -48,12 +48,13 @@ export function registerServiceAccountCommands(sensors: Command): void {
       withRegistry(async (registry, o) => {
         const variable = String(o.passwordEnv)
         const password = process.env[variable]
-        if (!password) throw new RegistryError('IOT_REGISTRY_INVALID_ENTRY', `${variable} is not set`, 'password-env')
+        if (!password)
+          throw new StreetsenseError('IOT_REGISTRY_INVALID_ENTRY', `${variable} is not set`, 'password-env')
         const username = String(o.username)
         const boroughs = boroughsOption(o)
         const existing = registry.getAccount(username)
         if (existing && existing.role !== o.role) {
-          throw new RegistryError(
+          throw new StreetsenseError(
             'IOT_REGISTRY_DUPLICATE',
             `account ${username} exists with role ${existing.role}`,
             'role',

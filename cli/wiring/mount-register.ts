@@ -1,0 +1,24 @@
+/**
+ * The register and open data API served on the ingest's HTTP port: built from the ingest's
+ * registry and per-sensor counters, reading the same InfluxDB. The CLI wires the two stages so
+ * that neither imports the other's internals (the ingest comes first in the flow).
+ */
+import type { IngestConfig, IngestDeps } from '../../ingest/index.js'
+import { openDataPlugin, type RegisterStore } from '../../register/index.js'
+
+export function mountRegister(config: IngestConfig): NonNullable<IngestDeps['mount']> {
+  const v2 = config.influxOrg !== undefined
+  return ({ registry, stats, logger }) => ({
+    plugin: openDataPlugin,
+    options: {
+      registry: registry as RegisterStore,
+      influx: {
+        url: config.influxUrl,
+        db: v2 ? (config.influxBucket ?? config.influxDb) : config.influxDb,
+        ...(config.influxToken ? { token: config.influxToken } : {}),
+      },
+      stats,
+      log: logger,
+    },
+  })
+}

@@ -1,0 +1,22 @@
+/** What every stage shares: the error registry, settings, the logger, how a service runs, the version. */
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorOptions,
+  type HttpErrorBody,
+  hasCode,
+  httpErrorBody,
+  isStreetsenseError,
+  StreetsenseError,
+} from './errors.js'
+export { createLogger, type Logger } from './logger.js'
+export { type Closable, type RunServiceOptions, runService, settingsOrExit } from './service.js'
+export {
+  addSettingOptions,
+  envName,
+  flagName,
+  loadSettings,
+  type SettingSchema,
+  type SettingsSchema,
+} from './settings.js'
+export { packageVersion } from './version.js'

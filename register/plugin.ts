@@ -1,0 +1,90 @@
+/**
+ * openDataPlugin: the public sensor register (HTML pages), the open data API (/v1/...), its exports
+ * and the admin API, as one Fastify plugin the ingest app mounts. It is deliberately NOT wrapped in
+ * fastify-plugin: its CORS, rate limit, licence headers, ETags and error bodies stay inside it.
+ */
+import cors from '@fastify/cors'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { Logger } from 'pino'
+import { type ApiContext, installHttpCommon } from './http-common.js'
+import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
+import { registerPages } from './pages/routes.js'
+import { registerAdminRoutes } from './routes-admin.js'
+import { registerExportRoutes } from './routes-export.js'
+import { registerSensorRoutes } from './routes-sensors.js'
+import { registerStaRoutes } from './routes-sta.js'
+import type { RegisterStore, SensorStatsSource } from './source.js'
+
+export interface OpenDataPluginOptions {
+  /** The Registry (registry/) or anything with the same methods. */
+  registry: RegisterStore
+  influx: InfluxReadConfig
+  /** Per-sensor counters of the ingest (ingest/stats/sensor-stats.ts), for last seen and counters. */
+  stats?: SensorStatsSource
+  log: Logger
+  /** Absolute base URL used in links (e.g. https://data.example.london); defaults to the request's host. */
+  publicBaseUrl?: string
+  /** Requests per client per minute on this plugin's routes; false when the app limits already. */
+  rateLimit?: { max: number; timeWindowMs?: number } | false
+  /** Register CORS (GET from any origin) on this plugin's routes; false when the app does. */
+  cors?: boolean
+  /** How often the register page refreshes live values (seconds). */
+  liveRefreshSeconds?: number
+  /** Clock, for tests that pin "now". */
+  now?: () => number
+}
+
+export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
+  app: FastifyInstance,
+  opts: OpenDataPluginOptions,
+) => {
+  if (!opts?.registry || !opts.influx?.url || !opts.influx.db || !opts.log) {
+    throw new Error(
+      'openDataPlugin needs options { registry, influx: { url, db, token? }, log }: register it with app.register(openDataPlugin, options) or createOpenDataPlugin(options)',
+    )
+  }
+  const log = opts.log.child({ component: 'open-data' })
+  const ctx: ApiContext = {
+    registry: opts.registry,
+    influx: createInfluxReader(opts.influx),
+    stats: opts.stats,
+    log,
+    publicBaseUrl: opts.publicBaseUrl,
+    liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
+    now: opts.now ?? Date.now,
+  }
+  if (opts.cors !== false) {
+    await app.register(cors, {
+      origin: '*',
+      methods: ['GET', 'HEAD', 'OPTIONS'],
+      exposedHeaders: ['etag', 'link', 'x-licence', 'x-attribution', 'x-next-cursor'],
+    })
+  }
+  if (opts.rateLimit !== false) {
+    await app.register(rateLimit, {
+      max: opts.rateLimit?.max ?? 600,
+      timeWindow: opts.rateLimit?.timeWindowMs ?? 60_000,
+      errorResponseBuilder: (_req, context) => {
+        const err = new Error(`rate limit: at most ${context.max} requests per ${context.after}`) as Error & {
+          statusCode: number
+        }
+        err.statusCode = 429
+        return err
+      },
+    })
+  }
+  installHttpCommon(app, log)
+  registerSensorRoutes(app, ctx)
+  registerExportRoutes(app, ctx)
+  registerStaRoutes(app, ctx)
+  registerAdminRoutes(app, ctx)
+  await registerPages(app, ctx)
+}
+
+/** The plugin with its options bound, for apps that register plugins without options (buildApp's deps.plugins). */
+export function createOpenDataPlugin(options: OpenDataPluginOptions): FastifyPluginAsync {
+  return async (app) => openDataPlugin(app, options)
+}
+
+export default openDataPlugin

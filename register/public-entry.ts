@@ -1,0 +1,70 @@
+/** The public view of a register entry: an explicit whitelist, so nothing internal can leak. */
+
+import type { RegisterEntry } from '../schemas/index.js'
+import { boroughName } from '../schemas/index.js'
+import { licenceInfo } from './mappings.js'
+import type { SensorRecordLike } from './source.js'
+
+const PUBLIC_FIELDS = [
+  'id',
+  'borough',
+  'kind',
+  'name',
+  'location',
+  'uprn',
+  'usrn',
+  'address',
+  'operator',
+  'purpose',
+  'measures',
+  'technology',
+  'personal_data',
+  'legal_basis',
+  'dpia_url',
+  'privacy_notice_url',
+  'retention',
+  'licence',
+  'sharing',
+  'data_grade',
+  'hardware',
+  'installed',
+  'active_until',
+  'status',
+] as const satisfies readonly (keyof RegisterEntry)[]
+
+const OPERATOR_FIELDS = ['name', 'email', 'url', 'phone'] as const
+
+export type PublicEntry = Partial<RegisterEntry> & {
+  borough_name?: string
+  registered: string
+  updated: string
+  links: Record<string, string>
+}
+
+export function publicEntry(record: SensorRecordLike, baseUrl = ''): PublicEntry {
+  const entry = record.entry
+  const out: Record<string, unknown> = {}
+  for (const key of PUBLIC_FIELDS) if (entry[key] !== undefined) out[key] = entry[key]
+  const operator: Record<string, string> = {}
+  for (const key of OPERATOR_FIELDS) if (entry.operator?.[key]) operator[key] = entry.operator[key]!
+  out.operator = operator
+  out.location = { type: 'Point', coordinates: [...entry.location.coordinates] }
+  const id = encodeURIComponent(entry.id)
+  return {
+    ...(out as Partial<RegisterEntry>),
+    borough_name: boroughName(entry.borough),
+    registered: record.createdAt,
+    updated: record.updatedAt,
+    links: {
+      self: `${baseUrl}/v1/sensors/${id}`,
+      page: `${baseUrl}/sensors/${id}`,
+      readings: `${baseUrl}/v1/sensors/${id}/readings`,
+      licence: licenceInfo(entry.licence).url,
+    },
+  }
+}
+
+/** Data (readings) is served publicly only for sensors shared as open data. */
+export function isOpenData(entry: RegisterEntry): boolean {
+  return entry.sharing === 'open'
+}

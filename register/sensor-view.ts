@@ -1,0 +1,88 @@
+/** Assembles what the API and the register page say about one sensor. */
+
+import { StreetsenseError } from '../core/index.js'
+import type { RegisterEntry } from '../schemas/index.js'
+import { type DaqiResult, daqi, isDaqiPollutant, overallDaqi } from './daqi.js'
+import type { ApiContext } from './http-common.js'
+import { isOpenData, type PublicEntry, publicEntry } from './public-entry.js'
+import { type ApiReading, type Completeness, completeness, daqiMeans, latestReadings } from './queries.js'
+import type { SensorRecordLike } from './source.js'
+
+export interface SensorDetail extends PublicEntry {
+  open_data: boolean
+  last_seen: string | null
+  completeness: Record<string, Completeness> | null
+  counters?: { accepted: number; rejected: number; duplicates: number; gaps: number; last_seq: number | null }
+  latest: ApiReading[]
+  daqi: { overall: DaqiResult | null; pollutants: DaqiResult[] } | null
+}
+
+export function requireSensor(ctx: ApiContext, id: string): SensorRecordLike {
+  const record = ctx.registry.getSensor(id)
+  if (!record) throw new StreetsenseError('IOT_REGISTER_NOT_FOUND', `no sensor ${id} in the register`)
+  return record
+}
+
+export function requireOpen(entry: RegisterEntry): void {
+  if (!isOpenData(entry)) {
+    throw new StreetsenseError(
+      'IOT_REGISTER_DATA_NOT_OPEN',
+      `sensor ${entry.id} is registered with sharing '${entry.sharing}': its readings are not open data`,
+    )
+  }
+}
+
+function isoOrNull(v: string | number | undefined | null): string | null {
+  if (v === undefined || v === null || v === '') return null
+  const d = new Date(v)
+  return Number.isNaN(d.getTime()) ? null : d.toISOString()
+}
+
+export async function sensorDetail(ctx: ApiContext, record: SensorRecordLike, base: string): Promise<SensorDetail> {
+  const entry = record.entry
+  const open = isOpenData(entry)
+  const stats = ctx.stats?.get(entry.id)
+  const detail: SensorDetail = {
+    ...publicEntry(record, base),
+    open_data: open,
+    last_seen: isoOrNull(stats?.lastSeen),
+    completeness: null,
+    latest: [],
+    daqi: null,
+  }
+  if (stats) {
+    detail.counters = {
+      accepted: stats.accepted,
+      rejected: stats.rejected,
+      duplicates: stats.duplicates,
+      gaps: stats.gaps,
+      last_seq: stats.lastSeq,
+    }
+  }
+  if (!open) return detail
+  const now = ctx.now()
+  const pollutants = entry.kind === 'air' ? entry.measures.filter(isDaqiPollutant) : []
+  const [latest, windows, means] = await Promise.all([
+    latestReadings(ctx.influx, entry.id, entry.kind),
+    completeness(
+      ctx.influx,
+      entry.id,
+      entry.kind,
+      [
+        { name: '24h', ms: 86_400_000 },
+        { name: '30d', ms: 30 * 86_400_000 },
+      ],
+      now,
+    ),
+    daqiMeans(ctx.influx, entry.id, pollutants, now),
+  ])
+  detail.latest = latest
+  detail.completeness = Object.fromEntries(windows.map((w) => [w.window, w]))
+  const newest = latest[0]?.time ?? null
+  if (!detail.last_seen || (newest && newest > detail.last_seen)) detail.last_seen = newest
+  if (entry.kind === 'air') {
+    const results = pollutants.flatMap((p) => (means[p] === undefined ? [] : [daqi(p, means[p]!)]))
+    detail.daqi = { overall: overallDaqi(results) ?? null, pollutants: results }
+  }
+  return detail
+}

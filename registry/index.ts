@@ -1,0 +1,14 @@
+/** The sensor registry: register entries, accounts, hashed credentials and the audit log (SQLite). */
+export { entriesFromCsv, toCsv } from './csv.js'
+export { buildEntry, type EntryOptions } from './defaults.js'
+export { openRegistry } from './registry.js'
+export type {
+  Account,
+  AccountRole,
+  AuditEvent,
+  IssuedCredentials,
+  LoginCheck,
+  Registry,
+  SensorFilter,
+  SensorRecord,
+} from './types.js'
