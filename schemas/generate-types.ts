@@ -18,6 +18,7 @@ const ROOTS = {
   registerEntry: 'register-entry.v1.json',
   deviceError: 'device-error.v1.json',
   command: 'command.v1.json',
+  commandResult: 'command-result.v1.json',
 }
 
 export async function generateTypes(): Promise<string> {

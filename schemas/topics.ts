@@ -1,7 +1,7 @@
 /**
  * The one topic grammar of the MQTT API, used by the edge agent, the broker ACL and the ingest.
  *
- *   up:   streetsense/v1/{borough}/{sensor}/{air|traffic|status}
+ *   up:   streetsense/v1/{borough}/{sensor}/{air|traffic|status|result}
  *   down: streetsense/v1/{borough}/{sensor}/{cmd|errors}
  *
  * The sensor level is the authenticated MQTT identity; the broker refuses any other.
@@ -11,8 +11,10 @@ import { isBoroughCode } from './boroughs.js'
 export const TOPIC_ROOT = 'streetsense'
 export const TOPIC_VERSION = 'v1'
 
-export const UP_CHANNELS = ['air', 'traffic', 'status'] as const
+export const UP_CHANNELS = ['air', 'traffic', 'status', 'result'] as const
 export const DOWN_CHANNELS = ['cmd', 'errors'] as const
+/** The up channels that carry data (readings and heartbeats); `result` answers commands. */
+export const DATA_CHANNELS = ['air', 'traffic', 'status'] as const
 export type UpChannel = (typeof UP_CHANNELS)[number]
 export type DownChannel = (typeof DOWN_CHANNELS)[number]
 export type Channel = UpChannel | DownChannel
@@ -68,7 +70,7 @@ export function parseTopic(topic: string): TopicParts | undefined {
 /** Subscription filter for readings of the given boroughs (all boroughs when the list is empty). */
 export function readingFilters(
   boroughs: readonly string[] = [],
-  channels: readonly UpChannel[] = UP_CHANNELS,
+  channels: readonly UpChannel[] = DATA_CHANNELS,
 ): string[] {
   const levels = boroughs.length > 0 ? boroughs : ['+']
   return levels.flatMap((b) => channels.map((c) => `${TOPIC_ROOT}/${TOPIC_VERSION}/${b}/+/${c}`))

@@ -41,27 +41,29 @@ export type Sequence = number
  */
 export type UtcTime1 = string
 /**
- * A command sent to a node on its cmd topic.
+ * Per-sensor counter, incremented by one per reading, so gaps and duplicates can be seen.
  */
-export type DeviceCommand =
-  | {
-      command: 'set_interval'
-      /**
-       * New publish interval, seconds
-       */
-      interval: number
-      id?: string
-    }
-  | {
-      command: 'resend'
-      from: Sequence
-      to: Sequence
-      id?: string
-    }
-  | {
-      command: 'status'
-      id?: string
-    }
+export type Sequence1 = number
+/**
+ * Per-sensor counter, incremented by one per reading, so gaps and duplicates can be seen.
+ */
+export type Sequence2 = number
+/**
+ * A command to one node on its cmd topic. Every command carries an id (the node answers on its result topic with that id) and an expiry.
+ */
+export type DeviceCommand = SetIntervalCommand | ResendCommand | StatusCommand
+/**
+ * RFC 3339 date-time in UTC (ends in Z).
+ */
+export type UtcTime2 = string
+/**
+ * RFC 3339 date-time in UTC (ends in Z).
+ */
+export type UtcTime3 = string
+/**
+ * RFC 3339 date-time in UTC (ends in Z).
+ */
+export type UtcTime4 = string
 
 export interface StreetsenseMessages {
   reading?: Reading
@@ -70,6 +72,7 @@ export interface StreetsenseMessages {
   registerEntry?: RegisterEntry
   deviceError?: DeviceError
   command?: DeviceCommand
+  commandResult?: CommandResult
 }
 export interface Quality {
   /**
@@ -228,7 +231,16 @@ export interface DeviceStatus {
    * Whether the system clock is synchronised (NTP)
    */
   clock_synced: boolean
-  last_seq?: Sequence
+  last_seq?: Sequence1
+  resendable_from?: Sequence2
+  /**
+   * Acknowledged readings kept for resend requests
+   */
+  retained?: number
+  /**
+   * Acknowledged readings dropped from the resend window since install (by age or size); a later resend of them is refused
+   */
+  retained_evicted?: number
   /**
    * Recent driver or agent errors
    *
@@ -410,4 +422,89 @@ export interface DeviceError {
     keyword?: string
   }[]
   time: UtcTime1
+}
+/**
+ * Change the publish interval (kept across restarts).
+ */
+export interface SetIntervalCommand {
+  command: 'set_interval'
+  /**
+   * New publish interval, seconds
+   */
+  interval: number
+  /**
+   * Unique id of this command, chosen by the sender; the node answers with it and ignores a repeat of an id it has seen (QoS 1 redelivers).
+   */
+  id: string
+  issued_at?: UtcTime1
+  expires_at: UtcTime2
+  /**
+   * Who asked for it (operator account or service), for the node's log; the platform's audit log is the authority.
+   */
+  by?: string
+}
+/**
+ * Publish again the readings with from <= seq <= to that the node still holds.
+ */
+export interface ResendCommand {
+  command: 'resend'
+  from: Sequence
+  to: Sequence
+  /**
+   * Unique id of this command, chosen by the sender; the node answers with it and ignores a repeat of an id it has seen (QoS 1 redelivers).
+   */
+  id: string
+  issued_at?: UtcTime1
+  expires_at: UtcTime3
+  /**
+   * Who asked for it (operator account or service), for the node's log; the platform's audit log is the authority.
+   */
+  by?: string
+}
+/**
+ * Publish a status heartbeat now.
+ */
+export interface StatusCommand {
+  command: 'status'
+  /**
+   * Unique id of this command, chosen by the sender; the node answers with it and ignores a repeat of an id it has seen (QoS 1 redelivers).
+   */
+  id: string
+  issued_at?: UtcTime1
+  expires_at: UtcTime4
+  /**
+   * Who asked for it (operator account or service), for the node's log; the platform's audit log is the authority.
+   */
+  by?: string
+}
+/**
+ * A node's answer to a command, on its result topic: accepted (will run), done (ran), or refused (with the reason: expired, invalid, unsupported, busy, ...).
+ */
+export interface CommandResult {
+  sensor: SensorId
+  borough: BoroughCode
+  /**
+   * The id of the command answered ("unknown" when the command was unreadable).
+   */
+  id: string
+  /**
+   * The command's name, when it could be read.
+   */
+  command?: string
+  status: 'accepted' | 'done' | 'refused'
+  /**
+   * Why a command was refused (plain English), or a note on a done command.
+   */
+  reason?: string
+  /**
+   * Stable code of a refusal, e.g. IOT_EDGE_COMMAND_INVALID.
+   */
+  code?: string
+  time: UtcTime1
+  /**
+   * Command-specific outcome, e.g. for resend: requeued, first and last seq resent, and the part no longer held.
+   */
+  detail?: {
+    [k: string]: string | number | boolean | null
+  }
 }

@@ -6,13 +6,22 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import * as formatsModule from 'ajv-formats'
 import batchSchema from './batch.v1.json' with { type: 'json' }
 import commandSchema from './command.v1.json' with { type: 'json' }
+import commandResultSchema from './command-result.v1.json' with { type: 'json' }
 import commonSchema from './common.v1.json' with { type: 'json' }
 import { dateTimeFormat } from './date-time.js'
 import deviceErrorSchema from './device-error.v1.json' with { type: 'json' }
 import readingSchema from './reading.v1.json' with { type: 'json' }
 import registerEntrySchema from './register-entry.v1.json' with { type: 'json' }
 import statusSchema from './status.v1.json' with { type: 'json' }
-import type { DeviceCommand, DeviceError, DeviceStatus, Reading, ReadingBatch, RegisterEntry } from './types.gen.js'
+import type {
+  CommandResult,
+  DeviceCommand,
+  DeviceError,
+  DeviceStatus,
+  Reading,
+  ReadingBatch,
+  RegisterEntry,
+} from './types.gen.js'
 
 export const SCHEMA_IDS = {
   reading: readingSchema.$id,
@@ -21,6 +30,7 @@ export const SCHEMA_IDS = {
   registerEntry: registerEntrySchema.$id,
   deviceError: deviceErrorSchema.$id,
   command: commandSchema.$id,
+  commandResult: commandResultSchema.$id,
 } as const
 export type SchemaName = keyof typeof SCHEMA_IDS
 
@@ -32,6 +42,7 @@ export const ALL_SCHEMAS = [
   registerEntrySchema,
   deviceErrorSchema,
   commandSchema,
+  commandResultSchema,
 ] as const
 
 /** One failure, with a JSON Pointer to the value that failed. */
@@ -79,6 +90,7 @@ const validators = {
   registerEntry: compiled<RegisterEntry>(SCHEMA_IDS.registerEntry),
   deviceError: compiled<DeviceError>(SCHEMA_IDS.deviceError),
   command: compiled<DeviceCommand>(SCHEMA_IDS.command),
+  commandResult: compiled<CommandResult>(SCHEMA_IDS.commandResult),
 }
 
 export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined): FieldError[] {
@@ -146,6 +158,8 @@ export const validateRegisterEntry = (value: unknown): ValidationResult<Register
   run(validators.registerEntry, value)
 export const validateDeviceError = (value: unknown): ValidationResult<DeviceError> => run(validators.deviceError, value)
 export const validateCommand = (value: unknown): ValidationResult<DeviceCommand> => run(validators.command, value)
+export const validateCommandResult = (value: unknown): ValidationResult<CommandResult> =>
+  run(validators.commandResult, value)
 
 /** A reading or a batch, told apart by the presence of `readings`. */
 export function validateReadingMessage(value: unknown, now = Date.now()): ValidationResult<Reading[]> {
@@ -162,6 +176,7 @@ export function detectSchema(value: unknown): SchemaName {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'reading'
   const v = value as Record<string, unknown>
   if ('readings' in v) return 'batch'
+  if ('id' in v && (v.status === 'accepted' || v.status === 'done' || v.status === 'refused')) return 'commandResult'
   if ('command' in v) return 'command'
   if ('purpose' in v || 'operator' in v || 'location' in v) return 'registerEntry'
   if ('agent_version' in v || 'outbox_depth' in v || 'uptime' in v) return 'status'
@@ -183,5 +198,7 @@ export function validateAs(name: SchemaName, value: unknown, now = Date.now()): 
       return validateDeviceError(value)
     case 'command':
       return validateCommand(value)
+    case 'commandResult':
+      return validateCommandResult(value)
   }
 }

@@ -7,6 +7,7 @@
  * `$share/...` (granted but silently dead in Aedes 1.x) and `$SYS/...` are refused to everyone.
  */
 import {
+  DATA_CHANNELS,
   DOWN_CHANNELS,
   deviceDownlinkFilter,
   isBoroughCode,
@@ -17,7 +18,7 @@ import {
 } from '../../schemas/index.js'
 import type { AuthorizeSubscribeHandler, BrokerContext, Session } from '../context.js'
 
-const UP = UP_CHANNELS as readonly string[]
+const DATA = DATA_CHANNELS as readonly string[]
 const ALL_CHANNELS = [...UP_CHANNELS, ...DOWN_CHANNELS] as readonly string[]
 
 function deviceFilters(session: Session): string[] {
@@ -41,7 +42,7 @@ function serviceFilterAllowed(session: Session, filter: string): boolean {
       (sensor === '+' || isSensorId(sensor)) && (channel === '+' || channel === '#' || ALL_CHANNELS.includes(channel))
     )
   }
-  return levels.length === 5 && boroughOk(borough) && (sensor === '+' || isSensorId(sensor)) && UP.includes(channel)
+  return levels.length === 5 && boroughOk(borough) && (sensor === '+' || isSensorId(sensor)) && DATA.includes(channel)
 }
 
 export function createAuthorizeSubscribe(ctx: BrokerContext): AuthorizeSubscribeHandler {

@@ -49,8 +49,14 @@ describe('edge downlink', () => {
     const ops = mqtt.connect(broker.url, { clientId: `ops-${process.pid}`, protocolVersion: 4 })
     cleanups.push(() => new Promise<void>((r) => ops.end(true, {}, () => r())))
     await new Promise((r) => ops.once('connect', r))
-    const down = (channel: string, body: unknown) =>
-      ops.publishAsync(`streetsense/v1/E09000012/hck-traffic-7/${channel}`, JSON.stringify(body), { qos: 1 })
+    const expires_at = new Date(Date.now() + 3_600_000).toISOString()
+    let n = 0
+    const down = (channel: string, body: Record<string, unknown>) => {
+      const envelope = channel === 'cmd' ? { id: `t${++n}`, expires_at, ...body } : body
+      return ops.publishAsync(`streetsense/v1/E09000012/hck-traffic-7/${channel}`, JSON.stringify(envelope), {
+        qos: 1,
+      })
+    }
 
     await waitFor(() => tap.maxSeq() >= 3, 30_000, 'readings')
     expect(tap.readings[0]).toMatchObject({
