@@ -1,6 +1,7 @@
 /** `/`: the map of London's boroughs with every sensor, a filter form and a searchable list. */
+
+import type { SensorRecord } from '../../registry/index.js'
 import { BOROUGHS, boroughName } from '../../schemas/index.js'
-import type { SensorRecordLike } from '../source.js'
 import { esc, page } from './html.js'
 import { boroughView, londonMap } from './london-map.js'
 
@@ -12,7 +13,7 @@ export interface IndexFilter {
 
 const KIND_LABEL: Record<string, string> = { air: 'Air quality', traffic: 'Traffic' }
 
-function matches(r: SensorRecordLike, f: IndexFilter): boolean {
+function matches(r: SensorRecord, f: IndexFilter): boolean {
   const e = r.entry
   if (f.borough && e.borough !== f.borough) return false
   if (f.kind && e.kind !== f.kind) return false
@@ -29,7 +30,7 @@ function options(values: [string, string][], selected: string | undefined): stri
     .join('')
 }
 
-export function indexPage(records: SensorRecordLike[], filter: IndexFilter): string {
+export function indexPage(records: SensorRecord[], filter: IndexFilter): string {
   const map = londonMap()
   const shown = records.filter((r) => matches(r, filter))
   const selectedName = filter.borough ? boroughName(filter.borough) : undefined
