@@ -50,8 +50,17 @@ function noResource(path: string): StreetsenseError {
   return new StreetsenseError('IOT_REGISTER_NOT_FOUND', `no SensorThings resource ${path}`)
 }
 
+/** The path, percent-decoded once more (as it always was); a stray '%' left by the router is no resource. */
+function decodedPath(raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw noResource(raw)
+  }
+}
+
 async function resource(ctx: ApiContext, req: RequestOf<typeof RESOURCE>) {
-  const path = decodeURIComponent(req.params['*'])
+  const path = decodedPath(req.params['*'])
   const parsed = parseStaPath(path)
   if (!parsed) throw noResource(path)
   const sr: StaRequest = {

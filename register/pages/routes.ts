@@ -26,7 +26,8 @@ const SENSOR_PAGE = { hide: true, params: idParams } as const
 
 export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<void> {
   londonMap() // decode the boundaries at start-up, not on the first request
-  const assets = Object.fromEntries(
+  // A Map, not an object: /register-static/constructor must not find Object.prototype's.
+  const assets = new Map(
     Object.keys(ASSETS).map((name) => [name, readFileSync(fileURLToPath(new URL(name, STATIC_DIR)))]),
   )
   app.get('/register-static/:name', { schema: ASSET }, (req, reply) => staticAsset(assets, req, reply))
@@ -34,9 +35,9 @@ export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<
   app.get('/sensors/:id', { schema: SENSOR_PAGE }, (req, reply) => sensorRoute(ctx, req, reply))
 }
 
-function staticAsset(assets: Record<string, Buffer>, req: RequestOf<typeof ASSET>, reply: FastifyReply) {
+function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, reply: FastifyReply) {
   const name = req.params.name
-  const body = assets[name]
+  const body = assets.get(name)
   if (!body) return reply.code(404).type('text/plain').send('not found')
   return reply.header('cache-control', 'public, max-age=3600').type(ASSETS[name]!).send(body)
 }
