@@ -1,6 +1,10 @@
 /**
  * UK Daily Air Quality Index (COMEAP/Defra): index 1..10 per pollutant from its averaging-period
- * mean, bands Low 1-3, Moderate 4-6, High 7-9, Very High 10 (research/schema.md §7.1).
+ * mean (NO2 hourly, O3 running 8-hour, PM2.5 and PM10 24-hour), bands Low 1-3, Moderate 4-6,
+ * High 7-9, Very High 10; the overall index is the highest of the pollutants'. Table and bands:
+ * UK-AIR, https://uk-air.defra.gov.uk/air-pollution/daqi?pollutant=no2&view=more-info (one tab per
+ * pollutant). The PM2.5 and PM10 rows were checked against independent implementations of the
+ * index, not yet against UK-AIR's own PM tabs.
  * The lower bound of each index, in ug/m3; a value belongs to the highest index whose bound it reaches.
  * Bands are integer ranges (0-11, 12-23, ...), so a mean is rounded before it is placed.
  */

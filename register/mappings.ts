@@ -158,7 +158,7 @@ export function fieldsOf(kind: FieldKind): FieldMapping[] {
 /** Columns that are bookkeeping in InfluxDB, not measurements. */
 export const META_FIELDS = ['seq', 'interval', 'suspect', 'flags'] as const
 
-/** The InfluxDB measurement of each kind (contracts.md data model). */
+/** The InfluxDB measurement of each kind (the data model in docs/ingest.md). */
 export const MEASUREMENT: Record<FieldKind, string> = { air: 'air', traffic: 'traffic' }
 
 /** UCUM unit names for SensorThings unitOfMeasurement.name. */

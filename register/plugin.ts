@@ -5,23 +5,26 @@
  */
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
-import { type ApiContext, installHttpCommon } from './http-common.js'
+import type { ApiContext, OpenDataRegistry, OpenDataStats } from './api-context.js'
+import { installCaching } from './caching.js'
+import { installErrorReplies } from './error-replies.js'
 import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
+import { installLicenceHeaders } from './licence.js'
 import { registerPages } from './pages/routes.js'
 import { registerAdminRoutes } from './routes-admin.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerSensorRoutes } from './routes-sensors.js'
 import { registerStaRoutes } from './routes-sta.js'
-import type { RegisterStore, SensorStatsSource } from './source.js'
 
 export interface OpenDataPluginOptions {
-  /** The Registry (registry/) or anything with the same methods. */
-  registry: RegisterStore
+  /** The Registry (registry/), or anything with the methods the register calls. */
+  registry: OpenDataRegistry
   influx: InfluxReadConfig
   /** Per-sensor counters of the ingest (ingest/stats/sensor-stats.ts), for last seen and counters. */
-  stats?: SensorStatsSource
+  stats?: OpenDataStats
   log: Logger
   /** Absolute base URL used in links (e.g. https://data.example.london); defaults to the request's host. */
   publicBaseUrl?: string
@@ -74,12 +77,15 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
       },
     })
   }
-  installHttpCommon(app, log)
-  registerSensorRoutes(app, ctx)
-  registerExportRoutes(app, ctx)
-  registerStaRoutes(app, ctx)
-  registerAdminRoutes(app, ctx)
-  await registerPages(app, ctx)
+  installLicenceHeaders(app)
+  installCaching(app)
+  installErrorReplies(app, log)
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>()
+  registerSensorRoutes(typed, ctx)
+  registerExportRoutes(typed, ctx)
+  registerStaRoutes(typed, ctx)
+  registerAdminRoutes(typed, ctx)
+  await registerPages(typed, ctx)
 }
 
 /** The plugin with its options bound, for apps that register plugins without options (buildApp's deps.plugins). */

@@ -1,9 +1,9 @@
 /** The public view of a register entry: an explicit whitelist, so nothing internal can leak. */
 
+import type { SensorRecord } from '../registry/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { boroughName } from '../schemas/index.js'
 import { licenceInfo } from './mappings.js'
-import type { SensorRecordLike } from './source.js'
 
 const PUBLIC_FIELDS = [
   'id',
@@ -41,7 +41,7 @@ export type PublicEntry = Partial<RegisterEntry> & {
   links: Record<string, string>
 }
 
-export function publicEntry(record: SensorRecordLike, baseUrl = ''): PublicEntry {
+export function publicEntry(record: SensorRecord, baseUrl = ''): PublicEntry {
   const entry = record.entry
   const out: Record<string, unknown> = {}
   for (const key of PUBLIC_FIELDS) if (entry[key] !== undefined) out[key] = entry[key]

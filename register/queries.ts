@@ -1,4 +1,4 @@
-/** InfluxQL reads of the data model in contracts.md: latest values, aggregates, pages, completeness. */
+/** InfluxQL reads of the InfluxDB data model (docs/ingest.md): latest values, aggregates, pages, completeness. */
 import { DAQI_AVERAGING, type DaqiPollutant } from './daqi.js'
 import { type InfluxReader, type InfluxRow, literal, timeLiteral } from './influx-read.js'
 import { type FieldKind, fieldMapping, fieldsOf, MEASUREMENT } from './mappings.js'

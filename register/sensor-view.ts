@@ -1,12 +1,12 @@
 /** Assembles what the API and the register page say about one sensor. */
 
 import { StreetsenseError } from '../core/index.js'
+import type { SensorRecord } from '../registry/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
+import type { ApiContext } from './api-context.js'
 import { type DaqiResult, daqi, isDaqiPollutant, overallDaqi } from './daqi.js'
-import type { ApiContext } from './http-common.js'
 import { isOpenData, type PublicEntry, publicEntry } from './public-entry.js'
 import { type ApiReading, type Completeness, completeness, daqiMeans, latestReadings } from './queries.js'
-import type { SensorRecordLike } from './source.js'
 
 export interface SensorDetail extends PublicEntry {
   open_data: boolean
@@ -17,7 +17,7 @@ export interface SensorDetail extends PublicEntry {
   daqi: { overall: DaqiResult | null; pollutants: DaqiResult[] } | null
 }
 
-export function requireSensor(ctx: ApiContext, id: string): SensorRecordLike {
+export function requireSensor(ctx: ApiContext, id: string): SensorRecord {
   const record = ctx.registry.getSensor(id)
   if (!record) throw new StreetsenseError('IOT_REGISTER_NOT_FOUND', `no sensor ${id} in the register`)
   return record
@@ -38,7 +38,7 @@ function isoOrNull(v: string | number | undefined | null): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
 
-export async function sensorDetail(ctx: ApiContext, record: SensorRecordLike, base: string): Promise<SensorDetail> {
+export async function sensorDetail(ctx: ApiContext, record: SensorRecord, base: string): Promise<SensorDetail> {
   const entry = record.entry
   const open = isOpenData(entry)
   const stats = ctx.stats?.get(entry.id)

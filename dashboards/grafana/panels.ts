@@ -87,6 +87,14 @@ export function panel(opts: {
   }
 }
 
+/** A time series of one InfluxQL query (refId A). */
+export function timeseries(
+  opts: Omit<Parameters<typeof panel>[0], 'type' | 'targets'> & { query: string; alias?: string },
+) {
+  const { query, alias, ...rest } = opts
+  return panel({ ...rest, type: 'timeseries', targets: [{ refId: 'A', query, alias }] })
+}
+
 export function tagVariable(opts: { name: string; label: string; query: string }) {
   return {
     name: opts.name,
@@ -102,6 +110,25 @@ export function tagVariable(opts: { name: string; label: string; query: string }
     current: { selected: true, text: ['All'], value: ['$__all'] },
     sort: 1,
   }
+}
+
+/** The WHERE clause of a panel that follows the dashboard's borough and sensor variables. */
+export const SENSOR_FILTER = `"borough" =~ /^$borough$/ AND "sensor" =~ /^$sensor$/`
+
+/** The borough and sensor variables of a measurement (the sensors listed are the chosen boroughs'). */
+export function boroughAndSensorVariables(measurement: string) {
+  return [
+    tagVariable({
+      name: 'borough',
+      label: 'Borough',
+      query: `SHOW TAG VALUES FROM "${measurement}" WITH KEY = "borough"`,
+    }),
+    tagVariable({
+      name: 'sensor',
+      label: 'Sensor',
+      query: `SHOW TAG VALUES FROM "${measurement}" WITH KEY = "sensor" WHERE "borough" =~ /^$borough$/`,
+    }),
+  ]
 }
 
 export function dashboard(opts: {

@@ -1,95 +1,102 @@
 /** Traffic flows by vehicle class and hour, per borough and sensor. */
 import { fieldsOf } from '../../register/index.js'
-import { dashboard, panel, resetIds, tagVariable } from './panels.js'
+import {
+  boroughAndSensorVariables,
+  dashboard,
+  type GridPos,
+  panel,
+  resetIds,
+  SENSOR_FILTER,
+  timeseries,
+} from './panels.js'
 
-const FILTER = `"borough" =~ /^$borough$/ AND "sensor" =~ /^$sensor$/`
+/** `sum(...) AS "<label>"` for every vehicle class. */
+function classSums(): string {
+  return fieldsOf('traffic')
+    .filter((m) => m.vehicleType)
+    .map((m) => `sum("${m.field}") AS "${m.label}"`)
+    .join(', ')
+}
+
+function vehiclesByClass(sums: string) {
+  return timeseries({
+    title: 'Vehicles per hour by class (all lanes, selected sensors)',
+    gridPos: { x: 0, y: 0, w: 16, h: 9 },
+    stacked: true,
+    bars: true,
+    query: `SELECT ${sums} FROM "traffic" WHERE ${SENSOR_FILTER} AND $timeFilter GROUP BY time(1h) fill(0)`,
+  })
+}
+
+function shareByClass(sums: string) {
+  return panel({
+    type: 'bargauge',
+    title: 'Share by class over the period',
+    gridPos: { x: 16, y: 0, w: 8, h: 9 },
+    targets: [{ refId: 'A', query: `SELECT ${sums} FROM "traffic" WHERE ${SENSOR_FILTER} AND $timeFilter` }],
+    options: { orientation: 'horizontal', displayMode: 'basic', reduceOptions: { calcs: ['sum'] } },
+  })
+}
+
+/** A time series of one traffic field for the selected sensors, one line per GROUP BY series. */
+function trafficSeries(opts: {
+  title: string
+  gridPos: GridPos
+  select: string
+  groupBy: string
+  alias: string
+  unit?: string
+}) {
+  const { select, groupBy, ...rest } = opts
+  return timeseries({
+    ...rest,
+    query: `SELECT ${select} FROM "traffic" WHERE ${SENSOR_FILTER} AND $timeFilter GROUP BY ${groupBy}`,
+  })
+}
+
+const HOURLY_BY_SENSOR = 'time(1h), "sensor" fill(0)'
 
 export function trafficDashboard() {
   resetIds()
-  const classes = fieldsOf('traffic').filter((m) => m.vehicleType)
-  const sums = classes.map((m) => `sum("${m.field}") AS "${m.label}"`).join(', ')
+  const sums = classSums()
   return dashboard({
     uid: 'streetsense-traffic',
     title: 'streetsense · Traffic',
     description: 'Counts per DfT vehicle class per hour, people walking, speeds, by borough and sensor.',
-    variables: [
-      tagVariable({ name: 'borough', label: 'Borough', query: 'SHOW TAG VALUES FROM "traffic" WITH KEY = "borough"' }),
-      tagVariable({
-        name: 'sensor',
-        label: 'Sensor',
-        query: 'SHOW TAG VALUES FROM "traffic" WITH KEY = "sensor" WHERE "borough" =~ /^$borough$/',
-      }),
-    ],
+    variables: boroughAndSensorVariables('traffic'),
+    // Panel ids follow this order.
     panels: [
-      panel({
-        type: 'timeseries',
-        title: 'Vehicles per hour by class (all lanes, selected sensors)',
-        gridPos: { x: 0, y: 0, w: 16, h: 9 },
-        stacked: true,
-        bars: true,
-        targets: [
-          {
-            refId: 'A',
-            query: `SELECT ${sums} FROM "traffic" WHERE ${FILTER} AND $timeFilter GROUP BY time(1h) fill(0)`,
-          },
-        ],
-      }),
-      panel({
-        type: 'bargauge',
-        title: 'Share by class over the period',
-        gridPos: { x: 16, y: 0, w: 8, h: 9 },
-        targets: [{ refId: 'A', query: `SELECT ${sums} FROM "traffic" WHERE ${FILTER} AND $timeFilter` }],
-        options: { orientation: 'horizontal', displayMode: 'basic', reduceOptions: { calcs: ['sum'] } },
-      }),
-      panel({
-        type: 'timeseries',
+      vehiclesByClass(sums),
+      shareByClass(sums),
+      trafficSeries({
         title: 'Vehicles per hour by sensor',
         gridPos: { x: 0, y: 9, w: 12, h: 8 },
-        targets: [
-          {
-            refId: 'A',
-            query: `SELECT sum("total_vehicles") FROM "traffic" WHERE ${FILTER} AND $timeFilter GROUP BY time(1h), "sensor" fill(0)`,
-            alias: '$tag_sensor',
-          },
-        ],
+        select: 'sum("total_vehicles")',
+        groupBy: HOURLY_BY_SENSOR,
+        alias: '$tag_sensor',
       }),
-      panel({
-        type: 'timeseries',
+      trafficSeries({
         title: 'People walking per hour by sensor',
         gridPos: { x: 12, y: 9, w: 12, h: 8 },
-        targets: [
-          {
-            refId: 'A',
-            query: `SELECT sum("pedestrian") FROM "traffic" WHERE ${FILTER} AND $timeFilter GROUP BY time(1h), "sensor" fill(0)`,
-            alias: '$tag_sensor',
-          },
-        ],
+        select: 'sum("pedestrian")',
+        groupBy: HOURLY_BY_SENSOR,
+        alias: '$tag_sensor',
       }),
-      panel({
-        type: 'timeseries',
+      trafficSeries({
         title: 'Mean speed by sensor and direction (km/h)',
         gridPos: { x: 0, y: 17, w: 12, h: 8 },
         unit: 'velocitykmh',
-        targets: [
-          {
-            refId: 'A',
-            query: `SELECT mean("mean_speed") FROM "traffic" WHERE ${FILTER} AND $timeFilter GROUP BY time($__interval), "sensor", "direction" fill(null)`,
-            alias: '$tag_sensor $tag_direction',
-          },
-        ],
+        select: 'mean("mean_speed")',
+        groupBy: 'time($__interval), "sensor", "direction" fill(null)',
+        alias: '$tag_sensor $tag_direction',
       }),
-      panel({
-        type: 'timeseries',
+      trafficSeries({
         title: 'Occupancy by sensor and lane (0–1)',
         gridPos: { x: 12, y: 17, w: 12, h: 8 },
         unit: 'percentunit',
-        targets: [
-          {
-            refId: 'A',
-            query: `SELECT mean("occupancy") FROM "traffic" WHERE ${FILTER} AND $timeFilter GROUP BY time($__interval), "sensor", "lane" fill(null)`,
-            alias: '$tag_sensor lane $tag_lane',
-          },
-        ],
+        select: 'mean("occupancy")',
+        groupBy: 'time($__interval), "sensor", "lane" fill(null)',
+        alias: '$tag_sensor lane $tag_lane',
       }),
     ],
   })

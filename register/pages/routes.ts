@@ -1,11 +1,12 @@
 /** The register pages and their small static assets (no CDN, no external tiles: works offline). */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance } from 'fastify'
-import { type ApiContext, baseUrl } from '../http-common.js'
+import type { FastifyReply } from 'fastify'
+import type { RegisterEntry } from '../../schemas/index.js'
+import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
 import { fieldMapping } from '../mappings.js'
 import { chartSeries } from '../queries.js'
-import { idParams } from '../schemas.js'
+import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
 import { chart24h } from './chart.js'
 import { indexPage } from './index-page.js'
@@ -17,75 +18,59 @@ const ASSETS: Record<string, string> = {
   'register.css': 'text/css; charset=utf-8',
   'register.js': 'text/javascript; charset=utf-8',
 }
+const HTML = 'text/html; charset=utf-8'
 
-export async function registerPages(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+const ASSET = { hide: true, params: assetParams } as const
+const INDEX = { hide: true, querystring: indexPageQuery } as const
+const SENSOR_PAGE = { hide: true, params: idParams } as const
+
+export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<void> {
   londonMap() // decode the boundaries at start-up, not on the first request
-  const assets = Object.fromEntries(
+  // A Map, not an object: /register-static/constructor must not find Object.prototype's.
+  const assets = new Map(
     Object.keys(ASSETS).map((name) => [name, readFileSync(fileURLToPath(new URL(name, STATIC_DIR)))]),
   )
-  const html = 'text/html; charset=utf-8'
-  const hide = { hide: true }
+  app.get('/register-static/:name', { schema: ASSET }, (req, reply) => staticAsset(assets, req, reply))
+  app.get('/', { schema: INDEX }, (req, reply) => indexRoute(ctx, req, reply))
+  app.get('/sensors/:id', { schema: SENSOR_PAGE }, (req, reply) => sensorRoute(ctx, req, reply))
+}
 
-  app.get(
-    '/register-static/:name',
-    { schema: { ...hide, params: { type: 'object', properties: { name: { type: 'string' } } } } },
-    async (req, reply) => {
-      const name = (req.params as { name: string }).name
-      const body = assets[name]
-      if (!body) return reply.code(404).type('text/plain').send('not found')
-      return reply.header('cache-control', 'public, max-age=3600').type(ASSETS[name]!).send(body)
-    },
-  )
+function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, reply: FastifyReply) {
+  const name = req.params.name
+  const body = assets.get(name)
+  if (!body) return reply.code(404).type('text/plain').send('not found')
+  return reply.header('cache-control', 'public, max-age=3600').type(ASSETS[name]!).send(body)
+}
 
-  app.get(
-    '/',
-    {
-      schema: {
-        ...hide,
-        querystring: {
-          type: 'object',
-          properties: {
-            borough: { type: 'string', pattern: '^(E090000(0[1-9]|[12][0-9]|3[0-3]))?$' },
-            kind: { type: 'string', enum: ['', 'air', 'traffic'] },
-            q: { type: 'string', maxLength: 100 },
-          },
-        },
-      },
-    },
-    async (req, reply) => {
-      const q = req.query as { borough?: string; kind?: string; q?: string }
-      const records = ctx.registry.listSensors()
-      return reply.type(html).send(
-        indexPage(records, {
-          borough: q.borough || undefined,
-          kind: q.kind || undefined,
-          q: q.q?.trim() || undefined,
-        }),
-      )
-    },
-  )
+function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: FastifyReply) {
+  const q = req.query
+  const filter = { borough: q.borough || undefined, kind: q.kind || undefined, q: q.q?.trim() || undefined }
+  return reply.type(HTML).send(indexPage(ctx.registry.listSensors(), filter))
+}
 
-  app.get('/sensors/:id', { schema: { ...hide, params: idParams } }, async (req, reply) => {
-    const record = requireSensor(ctx, (req.params as { id: string }).id)
-    const entry = record.entry
-    const detail = await sensorDetail(ctx, record, baseUrl(ctx, req))
-    let chart = ''
-    if (detail.open_data) {
-      const wanted = entry.kind === 'air' ? ['pm2_5', 'pm10', 'no2'] : ['total_vehicles']
-      let fields = wanted.filter((f) => entry.kind === 'traffic' || (entry.measures as string[]).includes(f))
-      if (fields.length === 0) fields = [entry.measures[0] as string]
-      const now = ctx.now()
-      const series = await chartSeries(ctx.influx, entry.id, entry.kind, fields, now)
-      const unit = fieldMapping(fields[0]!)?.unit
-      chart = chart24h({
-        id: 'chart24',
-        title: entry.kind === 'air' ? `Air quality, 15-minute means (${unit})` : 'Vehicles per hour, all lanes',
-        fields: fields.flatMap((f) => fieldMapping(f) ?? []).filter((m) => m.unit === unit),
-        rows: series.rows,
-        now,
-        bars: entry.kind === 'traffic',
-      })
-    }
-    return reply.type(html).send(sensorPage(detail, chart, ctx.liveRefreshSeconds))
+async function sensorRoute(ctx: ApiContext, req: RequestOf<typeof SENSOR_PAGE>, reply: FastifyReply) {
+  const record = requireSensor(ctx, req.params.id)
+  const detail = await sensorDetail(ctx, record, baseUrl(ctx, req))
+  const chart = detail.open_data ? await sensorChart(ctx, record.entry) : ''
+  return reply.type(HTML).send(sensorPage(detail, chart, ctx.liveRefreshSeconds))
+}
+
+/** The 24-hour chart: PM2.5, PM10 and NO₂ (those the sensor measures) for air, vehicles for traffic. */
+async function sensorChart(ctx: ApiContext, entry: RegisterEntry): Promise<string> {
+  const measured = new Set<string>(entry.measures)
+  const wanted = entry.kind === 'air' ? ['pm2_5', 'pm10', 'no2'] : ['total_vehicles']
+  let fields = wanted.filter((f) => entry.kind === 'traffic' || measured.has(f))
+  // The schema requires at least one measure.
+  if (fields.length === 0) fields = entry.measures.slice(0, 1)
+  const now = ctx.now()
+  const series = await chartSeries(ctx.influx, entry.id, entry.kind, fields, now)
+  const unit = fieldMapping(fields[0]!)?.unit
+  return chart24h({
+    id: 'chart24',
+    title: entry.kind === 'air' ? `Air quality, 15-minute means (${unit})` : 'Vehicles per hour, all lanes',
+    fields: fields.flatMap((f) => fieldMapping(f) ?? []).filter((m) => m.unit === unit),
+    rows: series.rows,
+    now,
+    bars: entry.kind === 'traffic',
   })
 }

@@ -297,6 +297,10 @@ describe('latest and exports', () => {
     expect(obs.json['@iot.nextLink']).toMatch(/\$skip=3/)
     const missing = await get(`/v1/sta/Datastreams('${CAMDEN_AIR.id}:o3')`)
     expect(missing.res.status).toBe(404)
+    // %25 arrives as a lone '%' once the router has decoded the path: not a resource, not an error of ours.
+    const badEscape = await get(`/v1/sta/Things('a%25zz')`)
+    expect(badEscape.res.status).toBe(404)
+    expect(badEscape.json.code).toBe('IOT_REGISTER_NOT_FOUND')
   })
 
   it('lists its routes in the OpenAPI document', async () => {
@@ -325,5 +329,12 @@ describe('register pages over plain HTTP', () => {
     const missing = await get('/sensors/nope-0000', { headers: { accept: 'text/html' } })
     expect(missing.res.status).toBe(404)
     expect(missing.text).toContain('Sensor not found')
+  })
+
+  it('serves its two static assets and nothing else under /register-static/', async () => {
+    expect((await get('/register-static/register.css')).res.headers.get('content-type')).toMatch(/text\/css/)
+    for (const name of ['nope.js', 'constructor', '__proto__', 'toString']) {
+      expect((await get(`/register-static/${name}`)).res.status, name).toBe(404)
+    }
   })
 })

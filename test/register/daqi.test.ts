@@ -1,4 +1,7 @@
-/** Unit test of the DAQI module against the COMEAP/Defra band table (research/schema.md §7.1). */
+/**
+ * Unit test of the DAQI module against the COMEAP/Defra band table as UK-AIR prints it
+ * (https://uk-air.defra.gov.uk/air-pollution/daqi?pollutant=no2&view=more-info, one tab per pollutant).
+ */
 import { describe, expect, it } from 'vitest'
 import { DAQI_BREAKPOINTS, daqi, daqiBand, daqiIndex, overallDaqi } from '../../register/daqi.js'
 

@@ -1,0 +1,48 @@
+/**
+ * Who may use the admin API: an enabled 'admin' account of the Registry (HTTP Basic, or Bearer
+ * <password> with X-Account: <username>), and only for the sensors of its own boroughs.
+ */
+import type { FastifyRequest } from 'fastify'
+import { StreetsenseError } from '../core/index.js'
+import type { Account } from '../registry/index.js'
+import type { ApiContext } from './api-context.js'
+
+/** HTTP Basic (username:password), or `Bearer <password>` with `X-Account: <username>` (as devices do with X-Sensor). */
+function credentials(req: FastifyRequest): [string, string] | undefined {
+  const header = req.headers.authorization ?? ''
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    return colon > 0 ? [decoded.slice(0, colon), decoded.slice(colon + 1)] : undefined
+  }
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header)
+  const account = req.headers['x-account']
+  if (bearer && typeof account === 'string' && account) return [account, bearer[1]!]
+  return undefined
+}
+
+export async function authenticate(ctx: ApiContext, req: FastifyRequest): Promise<Account> {
+  const given = credentials(req)
+  if (!given) {
+    throw new StreetsenseError(
+      'IOT_REGISTER_UNAUTHORIZED',
+      'admin API needs HTTP Basic credentials of an admin account (or Bearer <password> with X-Account: <username>)',
+    )
+  }
+  const account = await ctx.registry.verify(given[0], given[1])
+  if (!account || account.disabled)
+    throw new StreetsenseError('IOT_REGISTER_UNAUTHORIZED', 'unknown account or wrong password')
+  if (account.role !== 'admin')
+    throw new StreetsenseError('IOT_REGISTER_FORBIDDEN', `account ${account.username} is not an admin`)
+  return account
+}
+
+export function requireBorough(account: Account, borough: string): void {
+  if (!account.boroughs.includes(borough)) {
+    throw new StreetsenseError(
+      'IOT_REGISTER_FORBIDDEN',
+      `account ${account.username} may not manage sensors of ${borough}`,
+    )
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * What every route handler is given: the registry and the ingest's counters it reads (their own
+ * types, narrowed to what the register calls), the InfluxDB reader, and the app typed by the
+ * route schemas.
+ */
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  FastifySchema,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify'
+import type { Logger } from 'pino'
+import type { SensorStats } from '../ingest/index.js'
+import type { Registry } from '../registry/index.js'
+import type { InfluxReader } from './influx-read.js'
+
+/** The Registry's reads, and the writes of the admin API (the Registry validates and audits them). */
+export type OpenDataRegistry = Pick<
+  Registry,
+  'listSensors' | 'getSensor' | 'addSensor' | 'updateSensor' | 'retireSensor' | 'verify' | 'listAudit'
+>
+
+/** The ingest's per-sensor counters, for last seen and the counters of one sensor. */
+export type OpenDataStats = Pick<SensorStats, 'get'>
+
+export interface ApiContext {
+  registry: OpenDataRegistry
+  influx: InfluxReader
+  stats?: OpenDataStats
+  log: Logger
+  publicBaseUrl?: string
+  liveRefreshSeconds: number
+  now(): number
+}
+
+/** The plugin's Fastify instance: route schemas (route-schemas.ts) type the handlers' query and params. */
+export type OpenDataApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  JsonSchemaToTsProvider
+>
+
+/** The request of a route whose schema is S, as the type provider types it. */
+export type RequestOf<S extends FastifySchema> = FastifyRequest<
+  RouteGenericInterface,
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  S,
+  JsonSchemaToTsProvider
+>
+
+export function baseUrl(ctx: ApiContext, req: FastifyRequest): string {
+  return (ctx.publicBaseUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')
+}

@@ -1,0 +1,36 @@
+/**
+ * Cache-control on every reply of the plugin (the admin API is never cached), and a weak ETag on
+ * successful public GETs so that clients revalidate with If-None-Match and get a 304.
+ */
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+
+function isAdmin(req: FastifyRequest): boolean {
+  return req.url.startsWith('/v1/admin')
+}
+
+function setCacheControl(req: FastifyRequest, reply: FastifyReply): void {
+  if (reply.hasHeader('cache-control')) return
+  reply.header('cache-control', isAdmin(req) ? 'no-store' : reply.statusCode < 400 ? 'public, max-age=30' : 'no-cache')
+}
+
+function takesEtag(req: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string | Buffer {
+  if (isAdmin(req) || (req.method !== 'GET' && req.method !== 'HEAD') || reply.statusCode !== 200) return false
+  return typeof payload === 'string' || Buffer.isBuffer(payload)
+}
+
+/** Registers the hook on the plugin's (encapsulated) instance only. */
+export function installCaching(app: FastifyInstance): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    setCacheControl(req, reply)
+    if (!takesEtag(req, reply, payload)) return payload
+    const etag = `W/"${createHash('sha1').update(payload).digest('base64url')}"`
+    reply.header('etag', etag)
+    const match = req.headers['if-none-match']
+    if (match?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+      reply.code(304)
+      return ''
+    }
+    return payload
+  })
+}

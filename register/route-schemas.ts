@@ -1,0 +1,118 @@
+/**
+ * JSON schemas of the routes' parameters, written `as const` so that the JSON-schema type provider
+ * (api-context.ts) types each handler's query and params from the schema that validates them.
+ * They also feed the OpenAPI document at /docs.
+ */
+// Brings in @fastify/swagger's route schema fields (tags, summary, hide) for the type checker.
+import type {} from '@fastify/swagger'
+import type { JSONSchema } from 'json-schema-to-ts'
+
+const SENSOR_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$'
+
+export const SENSOR_ID = {
+  type: 'string',
+  pattern: SENSOR_ID_PATTERN,
+  description: 'Register id of the sensor',
+} as const satisfies JSONSchema
+export const BOROUGH = {
+  type: 'string',
+  pattern: '^E090000(0[1-9]|[12][0-9]|3[0-3])$',
+  description: 'ONS/GSS borough code, E09000001..E09000033',
+} as const satisfies JSONSchema
+export const KIND = { type: 'string', enum: ['air', 'traffic'] } as const satisfies JSONSchema
+export const STATUS = {
+  type: 'string',
+  enum: ['planned', 'active', 'maintenance', 'retired'],
+} as const satisfies JSONSchema
+export const TIME = { type: 'string', description: 'RFC 3339 UTC time or YYYY-MM-DD' } as const satisfies JSONSchema
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: SENSOR_ID },
+} as const satisfies JSONSchema
+
+export const sensorsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    borough: BOROUGH,
+    kind: KIND,
+    status: STATUS,
+    bbox: { type: 'string', description: 'minLon,minLat,maxLon,maxLat (WGS84)' },
+    format: { type: 'string', enum: ['json', 'geojson', 'csv'] },
+  },
+} as const satisfies JSONSchema
+
+export const readingsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: TIME,
+    to: TIME,
+    every: { type: 'string', enum: ['raw', '15m', '1h', '1d'], default: '1h' },
+    limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
+    cursor: { type: 'string', maxLength: 200 },
+    format: { type: 'string', enum: ['json', 'csv'] },
+  },
+} as const satisfies JSONSchema
+
+export const latestQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { borough: BOROUGH, kind: KIND },
+} as const satisfies JSONSchema
+
+export const exportFiwareQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['borough'],
+  properties: { borough: BOROUGH, at: TIME },
+} as const satisfies JSONSchema
+
+export const exportCsvQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['borough'],
+  properties: { borough: BOROUGH, date: { type: 'string', description: 'UTC day, YYYY-MM-DD (default today)' } },
+} as const satisfies JSONSchema
+
+/** The rest of the path after /v1/sta/ (Things('id')/Datastreams, ...). */
+export const staPathParams = {
+  type: 'object',
+  required: ['*'],
+  properties: { '*': { type: 'string' } },
+} as const satisfies JSONSchema
+
+export const staQuery = {
+  type: 'object',
+  properties: {
+    $top: { type: 'integer', minimum: 1, maximum: 1000 },
+    $skip: { type: 'integer', minimum: 0 },
+    $count: { type: 'boolean' },
+  },
+} as const satisfies JSONSchema
+
+export const auditQuery = {
+  type: 'object',
+  properties: {
+    sensor: { type: 'string', pattern: SENSOR_ID_PATTERN },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  },
+} as const satisfies JSONSchema
+
+/** The register page's filter form: empty values mean "all". */
+export const indexPageQuery = {
+  type: 'object',
+  properties: {
+    borough: { type: 'string', pattern: '^(E090000(0[1-9]|[12][0-9]|3[0-3]))?$' },
+    kind: { type: 'string', enum: ['', 'air', 'traffic'] },
+    q: { type: 'string', maxLength: 100 },
+  },
+} as const satisfies JSONSchema
+
+export const assetParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string' } },
+} as const satisfies JSONSchema
