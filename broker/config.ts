@@ -2,7 +2,7 @@
  * Settings of `streetsense broker` (and of `streetsense sensors`, which only needs the data dir).
  * Each has a flag and a STREETSENSE_* variable (core/settings.ts); docs/config.md is generated from here.
  */
-import type { SettingsSchema as Schema } from '../core/index.js'
+import type { SettingsSchema } from '../core/index.js'
 
 const dataDir = {
   type: 'string',
@@ -16,7 +16,7 @@ export const RegistrySettingsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: { dataDir },
-} as const satisfies Schema
+} as const satisfies SettingsSchema
 
 export interface RegistrySettings {
   dataDir: string
@@ -31,7 +31,7 @@ const port = (description: string, def?: number) =>
     ...(def !== undefined ? { default: def } : {}),
   }) as const
 
-export const SettingsSchema = {
+export const BrokerSettingsSchema = {
   $id: 'streetsense:settings:broker',
   type: 'object',
   additionalProperties: false,
@@ -124,7 +124,7 @@ export const SettingsSchema = {
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     },
   },
-} as const satisfies Schema
+} as const satisfies SettingsSchema
 
 export interface BrokerSettings {
   dataDir: string

@@ -1,21 +1,42 @@
 /** Prometheus metrics of one broker (own registry, so several brokers can live in one process). */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
-export type RefusalReason =
-  | 'connection_rate'
-  | 'max_connections'
-  | 'login_throttled'
-  | 'bad_credentials'
-  | 'account_disabled'
-  | 'bad_client_id'
-  | 'publish_acl'
-  | 'subscribe_acl'
-  | 'packet_too_large'
+export const REFUSAL_REASONS = [
+  'connection_rate',
+  'max_connections',
+  'login_throttled',
+  'bad_credentials',
+  'account_disabled',
+  'bad_client_id',
+  'publish_acl',
+  'subscribe_acl',
+  'packet_too_large',
+] as const
+
+export type RefusalReason = (typeof REFUSAL_REASONS)[number]
 
 export function createMetrics() {
   const registry = new Registry()
-  const m = {
+  const metrics = {
     registry,
+    ...trafficMetrics(registry),
+    refusals: new Counter({
+      name: 'streetsense_broker_refusals_total',
+      help: 'connections, logins, publishes and subscriptions refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    ...limitMetrics(registry),
+  }
+  for (const reason of REFUSAL_REASONS) metrics.refusals.inc({ reason }, 0)
+  return metrics
+}
+
+export type BrokerMetrics = ReturnType<typeof createMetrics>
+
+/** Connections and messages through the broker. */
+function trafficMetrics(registry: Registry) {
+  return {
     connections: new Gauge({
       name: 'streetsense_broker_connections',
       help: 'MQTT clients connected now',
@@ -38,12 +59,12 @@ export function createMetrics() {
       help: 'PUBLISH packets delivered to subscribers',
       registers: [registry],
     }),
-    refusals: new Counter({
-      name: 'streetsense_broker_refusals_total',
-      help: 'connections, logins, publishes and subscriptions refused, by reason',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
+  }
+}
+
+/** What the publish-rate limit and the overload guard hold back. */
+function limitMetrics(registry: Registry) {
+  return {
     publishDelayed: new Counter({
       name: 'streetsense_broker_publish_delayed_total',
       help: 'PUBLISH packets held back because a device exceeded its publish rate',
@@ -66,20 +87,4 @@ export function createMetrics() {
       registers: [registry],
     }),
   }
-  for (const reason of [
-    'connection_rate',
-    'max_connections',
-    'login_throttled',
-    'bad_credentials',
-    'account_disabled',
-    'bad_client_id',
-    'publish_acl',
-    'subscribe_acl',
-    'packet_too_large',
-  ] satisfies RefusalReason[]) {
-    m.refusals.inc({ reason }, 0)
-  }
-  return m
 }
-
-export type BrokerMetrics = ReturnType<typeof createMetrics>

@@ -1,12 +1,13 @@
 /**
  * startBroker: the whole broker (Aedes + registry auth/ACL + limits + listeners + metrics) in
- * this process. `streetsense broker` and `streetsense up` both call it.
+ * this process. `streetsense broker` and `streetsense up` both call it. It runs as a pipeline of
+ * steps over one BrokerRuntime: the shared context, Aedes with its hooks, the watchers, then the
+ * listeners and the metrics server; stopBroker (stop.ts) undoes them in order.
  */
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
 import { openRegistry, type Registry } from '../registry/index.js'
 import type { BrokerSettings } from './config.js'
-import type { BrokerContext } from './context.js'
 import { createAuthenticate } from './hooks/authenticate.js'
 import { createAuthorizeForward } from './hooks/authorize-forward.js'
 import { createAuthorizePublish } from './hooks/authorize-publish.js'
@@ -17,10 +18,11 @@ import { LoginThrottle } from './limits/login-throttle.js'
 import { type Backlog, OverloadGuard } from './limits/overload-guard.js'
 import { TokenBuckets, WindowCounter } from './limits/rate-limiters.js'
 import { startListeners } from './listeners.js'
-import { createMetrics } from './metrics.js'
+import { type BrokerMetrics, createMetrics } from './metrics.js'
 import { startMetricsServer } from './metrics-server.js'
 import { createPersistence } from './persistence.js'
 import { trackPublishes } from './publish-tracker.js'
+import { type BrokerRuntime, stopBroker } from './stop.js'
 
 export interface RunningBroker {
   ports: { mqtt?: number; mqtts?: number; ws?: number; metrics: number }
@@ -32,47 +34,77 @@ export async function startBroker(
   settings: BrokerSettings,
   deps: { log: Logger; registry?: Registry },
 ): Promise<RunningBroker> {
-  const log = deps.log
-  const registry = deps.registry ?? openRegistry(settings.dataDir)
-  const ownsRegistry = deps.registry === undefined
-  const metrics = createMetrics()
-  const parts = createPersistence(settings)
-  let backlog: Backlog = { length: 0 }
-  const ctx: BrokerContext = {
-    settings,
-    registry,
-    log,
-    metrics,
-    sessions: new WeakMap(),
-    connections: new WeakMap(),
-    connectionRate: new WindowCounter(60_000),
-    publishRate: new TokenBuckets(settings.publishesPerSecondPerDevice, settings.publishBurst),
-    loginThrottle: new LoginThrottle(settings.failedLoginThrottleCount, settings.failedLoginThrottleSeconds),
-    overload: new OverloadGuard(
-      {
-        get length() {
-          return backlog.length
-        },
-      },
-      settings.maxQueuedPerSubscriber,
-      {
-        onPause() {
-          metrics.overloadPauses.inc()
-          log.warn({ backlog: backlog.length }, 'overload: paused reading from publishers')
-        },
-        onResume(heldMs) {
-          log.info({ heldMs }, 'overload: resumed')
-        },
-      },
-    ),
-    connectedClients: () => aedes.connectedClients,
+  const rt = createRuntime(settings, deps.log, deps.registry)
+  const aedes = await createAedes(rt)
+  watchAedes(rt, aedes)
+  rt.sweeper = startSweeper(rt)
+  const close = () => stopBroker(rt, aedes)
+  try {
+    const ports = await openEndpoints(rt, aedes)
+    deps.log.info(
+      { ports, persistence: rt.persistence.mode, maxPacketBytes: settings.maxPacketBytes },
+      'broker listening',
+    )
+    return { ports, aedes, close }
+  } catch (err) {
+    await close()
+    throw err
   }
+}
 
+function createRuntime(settings: BrokerSettings, log: Logger, registry: Registry | undefined): BrokerRuntime {
+  const metrics = createMetrics()
+  const rt: BrokerRuntime = {
+    persistence: createPersistence(settings),
+    ownsRegistry: registry === undefined,
+    backlog: { length: 0 },
+    stopping: false,
+    ctx: {
+      settings,
+      registry: registry ?? openRegistry(settings.dataDir),
+      log,
+      metrics,
+      sessions: new WeakMap(),
+      connections: new WeakMap(),
+      connectionRate: new WindowCounter(60_000),
+      publishRate: new TokenBuckets(settings.publishesPerSecondPerDevice, settings.publishBurst),
+      loginThrottle: new LoginThrottle(settings.failedLoginThrottleCount, settings.failedLoginThrottleSeconds),
+      overload: createOverloadGuard(settings, metrics, log, () => rt.backlog.length),
+      connectedClients: () => rt.aedes?.connectedClients ?? 0,
+    },
+  }
+  return rt
+}
+
+function createOverloadGuard(
+  settings: BrokerSettings,
+  metrics: BrokerMetrics,
+  log: Logger,
+  backlogLength: () => number,
+): OverloadGuard {
+  const backlog: Backlog = {
+    get length() {
+      return backlogLength()
+    },
+  }
+  return new OverloadGuard(backlog, settings.maxQueuedPerSubscriber, {
+    onPause() {
+      metrics.overloadPauses.inc()
+      log.warn({ backlog: backlog.length }, 'overload: paused reading from publishers')
+    },
+    onResume(heldMs) {
+      log.info({ heldMs }, 'overload: resumed')
+    },
+  })
+}
+
+async function createAedes(rt: BrokerRuntime): Promise<Aedes> {
+  const { ctx, persistence: parts } = rt
   const aedes: Aedes = await Aedes.createBroker({
     ...(parts.mq ? { mq: parts.mq } : {}),
     ...(parts.persistence ? { persistence: parts.persistence } : {}),
     concurrency: 100,
-    drainTimeout: settings.drainTimeoutMs,
+    drainTimeout: ctx.settings.drainTimeoutMs,
     connectTimeout: 10_000,
     preConnect: createPreConnect(ctx),
     authenticate: createAuthenticate(ctx),
@@ -80,8 +112,15 @@ export async function startBroker(
     authorizeSubscribe: createAuthorizeSubscribe(ctx),
     authorizeForward: createAuthorizeForward(ctx),
   })
-  const publishes = trackPublishes(aedes)
-  backlog = (aedes as unknown as { mq: Backlog }).mq
+  rt.aedes = aedes
+  rt.publishes = trackPublishes(aedes)
+  rt.backlog = (aedes as unknown as { mq: Backlog }).mq
+  return aedes
+}
+
+/** The emitter's stack guard, the connections gauge, and client errors at debug level. */
+function watchAedes({ ctx, backlog }: BrokerRuntime, aedes: Aedes): void {
+  const { log, metrics } = ctx
   if (!guardEmitterStack(backlog as never)) log.warn('mqemitter internals changed: stack guard not installed')
   aedes.on('client', () => metrics.connections.set(aedes.connectedClients))
   aedes.on('clientDisconnect', () => metrics.connections.set(aedes.connectedClients))
@@ -89,65 +128,34 @@ export async function startBroker(
   aedes.on('connectionError', (client, err) =>
     log.debug({ clientId: client?.id, err: err.message }, 'connection error'),
   )
+}
 
+/** Forgets old rate-limit and throttle entries, and samples the delivery backlog. */
+function startSweeper(rt: BrokerRuntime): NodeJS.Timeout {
+  const { ctx } = rt
   const sweeper = setInterval(() => {
     ctx.connectionRate.sweep()
     ctx.publishRate.sweep()
     ctx.loginThrottle.sweep()
-    metrics.backlog.set(backlog.length)
+    ctx.metrics.backlog.set(rt.backlog.length)
   }, 10_000)
   sweeper.unref()
+  return sweeper
+}
 
-  let stopping = false
-  let listeners: Awaited<ReturnType<typeof startListeners>> | undefined
-  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined
-  const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()))
-  // Without a callback, the persistence's destroy() returns a promise (with one, it may wait for a
-  // 'ready' event that has already passed).
-  const destroyPersistence = async () => {
-    const p = (aedes as unknown as { persistence?: { destroy?: () => Promise<void> | undefined } }).persistence
-    await Promise.resolve(p?.destroy?.()).catch((err: unknown) => log.warn({ err }, 'persistence close failed'))
-  }
-
-  async function close(): Promise<void> {
-    if (stopping) return
-    stopping = true
-    clearInterval(sweeper)
-    ctx.overload.releaseAll()
-    const listenersClosed = listeners?.close()
-    // Aedes acknowledges a publish before it queues it for the subscribers' sessions: let those
-    // queued deliveries reach the persistence before it is closed, or a restart loses them.
-    const drainDeadline = Date.now() + 5000
-    while (backlog.length > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20))
-    // Publishes already acknowledged may still be queueing for offline sessions (Redis writes).
-    await publishes.settled(Math.max(0, drainDeadline - Date.now()))
-    await closeAedes()
-    await listenersClosed
-    await parts.flush?.().catch((err: unknown) => log.warn({ err }, 'persistence flush failed'))
-    await destroyPersistence()
-    if (metricsServer) await new Promise<void>((resolve) => metricsServer!.server.close(() => resolve()))
-    if (ownsRegistry) registry.close()
-    log.info('broker stopped')
-  }
-
-  try {
-    listeners = await startListeners(aedes, ctx)
-    metricsServer = await startMetricsServer(
-      metrics,
-      () => ({
-        status: stopping ? 'stopping' : 'ok',
-        connections: aedes.connectedClients,
-        persistence: parts.mode,
-        overloaded: ctx.overload.paused,
-      }),
-      settings.metricsPort,
-      settings.metricsHost,
-    )
-  } catch (err) {
-    await close()
-    throw err
-  }
-  const ports = { ...listeners.ports, metrics: metricsServer.port }
-  log.info({ ports, persistence: parts.mode, maxPacketBytes: settings.maxPacketBytes }, 'broker listening')
-  return { ports, aedes, close }
+async function openEndpoints(rt: BrokerRuntime, aedes: Aedes): Promise<RunningBroker['ports']> {
+  const { ctx } = rt
+  rt.listeners = await startListeners(aedes, ctx)
+  rt.metricsServer = await startMetricsServer(
+    ctx.metrics,
+    () => ({
+      status: rt.stopping ? 'stopping' : 'ok',
+      connections: aedes.connectedClients,
+      persistence: rt.persistence.mode,
+      overloaded: ctx.overload.paused,
+    }),
+    ctx.settings.metricsPort,
+    ctx.settings.metricsHost,
+  )
+  return { ...rt.listeners.ports, metrics: rt.metricsServer.port }
 }

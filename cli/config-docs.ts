@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { envName, flagName } from '../core/index.js'
-import { GLOBAL_VARIABLES, SETTINGS_CATALOG } from './settings-catalog.js'
+import { GLOBAL_VARIABLES, SERVICE_SETTINGS } from './service-settings.js'
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
@@ -22,7 +22,7 @@ export function configDocs(): string {
     '| --- | --- |',
     ...Object.entries(GLOBAL_VARIABLES).map(([k, v]) => `| \`${k}\` | ${cell(v)} |`),
   ]
-  for (const { command, summary, schema } of SETTINGS_CATALOG) {
+  for (const { command, summary, schema } of SERVICE_SETTINGS) {
     parts.push(
       '',
       `## \`streetsense ${command}\`: ${summary}`,

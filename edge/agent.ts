@@ -45,134 +45,166 @@ function trafficClasses(config: EdgeConfig): TrafficClass[] {
 }
 
 export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAgent {
-  const log = deps.logger.child({ sensor: config.sensor.id })
-  const now = deps.now ?? Date.now
-  const startedAt = now()
-  const outbox = new Outbox(config.dataDir, config.outbox, now)
-  const drivers: SensorDriver[] = deps.drivers ? [...deps.drivers] : []
-  const errors: NonNullable<DeviceStatus['errors']> = []
-  let clock: ClockStatus = { synced: false, source: 'none', detail: 'not checked yet' }
-  const timers: NodeJS.Timeout[] = []
-  let closeTimer: NodeJS.Timeout | undefined
-  let stopped = false
+  return new NodeAgent(config, deps)
+}
 
-  const aggregator = new Aggregator({
-    sensor: config.sensor.id,
-    borough: config.sensor.borough,
-    kind: config.sensor.kind,
-    grade: config.sensor.grade,
-    intervalSeconds: outbox.getSetting('interval') ?? config.publishIntervalSeconds,
-    classes: trafficClasses(config),
-    startTime: startedAt,
-  })
+const MAX_KEPT_ERRORS = 20
 
-  const remember = (err: StreetsenseError, driver?: string) => {
-    errors.push({
-      code: err.code,
-      message: err.message.slice(0, 500),
-      ...(driver ? { driver: driver.slice(0, 64) } : {}),
-      time: new Date(now()).toISOString(),
+class NodeAgent implements EdgeAgent {
+  readonly outbox: Outbox
+  readonly publisher: Publisher
+  readonly drivers: SensorDriver[]
+  private readonly log: Logger
+  private readonly now: () => number
+  private readonly startedAt: number
+  private readonly aggregator: Aggregator
+  private readonly statusTopic: string
+  /** The latest faults, for the heartbeat. */
+  private readonly errors: NonNullable<DeviceStatus['errors']> = []
+  private clock: ClockStatus = { synced: false, source: 'none', detail: 'not checked yet' }
+  private readonly timers: NodeJS.Timeout[] = []
+  private closeTimer: NodeJS.Timeout | undefined
+  private stopped = false
+
+  constructor(
+    private readonly config: EdgeConfig,
+    private readonly deps: EdgeAgentDeps,
+  ) {
+    this.log = deps.logger.child({ sensor: config.sensor.id })
+    this.now = deps.now ?? Date.now
+    this.startedAt = this.now()
+    this.outbox = new Outbox(config.dataDir, config.outbox, this.now)
+    this.drivers = deps.drivers ? [...deps.drivers] : []
+    this.aggregator = new Aggregator({
+      sensor: config.sensor.id,
+      borough: config.sensor.borough,
+      kind: config.sensor.kind,
+      grade: config.sensor.grade,
+      intervalSeconds: this.outbox.getSetting('interval') ?? config.publishIntervalSeconds,
+      classes: trafficClasses(config),
+      startTime: this.startedAt,
     })
-    if (errors.length > 20) errors.shift()
+    this.statusTopic = buildTopic(config.sensor.borough, config.sensor.id, 'status')
+    const onDownlink = createDownlinkHandler({
+      log: this.log,
+      outbox: this.outbox,
+      aggregator: this.aggregator,
+      remember: (err) => this.remember(err),
+      rewind: (seq) => this.publisher.rewind(seq),
+      sendStatus: () => this.sendStatus(),
+    })
+    this.publisher = new Publisher(config, this.outbox, this.log, { onDownlink })
   }
 
-  const status = (): DeviceStatus => {
+  async start(): Promise<void> {
+    if (!this.deps.drivers) this.drivers.push(...(await createDrivers(this.config, this.deps)))
+    await this.checkClock()
+    if (!this.clock.synced) {
+      this.log.warn({ clock: this.clock }, 'system clock not known to be synchronised; readings flagged clock_unsynced')
+    }
+    for (const d of this.drivers) await this.startDriver(d)
+    this.publisher.start()
+    this.scheduleClose()
+    this.startTimers()
+    this.log.info(
+      { topic: this.publisher.topic, interval: this.aggregator.interval, drivers: this.drivers.map((d) => d.name) },
+      'edge agent started',
+    )
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.closeTimer) clearTimeout(this.closeTimer)
+    for (const t of this.timers) clearInterval(t)
+    await Promise.all(this.drivers.map((d) => d.stop().catch(() => undefined)))
+    await this.publisher.stop()
+    this.outbox.close()
+  }
+
+  status(): DeviceStatus {
+    const { config, outbox, errors } = this
     const c = outbox.counters()
-    const firmware = drivers
+    const firmware = this.drivers
       .map((d) => d.firmware)
       .filter(Boolean)
       .join(', ')
     return {
       sensor: config.sensor.id,
       borough: config.sensor.borough,
-      time: new Date(now()).toISOString(),
+      time: new Date(this.now()).toISOString(),
       agent_version: agentVersion(),
       ...(firmware ? { firmware: firmware.slice(0, 128) } : {}),
-      uptime: Math.max(0, Math.floor((now() - startedAt) / 1000)),
+      uptime: Math.max(0, Math.floor((this.now() - this.startedAt) / 1000)),
       outbox_depth: outbox.depth(),
       evicted: c.evicted,
       rejected: c.rejected,
-      clock_synced: clock.synced,
+      clock_synced: this.clock.synced,
       ...(c.lastSeq > 0 ? { last_seq: c.lastSeq } : {}),
       ...(errors.length ? { errors: [...errors] } : {}),
     }
   }
-  const statusTopic = buildTopic(config.sensor.borough, config.sensor.id, 'status')
-  const sendStatus = () => publisher.publishStatus(statusTopic, JSON.stringify(status()))
 
-  const onDownlink = createDownlinkHandler({
-    log,
-    outbox,
-    aggregator,
-    remember,
-    rewind: (seq) => publisher.rewind(seq),
-    sendStatus: () => sendStatus(),
-  })
-  const publisher = new Publisher(config, outbox, log, { onDownlink })
+  private async checkClock(): Promise<void> {
+    this.clock = await (this.deps.clock ?? checkClock)()
+  }
 
-  const closeWindows = () => {
-    const flags = clock.synced ? [] : ['clock_unsynced']
+  /** Samples go to the aggregator; faults are logged and kept for the heartbeat, never fatal. */
+  private async startDriver(d: SensorDriver): Promise<void> {
+    d.on('sample', (s) => this.aggregator.add(s))
+    d.on('fault', (err) => {
+      this.log.warn({ driver: d.name, code: err.code, err: err.message }, 'sensor fault')
+      this.remember(err, d.name)
+    })
+    await d.start()
+  }
+
+  /** The heartbeat, outbox housekeeping and the clock re-check. */
+  private startTimers(): void {
+    const { outbox } = this
+    this.timers.push(
+      setInterval(() => this.sendStatus(), this.config.statusIntervalSeconds * 1000),
+      setInterval(() => outbox.evictExpired(), 60_000),
+      setInterval(() => outbox.pruneDone(), 30_000),
+      setInterval(() => outbox.checkpoint(), 600_000),
+      setInterval(() => this.checkClock(), 600_000),
+    )
+  }
+
+  private remember(err: StreetsenseError, driver?: string): void {
+    this.errors.push({
+      code: err.code,
+      message: err.message.slice(0, 500),
+      ...(driver ? { driver: driver.slice(0, 64) } : {}),
+      time: new Date(this.now()).toISOString(),
+    })
+    if (this.errors.length > MAX_KEPT_ERRORS) this.errors.shift()
+  }
+
+  private sendStatus(): void {
+    this.publisher.publishStatus(this.statusTopic, JSON.stringify(this.status()))
+  }
+
+  /** Closes the finished aggregation windows into the outbox and lets the publisher send them. */
+  private closeWindows(): void {
+    const flags = this.clock.synced ? [] : ['clock_unsynced']
     try {
-      const readings = outbox.append(aggregator.close(now(), flags))
-      if (readings.length) log.debug({ seq: readings.map((r) => r.seq) }, 'readings stored')
-      publisher.pump()
-      deps.onHealthy?.()
+      const readings = this.outbox.append(this.aggregator.close(this.now(), flags))
+      if (readings.length) this.log.debug({ seq: readings.map((r) => r.seq) }, 'readings stored')
+      this.publisher.pump()
+      this.deps.onHealthy?.()
     } catch (err) {
-      log.error({ err: (err as Error).message, code: 'IOT_EDGE_OUTBOX' }, 'cannot store readings')
-      remember(new StreetsenseError('IOT_EDGE_OUTBOX', (err as Error).message))
+      this.log.error({ err: (err as Error).message, code: 'IOT_EDGE_OUTBOX' }, 'cannot store readings')
+      this.remember(new StreetsenseError('IOT_EDGE_OUTBOX', (err as Error).message))
     }
   }
-  const scheduleClose = () => {
-    if (stopped) return
-    // Close a little after the boundary so samples stamped just before it are in.
-    const delay = Math.max(10, aggregator.nextClose - now() + 50)
-    closeTimer = setTimeout(() => {
-      closeWindows()
-      scheduleClose()
-    }, delay)
-  }
 
-  return {
-    outbox,
-    publisher,
-    drivers,
-    status,
-    async start() {
-      if (!deps.drivers) drivers.push(...(await createDrivers(config, deps)))
-      clock = await (deps.clock ?? checkClock)()
-      if (!clock.synced)
-        log.warn({ clock }, 'system clock not known to be synchronised; readings flagged clock_unsynced')
-      for (const d of drivers) {
-        d.on('sample', (s) => aggregator.add(s))
-        d.on('fault', (err) => {
-          log.warn({ driver: d.name, code: err.code, err: err.message }, 'sensor fault')
-          remember(err, d.name)
-        })
-        await d.start()
-      }
-      publisher.start()
-      scheduleClose()
-      timers.push(setInterval(sendStatus, config.statusIntervalSeconds * 1000))
-      timers.push(setInterval(() => outbox.evictExpired(), 60_000))
-      timers.push(setInterval(() => outbox.pruneDone(), 30_000))
-      timers.push(setInterval(() => outbox.checkpoint(), 600_000))
-      timers.push(
-        setInterval(async () => {
-          clock = await (deps.clock ?? checkClock)()
-        }, 600_000),
-      )
-      log.info(
-        { topic: publisher.topic, interval: aggregator.interval, drivers: drivers.map((d) => d.name) },
-        'edge agent started',
-      )
-    },
-    async stop() {
-      stopped = true
-      if (closeTimer) clearTimeout(closeTimer)
-      for (const t of timers) clearInterval(t)
-      await Promise.all(drivers.map((d) => d.stop().catch(() => undefined)))
-      await publisher.stop()
-      outbox.close()
-    },
+  private scheduleClose(): void {
+    if (this.stopped) return
+    // Close a little after the boundary so samples stamped just before it are in.
+    const delay = Math.max(10, this.aggregator.nextClose - this.now() + 50)
+    this.closeTimer = setTimeout(() => {
+      this.closeWindows()
+      this.scheduleClose()
+    }, delay)
   }
 }

@@ -3,12 +3,19 @@
 import { StreetsenseError } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { validateRegisterEntry } from '../schemas/index.js'
-import type { Account, AccountRole, SensorRecord } from './types.js'
+import type { Account, AccountRole, AuditEvent, SensorRecord } from './types.js'
 
 export interface SensorRow {
   entry: string
   created_at: string
   updated_at: string
+}
+export interface AuditRow {
+  time: string
+  actor: string
+  action: string
+  sensor: string | null
+  detail: string | null
 }
 export interface AccountRow {
   username: string
@@ -18,9 +25,6 @@ export interface AccountRow {
   disabled: number
   hash?: string
 }
-
-export const SERVICE_ROLES: readonly AccountRole[] = ['ingest', 'reader', 'admin']
-export const VERIFY_CACHE_MAX = 10_000
 
 export function checkEntry(value: unknown, where = ''): RegisterEntry {
   const result = validateRegisterEntry(value)
@@ -43,4 +47,12 @@ export const toRecord = (row: SensorRow): SensorRecord => ({
   entry: JSON.parse(row.entry) as RegisterEntry,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+})
+
+export const toAuditEvent = (r: AuditRow): AuditEvent => ({
+  time: r.time,
+  actor: r.actor,
+  action: r.action,
+  ...(r.sensor ? { sensor: r.sensor } : {}),
+  ...(r.detail ? { detail: r.detail } : {}),
 })

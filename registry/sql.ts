@@ -1,4 +1,10 @@
-/** The registry's tables. Register entries (public) and credentials (secret) never share a row. */
+/**
+ * The registry's SQL: its tables and the statements the writes and reads use. Register entries
+ * (public) and credentials (secret) never share a row.
+ */
+import type Database from 'better-sqlite3'
+import type { AccountRow, SensorRow } from './rows.js'
+
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS sensors (
   id TEXT PRIMARY KEY,
@@ -34,3 +40,29 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_sensor ON audit(sensor);
 `
+
+export function prepareStatements(db: Database.Database) {
+  return {
+    sensor: db.prepare<[string], SensorRow>('SELECT entry, created_at, updated_at FROM sensors WHERE id = ?'),
+    insertSensor: db.prepare(
+      'INSERT INTO sensors (id, borough, kind, status, entry, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    updateSensor: db.prepare(
+      'UPDATE sensors SET borough = ?, kind = ?, status = ?, entry = ?, updated_at = ? WHERE id = ?',
+    ),
+    account: db.prepare<[string], AccountRow>(
+      'SELECT a.*, c.hash FROM accounts a LEFT JOIN credentials c USING (username) WHERE a.username = ?',
+    ),
+    accounts: db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY username'),
+    insertAccount: db.prepare(
+      'INSERT INTO accounts (username, role, sensor, boroughs, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    setDisabled: db.prepare('UPDATE accounts SET disabled = ?, updated_at = ? WHERE username = ?'),
+    setCredential: db.prepare(
+      'INSERT INTO credentials (username, hash, issued_at) VALUES (?, ?, ?) ON CONFLICT(username) DO UPDATE SET hash = excluded.hash, issued_at = excluded.issued_at',
+    ),
+    audit: db.prepare('INSERT INTO audit (time, actor, action, sensor, detail) VALUES (?, ?, ?, ?, ?)'),
+  }
+}
+
+export type Statements = ReturnType<typeof prepareStatements>

@@ -3,82 +3,104 @@
  * 4 = unknown user or wrong password (also: no username/password), 5 = account retired/disabled,
  * throttled address, or a TLS client certificate whose CN is not the username, 2 = client id not
  * allowed (a device's client id must equal its username; a service account's must start with it).
+ * The steps: throttle and missing credentials (no scrypt spent) -> registry.check -> admit
+ * (the check's answer, client id, certificate, register entry) -> a session for the hooks after.
  */
 
+import type { Client } from 'aedes'
 import { type ErrorCode, StreetsenseError } from '../../core/index.js'
-import type { Account } from '../../registry/index.js'
+import type { Account, LoginCheck } from '../../registry/index.js'
 import { type AuthenticateHandler, addressOf, type BrokerContext } from '../context.js'
 import type { RefusalReason } from '../metrics.js'
 
 const CONNACK = { identifierRejected: 2, badCredentials: 4, notAuthorized: 5 } as const
+
+/** Each kind of refusal: its metric label, error code and CONNACK return code. */
+const REFUSALS = {
+  throttled: ['login_throttled', 'IOT_BROKER_LOGIN_THROTTLED', CONNACK.notAuthorized],
+  badCredentials: ['bad_credentials', 'IOT_BROKER_BAD_CREDENTIALS', CONNACK.badCredentials],
+  disabled: ['account_disabled', 'IOT_BROKER_ACCOUNT_DISABLED', CONNACK.notAuthorized],
+  badClientId: ['bad_client_id', 'IOT_BROKER_BAD_CLIENT_ID', CONNACK.identifierRejected],
+  certMismatch: ['bad_credentials', 'IOT_BROKER_BAD_CREDENTIALS', CONNACK.notAuthorized],
+} as const satisfies Record<string, readonly [RefusalReason, ErrorCode, number]>
+
+interface Refusal {
+  kind: keyof typeof REFUSALS
+  message: string
+}
+
+interface Login {
+  client: Client
+  username: string | undefined
+  address: string
+  done: Parameters<AuthenticateHandler>[3]
+}
+
+export function createAuthenticate(ctx: BrokerContext): AuthenticateHandler {
+  return (client, username, password, done) => {
+    const login: Login = { client, username, address: addressOf(ctx, client), done }
+    // Refusals that need no registry lookup (and cost no scrypt).
+    if (ctx.loginThrottle.isThrottled(login.address, username)) {
+      return refuse(ctx, login, { kind: 'throttled', message: 'too many failed logins' })
+    }
+    if (!username || !password) {
+      ctx.loginThrottle.recordFailure(login.address, username)
+      return refuse(ctx, login, { kind: 'badCredentials', message: 'no username or password' })
+    }
+    ctx.registry.check(username, password.toString('utf8')).then(
+      (result) => admit(ctx, login, result),
+      (err: unknown) => registryFailed(ctx, login, err),
+    )
+  }
+}
+
+function refuse(ctx: BrokerContext, { client, username, address, done }: Login, { kind, message }: Refusal): void {
+  const [reason, code, returnCode] = REFUSALS[kind]
+  ctx.metrics.refusals.inc({ reason })
+  ctx.log.warn({ address, username, clientId: client.id, reason }, `login refused: ${message}`)
+  done(new StreetsenseError(code, message, { returnCode }) as never, null)
+}
+
+function registryFailed(ctx: BrokerContext, { username, done }: Login, err: unknown): void {
+  ctx.log.error({ err, username }, 'registry check failed')
+  done(
+    new StreetsenseError('IOT_BROKER_REGISTRY_UNAVAILABLE', 'registry unavailable', { returnCode: 3 }) as never,
+    null,
+  )
+}
+
+function admit(ctx: BrokerContext, login: Login, result: LoginCheck) {
+  if (!result.ok && result.reason !== 'disabled') {
+    ctx.loginThrottle.recordFailure(login.address, login.username)
+    return refuse(ctx, login, { kind: 'badCredentials', message: result.reason })
+  }
+  if (!result.ok) return refuse(ctx, login, { kind: 'disabled', message: 'account disabled' })
+  const { account } = result
+  const refused = refuseAccount(ctx, login.client, account)
+  if (refused) return refuse(ctx, login, refused)
+  const borough = account.role === 'device' ? deviceBorough(ctx, account) : undefined
+  if (account.role === 'device' && !borough) {
+    return refuse(ctx, login, { kind: 'disabled', message: 'no register entry' })
+  }
+  ctx.sessions.set(login.client, { account, address: login.address, ...(borough ? { borough } : {}) })
+  ctx.metrics.connectionsTotal.inc({ role: account.role })
+  login.done(null, true)
+}
+
+/** A valid password is not enough: the client id and a client certificate must fit the account. */
+function refuseAccount(ctx: BrokerContext, client: Client, account: Account): Refusal | undefined {
+  if (!clientIdAllowed(account, client.id)) return { kind: 'badClientId', message: 'client id not allowed' }
+  const cn = ctx.connections.get(client.conn as object)?.certName
+  if (cn !== undefined && cn !== account.username) return { kind: 'certMismatch', message: 'certificate CN mismatch' }
+  return undefined
+}
 
 function clientIdAllowed(account: Account, clientId: string): boolean {
   if (account.role === 'device') return clientId === account.username
   return clientId.startsWith(account.username)
 }
 
-export function createAuthenticate(ctx: BrokerContext): AuthenticateHandler {
-  const { registry, metrics, log, loginThrottle } = ctx
-
-  return (client, username, password, done) => {
-    const address = addressOf(ctx, client)
-    const refuse = (reason: RefusalReason, code: ErrorCode, returnCode: number, message: string) => {
-      metrics.refusals.inc({ reason })
-      log.warn({ address, username, clientId: client.id, reason }, `login refused: ${message}`)
-      done(new StreetsenseError(code, message, { returnCode }) as never, null)
-    }
-    if (loginThrottle.isThrottled(address, username)) {
-      return refuse('login_throttled', 'IOT_BROKER_LOGIN_THROTTLED', CONNACK.notAuthorized, 'too many failed logins')
-    }
-    if (!username || !password) {
-      loginThrottle.recordFailure(address, username)
-      return refuse('bad_credentials', 'IOT_BROKER_BAD_CREDENTIALS', CONNACK.badCredentials, 'no username or password')
-    }
-    registry.check(username, password.toString('utf8')).then(
-      (result) => {
-        if (!result.ok && result.reason !== 'disabled') {
-          loginThrottle.recordFailure(address, username)
-          return refuse('bad_credentials', 'IOT_BROKER_BAD_CREDENTIALS', CONNACK.badCredentials, result.reason)
-        }
-        if (!result.ok) {
-          return refuse('account_disabled', 'IOT_BROKER_ACCOUNT_DISABLED', CONNACK.notAuthorized, 'account disabled')
-        }
-        const { account } = result
-        if (!clientIdAllowed(account, client.id)) {
-          return refuse(
-            'bad_client_id',
-            'IOT_BROKER_BAD_CLIENT_ID',
-            CONNACK.identifierRejected,
-            'client id not allowed',
-          )
-        }
-        const cn = ctx.connections.get(client.conn as object)?.certName
-        if (cn !== undefined && cn !== account.username) {
-          return refuse(
-            'bad_credentials',
-            'IOT_BROKER_BAD_CREDENTIALS',
-            CONNACK.notAuthorized,
-            'certificate CN mismatch',
-          )
-        }
-        let borough: string | undefined
-        if (account.role === 'device') {
-          borough = registry.getSensor(account.sensor ?? account.username)?.entry.borough
-          if (!borough) {
-            return refuse('account_disabled', 'IOT_BROKER_ACCOUNT_DISABLED', CONNACK.notAuthorized, 'no register entry')
-          }
-        }
-        ctx.sessions.set(client, { account, address, ...(borough ? { borough } : {}) })
-        metrics.connectionsTotal.inc({ role: account.role })
-        done(null, true)
-      },
-      (err: unknown) => {
-        log.error({ err, username }, 'registry check failed')
-        done(
-          new StreetsenseError('IOT_BROKER_REGISTRY_UNAVAILABLE', 'registry unavailable', { returnCode: 3 }) as never,
-          null,
-        )
-      },
-    )
-  }
+/** The borough of a device's register entry, which the topic ACL checks its topics against. */
+function deviceBorough(ctx: BrokerContext, account: Account): string | undefined {
+  return ctx.registry.getSensor(account.sensor ?? account.username)?.entry.borough
 }

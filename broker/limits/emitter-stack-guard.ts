@@ -2,9 +2,10 @@
  * mqemitter dispatches a queued message, and when nobody matches its topic it completes
  * synchronously and dispatches the next one from inside the same call. With a backlog of
  * thousands of messages whose only subscriber has just gone, that chain overflows the stack
- * (`RangeError: Maximum call stack size exceeded`, the crash of research/baseline.md; our own
- * overload bench reproduces it with 10,000 queued). Completing the no-subscriber case on the next
- * tick breaks the chain without reordering anything: the queue still advances one message at a time.
+ * (`RangeError: Maximum call stack size exceeded`: bench/broker/overload.ts crashes plain Aedes 1.2
+ * this way, see docs/benchmarks.md, and crashed our broker too with the backlog bounded at 10,000).
+ * Completing the no-subscriber case on the next tick breaks the chain without reordering anything:
+ * the queue still advances one message at a time.
  */
 type Parallel = (that: unknown, matches: unknown[], message: unknown, done: unknown) => unknown
 

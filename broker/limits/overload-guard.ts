@@ -2,10 +2,11 @@
  * Overload guard. Plain Aedes keeps reading from QoS 0 publishers while its emitter (mqemitter)
  * queues deliveries without limit for a subscriber that cannot keep up; in our measurements it
  * grew to 1.75 M queued messages and then crashed with a stack overflow when the subscriber left
- * (research/baseline.md). Here every PUBLISH passes `admit()` (from authorizePublish): while the
- * emitter's backlog is above `maxQueued`, the publish callback is held, so Aedes stops reading
- * from that publisher's socket and TCP pushes back on the device. Held publishes are released
- * once the backlog is below half the limit. Nothing is dropped; publishers are slowed down.
+ * (bench/broker/overload.ts reproduces the crash; docs/broker.md, "Overload"). Here every PUBLISH
+ * passes `admit()` (from authorizePublish): while the emitter's backlog is above `maxQueued`, the
+ * publish callback is held, so Aedes stops reading from that publisher's socket and TCP pushes
+ * back on the device. Held publishes are released once the backlog is below half the limit.
+ * Nothing is dropped; publishers are slowed down.
  */
 export interface Backlog {
   /** mqemitter's queued (not yet dispatched) messages. */

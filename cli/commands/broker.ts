@@ -4,15 +4,15 @@
  * pino log lines; tests and scripts look for it). SIGTERM/SIGINT close it gracefully.
  */
 import type { Command } from 'commander'
-import { type BrokerSettings, SettingsSchema, startBroker } from '../../broker/index.js'
+import { type BrokerSettings, BrokerSettingsSchema, startBroker } from '../../broker/index.js'
 import { addSettingOptions, createLogger, loadSettings, runService, settingsOrExit } from '../../core/index.js'
 
 export function registerBrokerCommand(program: Command): void {
   const command = program
     .command('broker')
     .description('run the MQTT broker (Aedes) with registry authentication, topic ACL, limits and metrics')
-  addSettingOptions(command, SettingsSchema).action(async (opts: Record<string, unknown>) => {
-    const settings = settingsOrExit(() => loadSettings<BrokerSettings>(SettingsSchema, opts))
+  addSettingOptions(command, BrokerSettingsSchema).action(async (opts: Record<string, unknown>) => {
+    const settings = settingsOrExit(() => loadSettings<BrokerSettings>(BrokerSettingsSchema, opts))
     if (!settings) return
     const log = createLogger(settings.logLevel).child({ stage: 'broker' })
     await runService({

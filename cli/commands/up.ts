@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { addSettingOptions, loadSettings } from '../../core/index.js'
 import { runPlatform } from '../up/run-platform.js'
-import { type UpSettings, UpSettingsSchema } from '../up/settings.js'
+import { type UpSettings, UpSettingsSchema } from '../up/up-settings.js'
 
 export function registerUpCommand(program: Command): void {
   const cmd = program

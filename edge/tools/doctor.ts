@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import { checkClock } from '../aggregate/clock-check.js'
 import type { EdgeConfig } from '../config.js'
 import { createDrivers, type DriverDeps } from '../sensors/create-driver.js'
+import type { SensorDriver } from '../sensors/driver.js'
 import { listSerialPorts } from '../sensors/list-ports.js'
 
 export interface Check {
@@ -67,59 +68,67 @@ export async function runDoctor(
   log: Logger,
   deps: DriverDeps & { frameTimeoutMs?: number } = {},
 ): Promise<Check[]> {
-  const checks: Check[] = []
+  const checks: Check[] = [await checkSerialPorts()]
+  const drivers = await createDrivers(config, deps)
+  // Each sensor's check is listed as soon as it has an answer.
+  await Promise.all(drivers.map((d) => checkSensor(d, deps.frameTimeoutMs ?? 15_000, (c) => checks.push(c))))
+  checks.push(await checkBrokerLogin(config))
+  checks.push(await checkClockSync())
+  log.debug({ checks }, 'doctor finished')
+  return checks
+}
+
+async function checkSerialPorts(): Promise<Check> {
   const ports = await listSerialPorts()
-  checks.push({
+  return {
     name: 'serial ports',
     ok: true,
     detail: ports.length
       ? ports.map((p) => p.path + (p.manufacturer ? ` (${p.manufacturer})` : '')).join(', ')
       : 'none found',
-  })
-  const drivers = await createDrivers(config, deps)
-  await Promise.all(
-    drivers.map(
-      (d) =>
-        new Promise<void>((resolve) => {
-          const faults: string[] = []
-          let settled = false
-          const done = (check: Check) => {
-            if (settled) return
-            settled = true
-            clearTimeout(timer)
-            checks.push(check)
-            d.stop().then(resolve, resolve)
-          }
-          const timer = setTimeout(
-            () =>
-              done({
-                name: d.name,
-                ok: false,
-                detail: faults.length ? faults.slice(-3).join('; ') : 'no data arrived',
-                advice:
-                  'check wiring (TX->RX, RX->TX, 5 V and GND), the port name, and that the serial console is off (raspi-config)',
-              }),
-            deps.frameTimeoutMs ?? 15_000,
-          )
-          d.on('frame', (f) => done({ name: d.name, ok: true, detail: `live frame: ${f}` }))
-          d.on('sample', (s) => done({ name: d.name, ok: true, detail: `live sample: ${JSON.stringify(s)}` }))
-          d.on('fault', (e) => faults.push(`${e.code}: ${e.message}`))
-          d.start().catch((e: Error) => faults.push(e.message))
+  }
+}
+
+/** Starts one driver and waits for its first frame or sample (or the timeout), then stops it. */
+function checkSensor(d: SensorDriver, timeoutMs: number, report: (check: Check) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const faults: string[] = []
+    let settled = false
+    const done = (check: Check) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      report(check)
+      d.stop().then(resolve, resolve)
+    }
+    const timer = setTimeout(
+      () =>
+        done({
+          name: d.name,
+          ok: false,
+          detail: faults.length ? faults.slice(-3).join('; ') : 'no data arrived',
+          advice:
+            'check wiring (TX->RX, RX->TX, 5 V and GND), the port name, and that the serial console is off (raspi-config)',
         }),
-    ),
-  )
-  checks.push(await checkBrokerLogin(config))
+      timeoutMs,
+    )
+    d.on('frame', (f) => done({ name: d.name, ok: true, detail: `live frame: ${f}` }))
+    d.on('sample', (s) => done({ name: d.name, ok: true, detail: `live sample: ${JSON.stringify(s)}` }))
+    d.on('fault', (e) => faults.push(`${e.code}: ${e.message}`))
+    d.start().catch((e: Error) => faults.push(e.message))
+  })
+}
+
+async function checkClockSync(): Promise<Check> {
   const clock = await checkClock()
-  checks.push({
+  return {
     name: 'clock',
     ok: clock.synced,
     detail: `${clock.source}: ${clock.detail}`,
     advice: clock.synced
       ? undefined
       : 'enable NTP (`sudo timedatectl set-ntp true`) or install chrony; readings are flagged clock_unsynced until then',
-  })
-  log.debug({ checks }, 'doctor finished')
-  return checks
+  }
 }
 
 export function formatChecks(checks: Check[]): string {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { GLOBAL_VARIABLES, SETTINGS_CATALOG } from '../../cli/settings-catalog.js'
+import { GLOBAL_VARIABLES, SERVICE_SETTINGS } from '../../cli/service-settings.js'
 import { envName } from '../../core/settings.js'
 
 const root = join(import.meta.dirname, '../..')
@@ -32,7 +32,7 @@ const ours = Object.entries(compose.services).filter(([, s]) => s.image === 'str
 
 function knownVariables(command: string[]): Set<string> {
   const name = command[0] === 'edge' ? `edge ${command[1]}` : command[0]!
-  const entry = SETTINGS_CATALOG.find((c) => c.command === name)
+  const entry = SERVICE_SETTINGS.find((c) => c.command === name)
   const vars = new Set(Object.keys(GLOBAL_VARIABLES))
   vars.add('STREETSENSE_DATA_DIR')
   if (entry) for (const key of Object.keys(entry.schema.properties)) vars.add(envName(key))
@@ -85,7 +85,7 @@ describe('docker-compose.yml', () => {
   })
 
   it('publishes the ports the services listen on by default', () => {
-    const defaults = (command: string) => SETTINGS_CATALOG.find((c) => c.command === command)!.schema.properties
+    const defaults = (command: string) => SERVICE_SETTINGS.find((c) => c.command === command)!.schema.properties
     const containerPorts = (name: string) =>
       (compose.services[name]?.ports ?? []).map((p) => Number(p.split(':').at(-1)))
     expect(containerPorts('broker')).toContain(defaults('broker').port!.default)

@@ -46,6 +46,15 @@ function entryFromOptions(o: Opts): unknown {
 }
 
 export function registerSensorLifecycleCommands(sensors: Command): void {
+  registerAddCommand(sensors)
+  registerListCommand(sensors)
+  registerShowCommand(sensors)
+  // Also works for service accounts; it lives here to keep its place in `sensors --help`.
+  registerRotateCredentialsCommand(sensors)
+  registerRetireCommand(sensors)
+}
+
+function registerAddCommand(sensors: Command): void {
   registrySubcommand(sensors, 'add', 'register a sensor and issue its MQTT password (shown once)')
     .option('--id <id>', 'sensor id: the MQTT username, client id and topic level')
     .option('--borough <code>', 'ONS code E09000001..E09000033')
@@ -78,7 +87,9 @@ export function registerSensorLifecycleCommands(sensors: Command): void {
         console.log('The password is shown once. Store it on the device now.')
       }),
     )
+}
 
+function registerListCommand(sensors: Command): void {
   registrySubcommand(sensors, 'list', 'list registered sensors')
     .option('--borough <code>', 'only this borough')
     .option('--kind <kind>', 'only air or traffic')
@@ -92,7 +103,9 @@ export function registerSensorLifecycleCommands(sensors: Command): void {
         console.log(`${records.length} sensor(s)`)
       }),
     )
+}
 
+function registerShowCommand(sensors: Command): void {
   registrySubcommand(sensors, 'show', 'show one sensor, its account and its audit trail')
     .argument('<id>')
     .action(
@@ -107,8 +120,9 @@ export function registerSensorLifecycleCommands(sensors: Command): void {
         for (const a of audit) console.log(`  ${a.time} ${a.actor} ${a.action}${a.detail ? ` ${a.detail}` : ''}`)
       }),
     )
+}
 
-  // Also works for service accounts; it lives here to keep its place in `sensors --help`.
+function registerRotateCredentialsCommand(sensors: Command): void {
   registrySubcommand(
     sensors,
     'rotate-credentials',
@@ -122,7 +136,9 @@ export function registerSensorLifecycleCommands(sensors: Command): void {
         console.log(`MQTT username: ${creds.username}\nMQTT password: ${creds.password}\n(shown once)`)
       }),
     )
+}
 
+function registerRetireCommand(sensors: Command): void {
   registrySubcommand(
     sensors,
     'retire',

@@ -2,11 +2,11 @@
  * Every service's settings schema, by command. docs/config.md is generated from this list
  * (`npm run docs:config`), and the compose check uses it to know which variables a service reads.
  */
-import { SettingsSchema as BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/index.js'
+import { BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/index.js'
 import type { SettingsSchema } from '../core/index.js'
 import { EdgeSettingsSchema } from '../edge/index.js'
 import { IngestSettingsSchema } from '../ingest/index.js'
-import { UpSettingsSchema } from './up/settings.js'
+import { UpSettingsSchema } from './up/up-settings.js'
 
 export interface CommandSettings {
   command: string
@@ -14,7 +14,7 @@ export interface CommandSettings {
   schema: SettingsSchema
 }
 
-export const SETTINGS_CATALOG: readonly CommandSettings[] = [
+export const SERVICE_SETTINGS: readonly CommandSettings[] = [
   { command: 'up', summary: 'the whole platform on one machine (`npm start`)', schema: UpSettingsSchema },
   { command: 'broker', summary: 'the MQTT broker', schema: BrokerSettingsSchema as SettingsSchema },
   { command: 'sensors', summary: 'the sensor registry commands', schema: RegistrySettingsSchema as SettingsSchema },
