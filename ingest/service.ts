@@ -7,10 +7,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createLogger } from '../core/index.js'
+import type { Registry } from '../registry/index.js'
 import { inlineChecker, startCheckPool } from './accept/check-pool.js'
 import { createPipeline, type Pipeline } from './accept/pipeline.js'
 import type { IngestConfig } from './config.js'
-import { type RegistryLike, registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
+import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
 import { startHealthPoints } from './health-points.js'
 import { buildApp, type PluginEntry } from './http/app.js'
 import type { Readiness } from './http/ops-routes.js'
@@ -30,7 +31,7 @@ export interface IngestDeps {
   /** Sensors and accounts; default: `registry`, else the registry in <dataDir>/registry.sqlite. */
   directory?: SensorDirectory
   /** An open registry (registry/) to use instead of opening one; the caller closes it. */
-  registry?: RegistryLike
+  registry?: Registry
   /** Extra Fastify plugins, mounted after the ingest's own routes. */
   plugins?: PluginEntry[]
   /**
@@ -45,7 +46,7 @@ export interface IngestDeps {
 
 /** What a mounted plugin may use of the ingest. */
 export interface MountParts {
-  registry: RegistryLike
+  registry: Registry
   stats: SensorStats
   logger: Logger
 }

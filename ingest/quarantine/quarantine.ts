@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import type { FieldError } from '../../schemas/index.js'
 
 export interface QuarantineInput {
   code: string
@@ -16,7 +17,7 @@ export interface QuarantineInput {
   topic?: string
   /** What arrived, as text (binary payloads as base64 with a `base64:` prefix). */
   raw: string
-  errors?: { path: string; message: string; keyword?: string }[]
+  errors?: FieldError[]
 }
 
 export interface QuarantineRecord extends QuarantineInput {
