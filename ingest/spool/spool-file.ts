@@ -5,9 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { SpoolEntry, SpoolRow } from './spool.js'
-
-export type StoredRow = SpoolRow & { added: number }
+import type { SpoolEntry, StoredRow } from './spool-types.js'
 
 export interface SpoolFile {
   /** Deletes `doomed`, appends `entries`, commits (one fsync); returns the new rows' ids. */
