@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { type Checked, checkWithEntry } from './check-message.js'
-import type { CheckJob } from './check-pool.js'
+import type { CheckJob } from './check-thread.js'
 
 const { maxPayloadBytes } = workerData as { maxPayloadBytes: number }
 
