@@ -160,6 +160,14 @@ const topicError = (where: string, field: string, part: string, value: string): 
   keyword: 'topic',
 })
 
+/** A message for a check thread (check-thread.ts). */
+export interface CheckJob {
+  expected: Expected
+  payload: Uint8Array | string
+  /** The sensor's registry entry, looked up on the main thread (the registry lives there). */
+  info: SensorInfo | undefined
+}
+
 /** checkMessage with the sensor's registry entry already looked up (a check thread has no registry). */
 export function checkWithEntry(
   expected: Expected,

@@ -12,8 +12,6 @@ import type { SensorInfo } from '../directory/sensor-directory.js'
 import { type Checked, checkWithEntry, type Expected } from './check-message.js'
 import { CheckThread, type Pending, type ThreadHost } from './check-thread.js'
 
-export type { CheckJob } from './check-thread.js'
-
 export interface Checker {
   /** Resolves when every thread is ready to check (or has been given up for the main thread). */
   ready: Promise<void>

@@ -8,15 +8,7 @@ import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
-import type { SensorInfo } from '../directory/sensor-directory.js'
-import type { Checked, Expected } from './check-message.js'
-
-export interface CheckJob {
-  expected: Expected
-  payload: Uint8Array | string
-  /** The sensor's registry entry, looked up on the main thread (the registry lives there). */
-  info: SensorInfo | undefined
-}
+import type { Checked, CheckJob } from './check-message.js'
 
 /** A job submitted to the pool, until its result is handed back. */
 export interface Pending {
