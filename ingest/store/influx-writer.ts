@@ -6,6 +6,7 @@
  * (refused-points.ts). Everything else is retried with backoff (influx-post.ts).
  */
 import type { Logger } from 'pino'
+import type { IngestConfig } from '../config.js'
 import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool, SpoolRow } from '../spool/spool.js'
 import type { InfluxTarget } from './influx-http.js'
@@ -15,11 +16,7 @@ import { WakeableTimers } from './wakeable-timers.js'
 
 export type { WriterEvents } from './influx-post.js'
 
-export interface WriterOptions extends InfluxTarget {
-  batchSize: number
-  flushIntervalMs: number
-  writeConcurrency: number
-}
+export type WriterOptions = InfluxTarget & Pick<IngestConfig, 'batchSize' | 'flushIntervalMs' | 'writeConcurrency'>
 
 export interface InfluxWriter {
   /** Wakes the writer (new rows in the spool). */
