@@ -7,21 +7,23 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createLogger } from '../core/index.js'
-import { inlineChecker, startCheckPool } from './accept/check-pool.js'
+import type { Registry } from '../registry/index.js'
+import { type Checker, inlineChecker, startCheckPool } from './accept/check-pool.js'
 import { createPipeline, type Pipeline } from './accept/pipeline.js'
 import type { IngestConfig } from './config.js'
-import { type RegistryLike, registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
-import { startHealthPoints } from './health-points.js'
+import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
 import { buildApp, type PluginEntry } from './http/app.js'
 import type { Readiness } from './http/ops-routes.js'
-import { createIngestMetrics, type IngestMetrics } from './metrics.js'
+import { createIngestMetrics, type IngestMetrics, refreshGauges } from './metrics.js'
 import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
+import { readinessOf } from './readiness.js'
 import { openOwnRegistry } from './registry-wiring.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
-import { type InfluxWriter, startInfluxWriter } from './store/influx-writer.js'
+import { type InfluxWriter, startInfluxWriter, type WriterEvents } from './store/influx-writer.js'
 import { type Consumers, startConsumers } from './subscribe/consumers.js'
+import { startUpkeep } from './upkeep.js'
 
 export interface IngestDeps {
   logger?: Logger
@@ -30,7 +32,7 @@ export interface IngestDeps {
   /** Sensors and accounts; default: `registry`, else the registry in <dataDir>/registry.sqlite. */
   directory?: SensorDirectory
   /** An open registry (registry/) to use instead of opening one; the caller closes it. */
-  registry?: RegistryLike
+  registry?: Registry
   /** Extra Fastify plugins, mounted after the ingest's own routes. */
   plugins?: PluginEntry[]
   /**
@@ -45,7 +47,7 @@ export interface IngestDeps {
 
 /** What a mounted plugin may use of the ingest. */
 export interface MountParts {
-  registry: RegistryLike
+  registry: Registry
   stats: SensorStats
   logger: Logger
 }
@@ -65,36 +67,92 @@ export interface RunningIngest {
   close(): Promise<void>
 }
 
+/** The local state of an ingest: what it opens under the data dir, and its sensors. */
+interface Stores {
+  logger: Logger
+  /** The registry this ingest opened itself (and closes). */
+  ownRegistry?: Registry
+  registry?: Registry
+  directory: SensorDirectory
+  spool: Spool
+  quarantine: Quarantine
+  stats: SensorStats
+  metrics: IngestMetrics
+}
+
+/** Stores, then the InfluxDB writer, the check threads, the pipeline, the consumers, HTTP. */
 export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
+  const stores = await openStores(config, deps)
+  const { logger, spool, quarantine, stats, metrics } = stores
+  const writer = await startWriter(config, stores)
+  const checker = await startChecker(config, logger)
+  const pipeline = createPipeline({
+    ...stores,
+    checker,
+    maxPayloadBytes: config.maxPayloadBytes,
+    onDurable: () => writer.notify(),
+  })
+  const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
+  const readiness = () => readinessOf(config, { spool, writer, consumers })
+  const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats })
+  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness })
+  logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
+
+  let closed = false
+  async function close(): Promise<void> {
+    if (closed) return
+    closed = true
+    upkeep.stop()
+    await app.close()
+    await consumers?.close()
+    await checker.close()
+    await writer.stop()
+    stats.close()
+    spool.close()
+    quarantine.close()
+    stores.ownRegistry?.close()
+    logger.info('ingest stopped')
+  }
+  return { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, readiness, close }
+}
+
+async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Stores> {
   const logger = (deps.logger ?? deps.log ?? createLogger()).child({ service: 'ingest', instance: config.instance })
   const ownRegistry = deps.registry || (deps.directory && !deps.mount) ? undefined : await openOwnRegistry(config)
   const registry = deps.registry ?? ownRegistry
-  const directory = deps.directory ?? registryDirectory(registry!, config)
-  const spool = openSpool(config.dataDir, { maxLines: config.spoolMaxLines, commitIntervalMs: config.spoolCommitMs })
-  const quarantine = openQuarantine(config.dataDir, {
-    maxRows: config.quarantineMaxRows,
-    maxAgeDays: config.quarantineMaxAgeDays,
-  })
-  const stats = openSensorStats(config.dataDir)
-  const metrics = createIngestMetrics()
+  return {
+    logger,
+    ownRegistry,
+    registry,
+    directory: deps.directory ?? registryDirectory(registry!, config),
+    spool: openSpool(config.dataDir, { maxLines: config.spoolMaxLines, commitIntervalMs: config.spoolCommitMs }),
+    quarantine: openQuarantine(config.dataDir, {
+      maxRows: config.quarantineMaxRows,
+      maxAgeDays: config.quarantineMaxAgeDays,
+    }),
+    stats: openSensorStats(config.dataDir),
+    metrics: createIngestMetrics(),
+  }
+}
 
+async function startWriter(config: IngestConfig, stores: Stores): Promise<InfluxWriter> {
+  const { logger, metrics } = stores
   await createDatabase(config).catch((err: Error) =>
     // InfluxDB may start after us: the writer retries (and creates the database when told it is missing).
     logger.warn({ err: err.message }, 'could not create the InfluxDB database yet'),
   )
-  const writer = startInfluxWriter(config, {
-    spool,
-    quarantine,
-    logger,
-    events: {
-      written: (points, ms) => {
-        metrics.written.inc(points)
-        metrics.writeSeconds.observe(ms / 1000)
-      },
-      quarantined: (points) => metrics.influxQuarantined.inc(points),
-      failed: () => metrics.writeFailures.inc(),
+  const events: WriterEvents = {
+    written: (points, ms) => {
+      metrics.written.inc(points)
+      metrics.writeSeconds.observe(ms / 1000)
     },
-  })
+    quarantined: (points) => metrics.influxQuarantined.inc(points),
+    failed: () => metrics.writeFailures.inc(),
+  }
+  return startInfluxWriter(config, { spool: stores.spool, quarantine: stores.quarantine, logger, events })
+}
+
+async function startChecker(config: IngestConfig, logger: Logger): Promise<Checker> {
   const checker =
     config.checkThreads > 0
       ? startCheckPool({ threads: config.checkThreads, maxPayloadBytes: config.maxPayloadBytes, logger })
@@ -102,97 +160,21 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   // Consumers start after the check threads have compiled the schemas, so the first messages
   // do not queue behind start-up.
   await checker.ready
-  const pipeline = createPipeline({
-    checker,
-    directory,
-    spool,
-    quarantine,
-    stats,
-    metrics,
-    logger,
-    maxPayloadBytes: config.maxPayloadBytes,
-    onDurable: () => writer.notify(),
-  })
-  const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
+  return checker
+}
 
-  function readiness(): Readiness {
-    const reasons: string[] = []
-    if (spool.isFull())
-      reasons.push(`spool full (${spool.depth()} of ${config.spoolMaxLines} points): not acknowledging`)
-    const down = consumers?.describe().filter((c) => !c.connected) ?? []
-    if (down.length > 0) reasons.push(`MQTT not connected: ${down.map((c) => c.clientId).join(', ')}`)
-    const influx = writer.health()
-    return {
-      ready: reasons.length === 0,
-      reasons,
-      detail: {
-        spoolDepth: spool.depth(),
-        spoolMaxLines: config.spoolMaxLines,
-        influxReachable: influx.reachable,
-        ...(influx.lastError ? { influxLastError: influx.lastError } : {}),
-        mqtt: consumers?.describe() ?? [],
-      },
-    }
-  }
-
-  function refreshGauges(): void {
-    metrics.spoolDepth.set(spool.depth())
-    metrics.quarantineDepth.set(quarantine.count())
-  }
-
-  const healthTimer = startHealthPoints(config, { pipeline, spool, quarantine })
-  const statsTimer = setInterval(() => stats.flush(), 1000)
-  const pruneTimer = setInterval(() => quarantine.prune(), 3_600_000)
-  healthTimer.unref()
-  statsTimer.unref()
-  pruneTimer.unref()
-
+/** The HTTP app with the ingest's routes, then deps.plugins and the mounted plugin, listening. */
+async function startHttp(
+  config: IngestConfig,
+  deps: IngestDeps,
+  parts: Stores & { pipeline: Pipeline; readiness(): Readiness },
+): Promise<{ app: FastifyInstance; port: number }> {
   const plugins = [...(deps.plugins ?? [])]
-  if (deps.mount) plugins.push(await deps.mount({ registry: registry!, stats, logger }))
-  const app = await buildApp(config, {
-    pipeline,
-    directory,
-    spool,
-    quarantine,
-    stats,
-    metrics,
-    logger,
-    readiness,
-    refreshGauges,
-    plugins,
-  })
+  if (deps.mount)
+    plugins.push(await deps.mount({ registry: parts.registry!, stats: parts.stats, logger: parts.logger }))
+  const app = await buildApp(config, { ...parts, refreshGauges: () => refreshGauges(parts.metrics, parts), plugins })
   await app.listen({ host: config.httpHost, port: config.httpPort })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.httpPort
-  logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
-
-  let closed = false
-  return {
-    app,
-    port,
-    spool,
-    quarantine,
-    stats,
-    metrics,
-    pipeline,
-    writer,
-    consumers,
-    readiness,
-    async close() {
-      if (closed) return
-      closed = true
-      clearInterval(healthTimer)
-      clearInterval(statsTimer)
-      clearInterval(pruneTimer)
-      await app.close()
-      await consumers?.close()
-      await checker.close()
-      await writer.stop()
-      stats.close()
-      spool.close()
-      quarantine.close()
-      ownRegistry?.close()
-      logger.info('ingest stopped')
-    },
-  }
+  return { app, port }
 }

@@ -5,7 +5,7 @@
  */
 
 import type { ErrorCode } from '../../core/index.js'
-import type { DeviceError, UpChannel } from '../../schemas/index.js'
+import type { DeviceError, Reading, UpChannel } from '../../schemas/index.js'
 import { type FieldError, SCHEMA_IDS, validateReadingMessage, validateStatus } from '../../schemas/index.js'
 import type { SensorDirectory, SensorInfo } from '../directory/sensor-directory.js'
 import { readingFlags, readingToLine, statusToLine } from '../store/line-protocol.js'
@@ -78,60 +78,59 @@ export function checkMessage(
   } catch (err) {
     return reject('READING_NOT_JSON', `not JSON: ${(err as Error).message}`, schema)
   }
+  const refused = refuseSensor(expected, deps.directory.lookup(expected.sensor), schema, value)
+  if (refused) return refused
+  return expected.channel === 'status' ? checkStatus(expected, value, schema) : checkReadings(expected, value, deps.now)
+}
+
+/** The sensor registered, not retired, and in the topic's borough; else the refusal. */
+function refuseSensor(
+  expected: Expected,
+  info: SensorInfo | undefined,
+  schema: string,
+  value: unknown,
+): Rejected | undefined {
+  if (info && info.status !== 'retired' && info.borough === expected.borough) return undefined
   // Only a refusal carries the seqs (for the device's error message): computed on that path only.
-  const seq = () => seqsOf(value)
-  const info = deps.directory.lookup(expected.sensor)
-  if (!info)
-    return reject('READING_UNKNOWN_SENSOR', `sensor ${expected.sensor} is not registered`, schema, { seq: seq() })
-  if (info.status === 'retired') {
-    return reject('READING_UNKNOWN_SENSOR', `sensor ${expected.sensor} is retired`, schema, { seq: seq() })
-  }
-  if (info.borough !== expected.borough) {
-    return reject(
-      'READING_TOPIC_MISMATCH',
-      `sensor ${expected.sensor} is registered in ${info.borough}, not ${expected.borough}`,
-      schema,
-      { seq: seq() },
-    )
-  }
+  const extra = { seq: seqsOf(value) }
+  const { sensor, borough } = expected
+  if (!info) return reject('READING_UNKNOWN_SENSOR', `sensor ${sensor} is not registered`, schema, extra)
+  if (info.status === 'retired') return reject('READING_UNKNOWN_SENSOR', `sensor ${sensor} is retired`, schema, extra)
+  const why = `sensor ${sensor} is registered in ${info.borough}, not ${borough}`
+  return reject('READING_TOPIC_MISMATCH', why, schema, extra)
+}
 
-  if (expected.channel === 'status') {
-    const result = validateStatus(value)
-    if (!result.ok)
-      return reject('READING_INVALID', 'status does not match the schema', schema, { errors: result.errors })
-    const s = result.value
-    if (s.sensor !== expected.sensor || s.borough !== expected.borough) {
-      return reject('READING_TOPIC_MISMATCH', 'status sensor/borough differ from the topic', schema, {
-        errors: mismatchErrors(s, expected, ''),
-      })
-    }
-    return { ok: true, lines: statusToLine(s), count: 1, seqs: [], suspect: 0 }
+function checkStatus(expected: Expected, value: unknown, schema: string): Checked {
+  const result = validateStatus(value)
+  if (!result.ok)
+    return reject('READING_INVALID', 'status does not match the schema', schema, { errors: result.errors })
+  const s = result.value
+  if (s.sensor !== expected.sensor || s.borough !== expected.borough) {
+    return reject('READING_TOPIC_MISMATCH', 'status sensor/borough differ from the topic', schema, {
+      errors: mismatchErrors(s, expected, ''),
+    })
   }
+  return { ok: true, lines: statusToLine(s), count: 1, seqs: [], suspect: 0 }
+}
 
+/** A reading or a batch: the schema, each reading equal to its topic, then line protocol. */
+function checkReadings(expected: Expected, value: unknown, now: number | undefined): Checked {
   const batch = value !== null && typeof value === 'object' && 'readings' in value
-  const readingSchema = batch ? SCHEMA_IDS.batch : SCHEMA_IDS.reading
-  const result = validateReadingMessage(value, deps.now)
+  const schema = batch ? SCHEMA_IDS.batch : SCHEMA_IDS.reading
+  const result = validateReadingMessage(value, now)
   if (!result.ok) {
-    return reject('READING_INVALID', `${batch ? 'batch' : 'reading'} does not match the schema`, readingSchema, {
+    return reject('READING_INVALID', `${batch ? 'batch' : 'reading'} does not match the schema`, schema, {
       errors: result.errors,
-      seq: seq(),
+      seq: seqsOf(value),
     })
   }
   const lines: string[] = []
   const seqs: number[] = []
   let suspect = 0
   for (const [i, r] of result.value.entries()) {
-    const where = batch ? `/readings/${i}` : ''
-    const errors = mismatchErrors(r, expected, where)
-    if (r.kind !== expected.channel) {
-      errors.push({
-        path: `${where}/kind`,
-        message: `must equal the topic's channel ${expected.channel}`,
-        keyword: 'topic',
-      })
-    }
+    const errors = readingMismatch(r, expected, batch ? `/readings/${i}` : '')
     if (errors.length > 0) {
-      return reject('READING_TOPIC_MISMATCH', 'reading differs from its topic', readingSchema, { errors, seq: seq() })
+      return reject('READING_TOPIC_MISMATCH', 'reading differs from its topic', schema, { errors, seq: seqsOf(value) })
     }
     const flags = readingFlags(r)
     if (flags.length > 0 || r.quality?.status === 'suspect') suspect++
@@ -141,23 +140,32 @@ export function checkMessage(
   return { ok: true, lines: lines.join('\n'), count: lines.length, seqs, suspect }
 }
 
+/** A reading's sensor, borough and kind against the topic's. */
+function readingMismatch(r: Reading, expected: Expected, where: string): FieldError[] {
+  const errors = mismatchErrors(r, expected, where)
+  if (r.kind !== expected.channel) errors.push(topicError(where, 'kind', 'channel', expected.channel))
+  return errors
+}
+
 function mismatchErrors(v: { sensor: string; borough: string }, expected: Expected, where: string): FieldError[] {
   const errors: FieldError[] = []
-  if (v.sensor !== expected.sensor) {
-    errors.push({
-      path: `${where}/sensor`,
-      message: `must equal the topic's sensor ${expected.sensor}`,
-      keyword: 'topic',
-    })
-  }
-  if (v.borough !== expected.borough) {
-    errors.push({
-      path: `${where}/borough`,
-      message: `must equal the topic's borough ${expected.borough}`,
-      keyword: 'topic',
-    })
-  }
+  if (v.sensor !== expected.sensor) errors.push(topicError(where, 'sensor', 'sensor', expected.sensor))
+  if (v.borough !== expected.borough) errors.push(topicError(where, 'borough', 'borough', expected.borough))
   return errors
+}
+
+const topicError = (where: string, field: string, part: string, value: string): FieldError => ({
+  path: `${where}/${field}`,
+  message: `must equal the topic's ${part} ${value}`,
+  keyword: 'topic',
+})
+
+/** A message for a check thread (check-thread.ts). */
+export interface CheckJob {
+  expected: Expected
+  payload: Uint8Array | string
+  /** The sensor's registry entry, looked up on the main thread (the registry lives there). */
+  info: SensorInfo | undefined
 }
 
 /** checkMessage with the sensor's registry entry already looked up (a check thread has no registry). */

@@ -4,8 +4,7 @@
  * go back in the same order.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { type Checked, checkWithEntry } from './check-message.js'
-import type { CheckJob } from './check-pool.js'
+import { type Checked, type CheckJob, checkWithEntry } from './check-message.js'
 
 const { maxPayloadBytes } = workerData as { maxPayloadBytes: number }
 

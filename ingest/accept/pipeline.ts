@@ -42,72 +42,106 @@ const rawText = (payload: Buffer | string): string => {
   return Buffer.from(text, 'utf8').equals(payload) ? text : `base64:${payload.toString('base64')}`
 }
 
+/** A pipeline's parts and running totals, shared by the steps below. */
+interface PipelineState {
+  deps: PipelineDeps
+  checker: Checker
+  totals: { accepted: number; rejected: number; duplicates: number }
+  publishError?: (expected: Expected, error: DeviceError) => void
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { spool, quarantine, stats, metrics, logger } = deps
-  const checker = deps.checker ?? inlineChecker(deps.maxPayloadBytes)
-  let publishError: ((expected: Expected, error: DeviceError) => void) | undefined
-  const totals = { accepted: 0, rejected: 0, duplicates: 0 }
-
-  function quarantineIt(expected: Expected, payload: Buffer | string, source: string, r: Rejected): void {
-    quarantine.add({
-      code: r.code,
-      reason: r.reason,
-      schema: r.schema,
-      sensor: expected.sensor,
-      borough: expected.borough,
-      topic: source,
-      raw: rawText(payload),
-      ...(r.errors ? { errors: r.errors } : {}),
-    })
-    stats.recordRejected(expected.sensor)
-    metrics.rejected.inc({ sensor: expected.sensor, code: r.code })
-    totals.rejected++
-    const error: DeviceError = {
-      code: r.code,
-      reason: r.reason.slice(0, 2000),
-      schema: r.schema,
-      topic: source.slice(0, 512),
-      ...(r.seq ? { seq: r.seq } : {}),
-      ...(r.errors ? { errors: r.errors.slice(0, 50) } : {}),
-      time: new Date().toISOString(),
-    }
-    try {
-      publishError?.(expected, error)
-    } catch (err) {
-      logger.warn({ err, sensor: expected.sensor }, 'could not publish device error')
-    }
+  const state: PipelineState = {
+    deps,
+    checker: deps.checker ?? inlineChecker(deps.maxPayloadBytes),
+    totals: { accepted: 0, rejected: 0, duplicates: 0 },
   }
-
   return {
-    async submit(expected, payload, source, original) {
-      const checked = await checker.check(expected, payload, deps.directory.lookup(expected.sensor))
-      if (!checked.ok) {
-        quarantineIt(expected, original ?? payload, source, checked)
-        return checked
-      }
-      await spool.append({ lines: checked.lines, count: checked.count, source })
-      deps.onDurable?.()
-      if (checked.seqs.length === 0) {
-        stats.recordSeen(expected.sensor)
-        metrics.statuses.inc()
-        return checked
-      }
-      let accepted = 0
-      for (const seq of checked.seqs) {
-        const { duplicate, gap } = stats.recordReading(expected.sensor, seq)
-        if (duplicate) {
-          totals.duplicates++
-          metrics.duplicates.inc({ sensor: expected.sensor })
-        } else accepted++
-        if (gap > 0) metrics.gaps.inc({ sensor: expected.sensor }, gap)
-      }
-      totals.accepted += accepted
-      if (accepted > 0) metrics.accepted.inc({ sensor: expected.sensor }, accepted)
-      return checked
-    },
+    submit: (expected, payload, source, original) => submit(state, expected, payload, source, original),
     setErrorPublisher(fn) {
-      publishError = fn
+      state.publishError = fn
     },
-    counts: () => ({ ...totals }),
+    counts: () => ({ ...state.totals }),
+  }
+}
+
+async function submit(
+  state: PipelineState,
+  expected: Expected,
+  payload: Buffer | string,
+  source: string,
+  original: Buffer | string | undefined,
+): Promise<Checked> {
+  const { deps } = state
+  const checked = await state.checker.check(expected, payload, deps.directory.lookup(expected.sensor))
+  if (!checked.ok) {
+    quarantineRejected(state, expected, original ?? payload, source, checked)
+    return checked
+  }
+  await deps.spool.append({ lines: checked.lines, count: checked.count, source })
+  deps.onDurable?.()
+  countAccepted(state, expected.sensor, checked.seqs)
+  return checked
+}
+
+/** Per-sensor counters of a durable message: seen (a status), or readings, duplicates and gaps. */
+function countAccepted(state: PipelineState, sensor: string, seqs: readonly number[]): void {
+  const { stats, metrics } = state.deps
+  if (seqs.length === 0) {
+    stats.recordSeen(sensor)
+    metrics.statuses.inc()
+    return
+  }
+  let accepted = 0
+  for (const seq of seqs) {
+    const { duplicate, gap } = stats.recordReading(sensor, seq)
+    if (duplicate) {
+      state.totals.duplicates++
+      metrics.duplicates.inc({ sensor })
+    } else accepted++
+    if (gap > 0) metrics.gaps.inc({ sensor }, gap)
+  }
+  state.totals.accepted += accepted
+  if (accepted > 0) metrics.accepted.inc({ sensor }, accepted)
+}
+
+function quarantineRejected(
+  state: PipelineState,
+  expected: Expected,
+  payload: Buffer | string,
+  source: string,
+  r: Rejected,
+): void {
+  const { quarantine, stats, metrics, logger } = state.deps
+  quarantine.add({
+    code: r.code,
+    reason: r.reason,
+    schema: r.schema,
+    sensor: expected.sensor,
+    borough: expected.borough,
+    topic: source,
+    raw: rawText(payload),
+    ...(r.errors ? { errors: r.errors } : {}),
+  })
+  stats.recordRejected(expected.sensor)
+  metrics.rejected.inc({ sensor: expected.sensor, code: r.code })
+  state.totals.rejected++
+  try {
+    state.publishError?.(expected, deviceError(r, source))
+  } catch (err) {
+    logger.warn({ err, sensor: expected.sensor }, 'could not publish device error')
+  }
+}
+
+/** What the device is told on its errors topic (bounded: a reason or topic may be long). */
+function deviceError(r: Rejected, source: string): DeviceError {
+  return {
+    code: r.code,
+    reason: r.reason.slice(0, 2000),
+    schema: r.schema,
+    topic: source.slice(0, 512),
+    ...(r.seq ? { seq: r.seq } : {}),
+    ...(r.errors ? { errors: r.errors.slice(0, 50) } : {}),
+    time: new Date().toISOString(),
   }
 }

@@ -1,21 +1,20 @@
 /**
  * What the ingest needs to know about sensors and accounts, behind a small interface so the
- * pipeline can be tested without the broker's registry. `registryDirectory` adapts the real
- * registry (registry/); `staticDirectory` serves tests and benchmarks.
+ * pipeline can be tested without SQLite. `registryDirectory` adapts the real registry
+ * (registry/); `staticDirectory` serves tests and benchmarks.
  */
 import { createHash } from 'node:crypto'
+import type { Account, Registry } from '../../registry/index.js'
+import type { RegisterEntry } from '../../schemas/index.js'
 
-export interface SensorInfo {
-  borough: string
-  status: string
-  kind?: string
-}
+/** What a message check needs of a sensor's register entry. */
+export type SensorInfo = Pick<RegisterEntry, 'borough' | 'status'> & Partial<Pick<RegisterEntry, 'kind'>>
 
-export interface OperatorAccount {
-  username: string
-  role: string
-  boroughs: string[]
-}
+/** A service account as the operator endpoints see it. */
+export type OperatorAccount = Pick<Account, 'username' | 'role' | 'boroughs'>
+
+/** The registry methods the directory calls. */
+export type RegistryReader = Pick<Registry, 'getSensor' | 'verify'>
 
 export interface SensorDirectory {
   lookup(sensorId: string): SensorInfo | undefined
@@ -25,19 +24,10 @@ export interface SensorDirectory {
   verifyAccount(username: string, password: string): Promise<OperatorAccount | undefined>
 }
 
-/** The parts of the Registry (registry/) the ingest uses (structural, so either side can evolve). */
-export interface RegistryLike {
-  getSensor(id: string): { entry: { borough: string; status: string; kind: string } } | undefined
-  verify(
-    username: string,
-    password: string,
-  ): Promise<{ username: string; role: string; sensor?: string; boroughs: string[]; disabled: boolean } | undefined>
-}
-
 const LOOKUP_TTL_MS = 5_000
 
 /** Adapts the registry; lookups are cached for 5 s (a retirement takes effect within that). */
-export function registryDirectory(registry: RegistryLike, options: { tokenCacheMs: number }): SensorDirectory {
+export function registryDirectory(registry: RegistryReader, options: { tokenCacheMs: number }): SensorDirectory {
   const lookups = new Map<string, { info: SensorInfo | undefined; until: number }>()
   const tokens = new Map<string, number>()
   return {
@@ -74,15 +64,17 @@ export function registryDirectory(registry: RegistryLike, options: { tokenCacheM
   }
 }
 
-export interface StaticSensor extends SensorInfo {
+export type StaticSensor = SensorInfo & {
   id: string
   password?: string
 }
 
+export type StaticAccount = OperatorAccount & { password: string }
+
 /** An in-memory directory (tests, benchmarks, a standalone ingest without a registry). */
 export function staticDirectory(
   sensors: readonly StaticSensor[],
-  accounts: readonly (OperatorAccount & { password: string })[] = [],
+  accounts: readonly StaticAccount[] = [],
 ): SensorDirectory & { add(sensor: StaticSensor): void } {
   const byId = new Map(sensors.map((s) => [s.id, s]))
   // Built once per sensor, not per lookup (a lookup runs for every message).

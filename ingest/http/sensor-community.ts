@@ -97,26 +97,31 @@ export async function sensorCommunityRoutes(
         throw new StreetsenseError('IOT_INGEST_NOT_JSON', `not JSON: ${(err as Error).message}`, '/')
       }
       const { values } = mapSensorCommunity(body)
-      const info = deps.directory.lookup(sensor)
       // airrohr sends no sequence number: count on from the last one this ingest saw.
       const seq = nextSeq.get(sensor) ?? (deps.stats.get(sensor)?.lastSeq ?? 0) + 1
       nextSeq.set(sensor, seq + 1)
-      const now = new Date()
-      now.setUTCMilliseconds(0)
-      const reading: Reading = {
-        sensor,
-        borough: info?.borough ?? '',
-        kind: 'air',
-        time: now.toISOString().replace('.000Z', 'Z'),
-        interval: deps.intervalSeconds,
-        seq,
-        values,
-        quality: { grade: 'citizen', status: 'raw' },
-      }
+      const borough = deps.directory.lookup(sensor)?.borough ?? ''
+      const reading = scReading(sensor, borough, seq, values, deps.intervalSeconds)
       const expected = { sensor, borough: reading.borough, channel: 'air' as const }
       const result = await deps.pipeline.submit(expected, JSON.stringify(reading), 'http:/v1/sensor-community', raw)
       if (!result.ok) return sendRejected(reply, result)
       return reply.code(200).send({ accepted: result.count, suspect: result.suspect, sensor })
     },
   )
+}
+
+/** A Sensor.Community node's values as a reading of the shared schema, timed to this second. */
+function scReading(sensor: string, borough: string, seq: number, values: AirValues, interval: number): Reading {
+  const now = new Date()
+  now.setUTCMilliseconds(0)
+  return {
+    sensor,
+    borough,
+    kind: 'air',
+    time: now.toISOString().replace('.000Z', 'Z'),
+    interval,
+    seq,
+    values,
+    quality: { grade: 'citizen', status: 'raw' },
+  }
 }

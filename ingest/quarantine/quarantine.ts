@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import type { FieldError } from '../../schemas/index.js'
 
 export interface QuarantineInput {
   code: string
@@ -16,7 +17,7 @@ export interface QuarantineInput {
   topic?: string
   /** What arrived, as text (binary payloads as base64 with a `base64:` prefix). */
   raw: string
-  errors?: { path: string; message: string; keyword?: string }[]
+  errors?: FieldError[]
 }
 
 export interface QuarantineRecord extends QuarantineInput {
@@ -54,89 +55,124 @@ interface Row {
   errors: string | null
 }
 
-export function openQuarantine(
-  dataDir: string,
-  options: { maxRows: number; maxAgeDays: number; readonly?: boolean },
-): Quarantine {
+export interface QuarantineOptions {
+  maxRows: number
+  maxAgeDays: number
+  readonly?: boolean
+}
+
+export function openQuarantine(dataDir: string, options: QuarantineOptions): Quarantine {
   mkdirSync(dataDir, { recursive: true })
   const db = new Database(join(dataDir, 'ingest-quarantine.sqlite'), { readonly: options.readonly ?? false })
   if (!options.readonly) {
     db.pragma('journal_mode = WAL')
-    db.exec(`CREATE TABLE IF NOT EXISTS quarantine (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
-      schema TEXT NOT NULL, sensor TEXT, borough TEXT, topic TEXT, raw TEXT NOT NULL, errors TEXT)`)
+    db.exec(CREATE)
     db.exec('CREATE INDEX IF NOT EXISTS quarantine_sensor ON quarantine (sensor, id)')
   }
-  const insert = options.readonly
-    ? undefined
-    : db.prepare(
-        'INSERT INTO quarantine (time, code, reason, schema, sensor, borough, topic, raw, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-  let rows = Number((db.prepare('SELECT COUNT(*) AS n FROM quarantine').get() as { n: number }).n)
-  let addedSincePrune = 0
+  return new SqliteQuarantine(db, options)
+}
 
-  function prune(now = Date.now()): number {
-    if (options.readonly) return 0
-    const cutoff = new Date(now - options.maxAgeDays * 86_400_000).toISOString()
-    let removed = db.prepare('DELETE FROM quarantine WHERE time < ?').run(cutoff).changes
-    const excess = rows - removed - options.maxRows
+const CREATE = `CREATE TABLE IF NOT EXISTS quarantine (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
+  schema TEXT NOT NULL, sensor TEXT, borough TEXT, topic TEXT, raw TEXT NOT NULL, errors TEXT)`
+
+const INSERT =
+  'INSERT INTO quarantine (time, code, reason, schema, sensor, borough, topic, raw, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+
+const COUNT = 'SELECT COUNT(*) AS n FROM quarantine'
+
+class SqliteQuarantine implements Quarantine {
+  private readonly insert: Database.Statement | undefined
+  /** Rows in the table, counted here so count() and the bound need no query. */
+  private rows: number
+  private addedSincePrune = 0
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: QuarantineOptions,
+  ) {
+    this.insert = options.readonly ? undefined : db.prepare(INSERT)
+    this.rows = this.countRows()
+  }
+
+  add(r: QuarantineInput): void {
+    if (!this.insert) throw new Error('quarantine opened read-only')
+    this.insert.run(
+      new Date().toISOString(),
+      r.code,
+      r.reason.slice(0, 4000),
+      r.schema,
+      r.sensor ?? null,
+      r.borough ?? null,
+      r.topic ?? null,
+      r.raw.slice(0, MAX_RAW_CHARS),
+      r.errors ? JSON.stringify(r.errors.slice(0, 50)) : null,
+    )
+    this.rows++
+    // Pruning is a DELETE scan: do it in steps, never per row.
+    if (this.rows > this.options.maxRows || ++this.addedSincePrune >= 1000) this.prune()
+  }
+
+  list(filter: QuarantineFilter = {}): QuarantineRecord[] {
+    const { where, params } = whereOf(filter)
+    const sql = `SELECT * FROM quarantine ${where} ORDER BY id DESC LIMIT ?`
+    params.push(Math.min(filter.limit ?? 100, 10_000))
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toRecord)
+  }
+
+  count(): number {
+    return this.options.readonly ? this.countRows() : this.rows
+  }
+
+  prune(now = Date.now()): number {
+    if (this.options.readonly) return 0
+    const cutoff = new Date(now - this.options.maxAgeDays * 86_400_000).toISOString()
+    let removed = this.db.prepare('DELETE FROM quarantine WHERE time < ?').run(cutoff).changes
+    const excess = this.rows - removed - this.options.maxRows
     if (excess > 0) {
-      removed += db
+      removed += this.db
         .prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine ORDER BY id LIMIT ?)')
         .run(excess).changes
     }
-    rows -= removed
-    addedSincePrune = 0
+    this.rows -= removed
+    this.addedSincePrune = 0
     return removed
   }
 
+  close(): void {
+    this.db.close()
+  }
+
+  private countRows(): number {
+    return Number((this.db.prepare(COUNT).get() as { n: number }).n)
+  }
+}
+
+function whereOf(filter: QuarantineFilter): { where: string; params: unknown[] } {
+  const clauses: string[] = []
+  const params: unknown[] = []
+  if (filter.sensor) {
+    clauses.push('sensor = ?')
+    params.push(filter.sensor)
+  }
+  if (filter.boroughs && filter.boroughs.length > 0) {
+    clauses.push(`borough IN (${filter.boroughs.map(() => '?').join(',')})`)
+    params.push(...filter.boroughs)
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params }
+}
+
+function toRecord(row: Row): QuarantineRecord {
   return {
-    add(r) {
-      if (!insert) throw new Error('quarantine opened read-only')
-      insert.run(
-        new Date().toISOString(),
-        r.code,
-        r.reason.slice(0, 4000),
-        r.schema,
-        r.sensor ?? null,
-        r.borough ?? null,
-        r.topic ?? null,
-        r.raw.slice(0, MAX_RAW_CHARS),
-        r.errors ? JSON.stringify(r.errors.slice(0, 50)) : null,
-      )
-      rows++
-      // Pruning is a DELETE scan: do it in steps, never per row.
-      if (rows > options.maxRows || ++addedSincePrune >= 1000) prune()
-    },
-    list(filter = {}) {
-      const where: string[] = []
-      const params: unknown[] = []
-      if (filter.sensor) {
-        where.push('sensor = ?')
-        params.push(filter.sensor)
-      }
-      if (filter.boroughs && filter.boroughs.length > 0) {
-        where.push(`borough IN (${filter.boroughs.map(() => '?').join(',')})`)
-        params.push(...filter.boroughs)
-      }
-      const sql = `SELECT * FROM quarantine ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
-      params.push(Math.min(filter.limit ?? 100, 10_000))
-      return (db.prepare(sql).all(...params) as Row[]).map((row) => ({
-        id: row.id,
-        time: row.time,
-        code: row.code,
-        reason: row.reason,
-        schema: row.schema,
-        ...(row.sensor ? { sensor: row.sensor } : {}),
-        ...(row.borough ? { borough: row.borough } : {}),
-        ...(row.topic ? { topic: row.topic } : {}),
-        raw: row.raw,
-        ...(row.errors ? { errors: JSON.parse(row.errors) } : {}),
-      }))
-    },
-    count: () =>
-      options.readonly ? Number((db.prepare('SELECT COUNT(*) AS n FROM quarantine').get() as { n: number }).n) : rows,
-    prune,
-    close: () => db.close(),
+    id: row.id,
+    time: row.time,
+    code: row.code,
+    reason: row.reason,
+    schema: row.schema,
+    ...(row.sensor ? { sensor: row.sensor } : {}),
+    ...(row.borough ? { borough: row.borough } : {}),
+    ...(row.topic ? { topic: row.topic } : {}),
+    raw: row.raw,
+    ...(row.errors ? { errors: JSON.parse(row.errors) } : {}),
   }
 }

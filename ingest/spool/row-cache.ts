@@ -5,7 +5,7 @@
  * row exists only on disk (left by an earlier run, or appended while the cache was full) the
  * spool reads from SQLite until every such row is gone.
  */
-import type { SpoolRow } from './spool.js'
+import type { SpoolRow } from './spool-types.js'
 
 interface CachedRow extends SpoolRow {
   added: number

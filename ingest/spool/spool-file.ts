@@ -5,9 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { SpoolEntry, SpoolRow } from './spool.js'
-
-export type StoredRow = SpoolRow & { added: number }
+import type { SpoolEntry, StoredRow } from './spool-types.js'
 
 export interface SpoolFile {
   /** Deletes `doomed`, appends `entries`, commits (one fsync); returns the new rows' ids. */
@@ -36,24 +34,8 @@ export function openSpoolFile(dataDir: string): SpoolFile {
   const insert = db.prepare('INSERT INTO spool (lines, count, source, added) VALUES (?, ?, ?, ?)')
   const removeRange = db.prepare('DELETE FROM spool WHERE id BETWEEN ? AND ?')
   const select = db.prepare('SELECT id, lines, count, source, added FROM spool WHERE id > ? ORDER BY id LIMIT ?')
-  // Acked rows are mostly contiguous: delete them as ranges.
-  const removeAll = (ids: readonly number[]) => {
-    const sorted = [...ids].sort((a, b) => a - b)
-    let start = sorted[0]
-    let prev = start
-    for (const id of sorted.slice(1)) {
-      if (id === (prev as number) + 1) {
-        prev = id
-        continue
-      }
-      removeRange.run(start, prev)
-      start = id
-      prev = id
-    }
-    if (start !== undefined) removeRange.run(start, prev)
-  }
   const commitAll = db.transaction((entries: readonly SpoolEntry[], doomed: readonly number[]) => {
-    if (doomed.length > 0) removeAll(doomed)
+    if (doomed.length > 0) deleteAsRanges(doomed, (first, last) => removeRange.run(first, last))
     const now = Date.now()
     return entries.map((e) => Number(insert.run(e.lines, e.count, e.source, now).lastInsertRowid))
   })
@@ -70,4 +52,21 @@ export function openSpoolFile(dataDir: string): SpoolFile {
     },
     close: () => db.close(),
   }
+}
+
+/** Acked rows are mostly contiguous: deleted as ranges of ids. */
+function deleteAsRanges(ids: readonly number[], deleteRange: (first: number, last: number) => void): void {
+  const sorted = [...ids].sort((a, b) => a - b)
+  let start = sorted[0]
+  let prev = start
+  for (const id of sorted.slice(1)) {
+    if (id === (prev as number) + 1) {
+      prev = id
+      continue
+    }
+    deleteRange(start as number, prev as number)
+    start = id
+    prev = id
+  }
+  if (start !== undefined) deleteRange(start, prev as number)
 }

@@ -58,100 +58,125 @@ const CREATE = `CREATE TABLE IF NOT EXISTS sensor_stats (
   sensor TEXT PRIMARY KEY, accepted INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
   duplicates INTEGER NOT NULL DEFAULT 0, gaps INTEGER NOT NULL DEFAULT 0, last_seq INTEGER, last_seen TEXT)`
 
+const UPSERT = `INSERT INTO sensor_stats (sensor, accepted, rejected, duplicates, gaps, last_seq, last_seen)
+  VALUES (@sensor, @accepted, @rejected, @duplicates, @gaps, @lastSeq, @lastSeen)
+  ON CONFLICT (sensor) DO UPDATE SET accepted = excluded.accepted, rejected = excluded.rejected,
+    duplicates = excluded.duplicates, gaps = excluded.gaps, last_seq = excluded.last_seq, last_seen = excluded.last_seen`
+
 /** Read-write for the ingest; `{ readonly: true }` for readers such as the register API. */
 export function openSensorStats(dataDir: string, options?: { readonly?: false }): SensorStats
 export function openSensorStats(dataDir: string, options: { readonly: true }): SensorStatsView
 export function openSensorStats(dataDir: string, options: { readonly?: boolean } = {}): SensorStats | SensorStatsView {
-  if (!options.readonly) mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'ingest-stats.sqlite'), { readonly: options.readonly ?? false })
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL')
-    db.exec(CREATE)
-  }
-  const selectOne = db.prepare('SELECT * FROM sensor_stats WHERE sensor = ?')
-  const selectAll = db.prepare('SELECT * FROM sensor_stats ORDER BY sensor')
-  const live = new Map<string, SensorCounters>()
-  // "Last seen" to the second is plenty; formatting a date per reading is not free.
-  let nowIso = ''
-  let nowSecond = 0
-  const seenNow = (): string => {
-    const s = Math.floor(Date.now() / 1000)
-    if (s !== nowSecond) {
-      nowSecond = s
-      nowIso = new Date(s * 1000).toISOString()
-    }
-    return nowIso
-  }
-  const dirty = new Set<string>()
+  const file = join(dataDir, 'ingest-stats.sqlite')
+  if (options.readonly) return new StatsView(new Database(file, { readonly: true }))
+  mkdirSync(dataDir, { recursive: true })
+  const db = new Database(file, { readonly: false })
+  db.pragma('journal_mode = WAL')
+  db.exec(CREATE)
+  return new StatsRecorder(db)
+}
 
-  function counters(sensor: string): SensorCounters {
-    let c = live.get(sensor)
-    if (!c) {
-      const row = selectOne.get(sensor) as Row | undefined
-      c = row ? toCounters(row) : { accepted: 0, rejected: 0, duplicates: 0, gaps: 0, lastSeq: null, lastSeen: null }
-      live.set(sensor, c)
+/** The counters as stored, overlaid with the ones counted in memory and not flushed yet. */
+class StatsView implements SensorStatsView {
+  protected readonly live = new Map<string, SensorCounters>()
+  protected readonly selectOne: Database.Statement
+  private readonly selectAll: Database.Statement
+
+  constructor(protected readonly db: Database.Database) {
+    this.selectOne = db.prepare('SELECT * FROM sensor_stats WHERE sensor = ?')
+    this.selectAll = db.prepare('SELECT * FROM sensor_stats ORDER BY sensor')
+  }
+
+  get(sensor: string): SensorCounters | undefined {
+    const c = this.live.get(sensor)
+    if (c) return { ...c }
+    const row = this.selectOne.get(sensor) as Row | undefined
+    return row ? toCounters(row) : undefined
+  }
+
+  list(): (SensorCounters & { sensor: string })[] {
+    const rows = new Map((this.selectAll.all() as Row[]).map((r) => [r.sensor, toCounters(r)]))
+    for (const [sensor, c] of this.live) rows.set(sensor, { ...c })
+    return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sensor, c]) => ({ sensor, ...c }))
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
+
+/** The ingest's side: counts in memory, writes the sensors that changed on flush(). */
+class StatsRecorder extends StatsView implements SensorStats {
+  private readonly dirty = new Set<string>()
+  private readonly clock = new SecondClock()
+  private readonly flushAll: (sensors: string[]) => void
+
+  constructor(db: Database.Database) {
+    super(db)
+    const upsert = db.prepare(UPSERT)
+    this.flushAll = db.transaction((sensors: string[]) => {
+      for (const sensor of sensors) upsert.run({ sensor, ...this.live.get(sensor) })
+    })
+  }
+
+  recordReading(sensor: string, seq: number): { duplicate: boolean; gap: number } {
+    const c = this.counters(sensor)
+    c.lastSeen = this.clock.now()
+    if (c.lastSeq !== null && seq <= c.lastSeq) {
+      c.duplicates++
+      return { duplicate: true, gap: 0 }
     }
-    dirty.add(sensor)
+    const gap = c.lastSeq === null ? 0 : seq - c.lastSeq - 1
+    c.accepted++
+    c.gaps += gap
+    c.lastSeq = seq
+    return { duplicate: false, gap }
+  }
+
+  recordRejected(sensor: string, n = 1): void {
+    this.counters(sensor).rejected += n
+  }
+
+  recordSeen(sensor: string): void {
+    this.counters(sensor).lastSeen = this.clock.now()
+  }
+
+  flush(): void {
+    if (this.dirty.size === 0) return
+    const sensors = [...this.dirty]
+    this.dirty.clear()
+    this.flushAll(sensors)
+  }
+
+  override close(): void {
+    this.flush()
+    super.close()
+  }
+
+  /** The sensor's live counters (loaded from the file the first time), marked for the next flush. */
+  private counters(sensor: string): SensorCounters {
+    let c = this.live.get(sensor)
+    if (!c) {
+      const row = this.selectOne.get(sensor) as Row | undefined
+      c = row ? toCounters(row) : { accepted: 0, rejected: 0, duplicates: 0, gaps: 0, lastSeq: null, lastSeen: null }
+      this.live.set(sensor, c)
+    }
+    this.dirty.add(sensor)
     return c
   }
+}
 
-  const upsert = options.readonly
-    ? undefined
-    : db.prepare(`INSERT INTO sensor_stats (sensor, accepted, rejected, duplicates, gaps, last_seq, last_seen)
-        VALUES (@sensor, @accepted, @rejected, @duplicates, @gaps, @lastSeq, @lastSeen)
-        ON CONFLICT (sensor) DO UPDATE SET accepted = excluded.accepted, rejected = excluded.rejected,
-          duplicates = excluded.duplicates, gaps = excluded.gaps, last_seq = excluded.last_seq, last_seen = excluded.last_seen`)
-  const flushAll = db.transaction((sensors: string[]) => {
-    for (const sensor of sensors) upsert?.run({ sensor, ...live.get(sensor) })
-  })
+/** "Last seen" to the second is plenty; formatting a date per reading is not free. */
+class SecondClock {
+  private iso = ''
+  private second = 0
 
-  const view: SensorStatsView = {
-    get(sensor) {
-      const c = live.get(sensor)
-      if (c) return { ...c }
-      const row = selectOne.get(sensor) as Row | undefined
-      return row ? toCounters(row) : undefined
-    },
-    list() {
-      const rows = new Map((selectAll.all() as Row[]).map((r) => [r.sensor, toCounters(r)]))
-      for (const [sensor, c] of live) rows.set(sensor, { ...c })
-      return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sensor, c]) => ({ sensor, ...c }))
-    },
-    close() {
-      if (!options.readonly) flush()
-      db.close()
-    },
-  }
-  if (options.readonly) return view
-
-  function flush(): void {
-    if (dirty.size === 0) return
-    const sensors = [...dirty]
-    dirty.clear()
-    flushAll(sensors)
-  }
-
-  return {
-    ...view,
-    recordReading(sensor, seq) {
-      const c = counters(sensor)
-      c.lastSeen = seenNow()
-      if (c.lastSeq !== null && seq <= c.lastSeq) {
-        c.duplicates++
-        return { duplicate: true, gap: 0 }
-      }
-      const gap = c.lastSeq === null ? 0 : seq - c.lastSeq - 1
-      c.accepted++
-      c.gaps += gap
-      c.lastSeq = seq
-      return { duplicate: false, gap }
-    },
-    recordRejected(sensor, n = 1) {
-      counters(sensor).rejected += n
-    },
-    recordSeen(sensor) {
-      counters(sensor).lastSeen = seenNow()
-    },
-    flush,
+  now(): string {
+    const s = Math.floor(Date.now() / 1000)
+    if (s !== this.second) {
+      this.second = s
+      this.iso = new Date(s * 1000).toISOString()
+    }
+    return this.iso
   }
 }

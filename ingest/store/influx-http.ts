@@ -4,15 +4,12 @@
  */
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
+import type { IngestConfig } from '../config.js'
 
-export interface InfluxTarget {
-  influxUrl: string
-  influxDb: string
-  influxRp?: string
-  influxOrg?: string
-  influxBucket?: string
-  influxToken?: string
-}
+export type InfluxTarget = Pick<
+  IngestConfig,
+  'influxUrl' | 'influxDb' | 'influxRp' | 'influxOrg' | 'influxBucket' | 'influxToken'
+>
 
 export type WriteOutcome = { ok: true } | { ok: false; status: number; message: string; retry: boolean }
 

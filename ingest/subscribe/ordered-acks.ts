@@ -33,14 +33,88 @@ export interface OrderedAcks {
 }
 
 export function orderedAcks(client: MqttClient, window: number): OrderedAcks {
+  return new OrderedAckQueue(client, window)
+}
+
+class OrderedAckQueue implements OrderedAcks {
+  /** mqtt.js' own packet sender, for the PUBACKs sent from here. */
+  private readonly send: SendPacket
+  /** Held messages whose PUBACK from mqtt.js is to be dropped. */
+  private readonly swallow = new Set<number>()
+  /** Held messages of this connection, in arrival order. */
+  private queue: Pending[] = []
+  private connection = 0
+  private roomWaiters: (() => void)[] = []
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly window: number,
+  ) {
+    this.send = interceptPubacks(client, this.swallow)
+    client.on('close', () => this.connectionClosed())
+  }
+
+  generation(): number {
+    return this.connection
+  }
+
+  hold(messageId: number, arrivedIn: number): { done(): void } {
+    this.swallow.add(messageId)
+    if (arrivedIn !== this.connection) return { done() {} }
+    const entry: Pending = { messageId, ready: false }
+    this.queue.push(entry)
+    return {
+      done: () => {
+        if (arrivedIn !== this.connection || !this.client.connected) return
+        entry.ready = true
+        this.flush()
+      },
+    }
+  }
+
+  pending(): number {
+    return this.queue.length
+  }
+
+  waitForRoom(): Promise<void> {
+    if (this.queue.length < this.window) return Promise.resolve()
+    return new Promise((resolve) => this.roomWaiters.push(resolve))
+  }
+
+  /** Unacknowledged messages of this connection will be redelivered; never ack them on the next. */
+  private connectionClosed(): void {
+    this.connection++
+    this.queue = []
+    this.swallow.clear()
+    this.wakeRoom()
+  }
+
+  private wakeRoom(): void {
+    if (this.queue.length >= this.window) return
+    const waiters = this.roomWaiters
+    this.roomWaiters = []
+    for (const w of waiters) w()
+  }
+
+  /** Sends the PUBACKs of the ready messages at the head of the queue. */
+  private flush(): void {
+    let sent = 0
+    while (this.queue.length > 0 && this.queue[0]!.ready) {
+      const head = this.queue.shift()!
+      this.send({ cmd: 'puback', messageId: head.messageId })
+      sent++
+    }
+    if (sent > 0) this.wakeRoom()
+  }
+}
+
+/**
+ * Drops mqtt.js' own PUBACK for a held message (but lets mqtt.js go on reading); returns the
+ * original sender.
+ */
+function interceptPubacks(client: MqttClient, swallow: Set<number>): SendPacket {
   const c = client as unknown as { _sendPacket: SendPacket }
   const original = c._sendPacket.bind(client)
-  const swallow = new Set<number>()
-  let queue: Pending[] = []
-  let generation = 0
-  let roomWaiters: (() => void)[] = []
-
-  // mqtt.js' own PUBACK for a held message: drop it, but let mqtt.js go on reading.
   c._sendPacket = (packet, cb, ...rest) => {
     if (packet.cmd === 'puback' && packet.messageId !== undefined && swallow.delete(packet.messageId)) {
       cb?.()
@@ -48,51 +122,5 @@ export function orderedAcks(client: MqttClient, window: number): OrderedAcks {
     }
     original(packet, cb, ...rest)
   }
-
-  client.on('close', () => {
-    // Unacknowledged messages of this connection will be redelivered; never ack them on the next.
-    generation++
-    queue = []
-    swallow.clear()
-    wakeRoom()
-  })
-
-  function wakeRoom(): void {
-    if (queue.length >= window) return
-    const waiters = roomWaiters
-    roomWaiters = []
-    for (const w of waiters) w()
-  }
-
-  function flush(): void {
-    let sent = 0
-    while (queue.length > 0 && queue[0]!.ready) {
-      const head = queue.shift()!
-      original({ cmd: 'puback', messageId: head.messageId })
-      sent++
-    }
-    if (sent > 0) wakeRoom()
-  }
-
-  return {
-    generation: () => generation,
-    hold(messageId, arrivedIn) {
-      swallow.add(messageId)
-      if (arrivedIn !== generation) return { done() {} }
-      const entry: Pending = { messageId, ready: false }
-      queue.push(entry)
-      return {
-        done() {
-          if (arrivedIn !== generation || !client.connected) return
-          entry.ready = true
-          flush()
-        },
-      }
-    },
-    pending: () => queue.length,
-    waitForRoom() {
-      if (queue.length < window) return Promise.resolve()
-      return new Promise((resolve) => roomWaiters.push(resolve))
-    },
-  }
+  return original
 }

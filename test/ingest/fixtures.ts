@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { type IngestConfig, ingestConfig } from '../../ingest/config.js'
-import { type StaticSensor, staticDirectory } from '../../ingest/directory/sensor-directory.js'
+import { type StaticAccount, type StaticSensor, staticDirectory } from '../../ingest/directory/sensor-directory.js'
 import { type RunningIngest, startIngest } from '../../ingest/service.js'
 import type { Reading } from '../../schemas/types.gen.js'
 
@@ -30,7 +30,7 @@ export const SENSORS: StaticSensor[] = [
   { id: 'sc-1234567', borough: 'E09000019', status: 'active', kind: 'air', password: 'pw-sc' },
 ]
 
-export const ADMIN = { username: 'ops', password: 'ops-pw', role: 'admin', boroughs: [] as string[] }
+export const ADMIN: StaticAccount = { username: 'ops', password: 'ops-pw', role: 'admin', boroughs: [] }
 
 export interface IngestFixture {
   ingest: RunningIngest
