@@ -4,15 +4,14 @@
  * that neither imports the other's internals (the ingest comes first in the flow).
  */
 import type { IngestConfig, IngestDeps } from '../../ingest/index.js'
-import { type OpenDataRegistry, openDataPlugin } from '../../register/index.js'
+import { openDataPlugin } from '../../register/index.js'
 
 export function mountRegister(config: IngestConfig): NonNullable<IngestDeps['mount']> {
   const v2 = config.influxOrg !== undefined
   return ({ registry, stats, logger }) => ({
     plugin: openDataPlugin,
     options: {
-      // The ingest hands out its own Registry, typed by the ingest as only the lookups it makes.
-      registry: registry as OpenDataRegistry,
+      registry,
       influx: {
         url: config.influxUrl,
         db: v2 ? (config.influxBucket ?? config.influxDb) : config.influxDb,
