@@ -17,6 +17,7 @@ export {
   flagName,
   loadSettings,
   type SettingSchema,
+  type SettingsOf,
   type SettingsSchema,
 } from './settings.js'
 export { packageVersion } from './version.js'

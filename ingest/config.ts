@@ -4,7 +4,7 @@
  * API (/api/v2/write with org, bucket and token), otherwise the v1 API (/write?db=&rp=).
  */
 
-import { loadSettings, type SettingsSchema, StreetsenseError } from '../core/index.js'
+import { loadSettings, type SettingsOf, type SettingsSchema, StreetsenseError } from '../core/index.js'
 
 export const IngestSettingsSchema = {
   $id: 'streetsense:settings:ingest',
@@ -134,37 +134,8 @@ export const IngestSettingsSchema = {
   },
 } as const satisfies SettingsSchema
 
-export interface IngestConfig {
-  dataDir: string
-  instance: string
-  mqttUrl: string
-  mqttUsername?: string
-  mqttPassword?: string
-  mqttConnections: number
-  boroughs: string[]
-  mqttInflight: number
-  httpHost: string
-  httpPort: number
-  influxUrl: string
-  influxDb: string
-  influxRp?: string
-  influxOrg?: string
-  influxBucket?: string
-  influxToken?: string
-  batchSize: number
-  flushIntervalMs: number
-  writeConcurrency: number
-  checkThreads: number
-  spoolMaxLines: number
-  spoolCommitMs: number
-  quarantineMaxRows: number
-  quarantineMaxAgeDays: number
-  healthIntervalMs: number
-  tokenCacheMs: number
-  maxPayloadBytes: number
-  openData: boolean
-  scIntervalSeconds: number
-}
+/** The ingest's settings, derived from IngestSettingsSchema. */
+export type IngestConfig = SettingsOf<typeof IngestSettingsSchema>
 
 /** Parses flags + environment; checks the cross-field rules the schema cannot say. */
 export function loadIngestConfig(

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { addSettingOptions, createLogger, loadSettings, type StreetsenseError } from '../../core/index.js'
-import { EdgeSettingsSchema, loadEdgeConfig } from '../../edge/index.js'
+import { type EdgeSettings, EdgeSettingsSchema, loadEdgeConfig } from '../../edge/index.js'
 
 function fail(err: unknown): void {
   const e = err as StreetsenseError
@@ -33,7 +33,7 @@ export function registerEdgeCommand(program: Command): void {
     EdgeSettingsSchema,
   ).action(async (flags: Record<string, unknown>) => {
     try {
-      const settings = loadSettings<{ config: string; logLevel: string }>(EdgeSettingsSchema, flags)
+      const settings = loadSettings<EdgeSettings>(EdgeSettingsSchema, flags)
       const { runEdgeAgent } = await import('../../edge/index.js')
       await runEdgeAgent(settings.config, settings.logLevel)
     } catch (err) {
