@@ -4,9 +4,7 @@ export {
   type ErrorCode,
   type ErrorOptions,
   type HttpErrorBody,
-  hasCode,
   httpErrorBody,
-  isStreetsenseError,
   StreetsenseError,
 } from './errors.js'
 export { createLogger, type Logger } from './logger.js'

@@ -1,5 +1,5 @@
 /** The register stage: the public register pages, the open data API, exports and the admin API. */
 export { DAQI_AVERAGING, DAQI_BREAKPOINTS, DAQI_COLOURS, type DaqiPollutant } from './daqi.js'
 export { fieldsOf } from './mappings.js'
-export { createOpenDataPlugin, type OpenDataPluginOptions, openDataPlugin } from './plugin.js'
+export { type OpenDataPluginOptions, openDataPlugin } from './plugin.js'
 export type { RegisterStore, SensorStatsSource } from './source.js'

@@ -21,7 +21,7 @@ import {
 
 export const BOROUGH = 'E09000007'
 /** Reading times: one per second from a day ago, so they are past and unique per seq. */
-export const T0 = Math.floor((Date.now() - 86_400_000) / 1000) * 1000
+const T0 = Math.floor((Date.now() - 86_400_000) / 1000) * 1000
 
 export function reading(sensor: string, seq: number): Reading {
   return {
@@ -48,7 +48,7 @@ export interface Platform {
   close(): Promise<void>
 }
 
-export const BROKER_ARGS = ['--publishes-per-second-per-device', '0', '--connections-per-minute-per-address', '0']
+const BROKER_ARGS = ['--publishes-per-second-per-device', '0', '--connections-per-minute-per-address', '0']
 
 export async function startPlatform(
   sensorIds: string[],

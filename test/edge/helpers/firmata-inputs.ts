@@ -2,7 +2,7 @@
 import { waitFor } from '../../helpers/ports.js'
 
 /** The input's state as the driver last saw it (from its frames), e.g. 'idle'. */
-export function inputState(frames: string[], pin: number): string | undefined {
+function inputState(frames: string[], pin: number): string | undefined {
   const states = frames.map((f) => new RegExp(`^D${pin} \\w+ (active|idle)`).exec(f)?.[1]).filter(Boolean)
   return states[states.length - 1]
 }
