@@ -20,5 +20,10 @@ export async function settle(
 ): Promise<void> {
   await waitFor(() => inputState(frames, pin) !== undefined, 30_000, `D${pin} reporting`)
   uno.setDigital(pin, idleHigh)
-  await waitFor(() => inputState(frames, pin) === 'idle', 30_000, `D${pin} idle`)
+  await seenIdle(frames, pin)
+}
+
+/** Waits until the driver has reported the input back at its idle level (the edge is processed). */
+export function seenIdle(frames: string[], pin: number): Promise<void> {
+  return waitFor(() => inputState(frames, pin) === 'idle', 30_000, `D${pin} idle`)
 }
