@@ -1,6 +1,6 @@
 /**
  * Every Grafana dashboard's InfluxQL, with its template variables filled the way Grafana fills
- * them, runs against a real influxd seeded with the contracts.md data model, and returns data.
+ * them, runs against a real influxd seeded with the data model of docs/ingest.md, and returns data.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-/** Unit test of the DAQI module against the COMEAP/Defra band table (research/schema.md §7.1). */
+/** Unit test of the DAQI module against the COMEAP/Defra band table (UK-AIR; see docs/register.md). */
 import { describe, expect, it } from 'vitest'
 import { DAQI_BREAKPOINTS, daqi, daqiBand, daqiIndex, overallDaqi } from '../../register/daqi.js'
 

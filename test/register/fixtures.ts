@@ -1,4 +1,4 @@
-/** Register entries, seeded readings (line protocol of the contracts.md data model) and an app runner for the register tests. */
+/** Register entries, seeded readings (line protocol of the data model in docs/ingest.md) and an app runner for the register tests. */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
