@@ -2,7 +2,7 @@
  * Settings of `streetsense broker` (and of `streetsense sensors`, which only needs the data dir).
  * Each has a flag and a STREETSENSE_* variable (core/settings.ts); docs/config.md is generated from here.
  */
-import type { SettingsSchema } from '../core/index.js'
+import type { SettingsOf, SettingsSchema } from '../core/index.js'
 
 const dataDir = {
   type: 'string',
@@ -18,18 +18,15 @@ export const RegistrySettingsSchema = {
   properties: { dataDir },
 } as const satisfies SettingsSchema
 
-export interface RegistrySettings {
-  dataDir: string
-}
+export type RegistrySettings = SettingsOf<typeof RegistrySettingsSchema>
 
-const port = (description: string, def?: number) =>
-  ({
-    type: 'integer',
-    description,
-    minimum: 0,
-    maximum: 65535,
-    ...(def !== undefined ? { default: def } : {}),
-  }) as const
+const portRange = { type: 'integer', minimum: 0, maximum: 65535 } as const
+/** A port setting; with a default it is always present, without one it is optional (listener off). */
+function port(description: string): typeof portRange & { description: string }
+function port<D extends number>(description: string, def: D): typeof portRange & { description: string; default: D }
+function port(description: string, def?: number) {
+  return { ...portRange, description, ...(def !== undefined ? { default: def } : {}) }
+}
 
 export const BrokerSettingsSchema = {
   $id: 'streetsense:settings:broker',
@@ -126,29 +123,4 @@ export const BrokerSettingsSchema = {
   },
 } as const satisfies SettingsSchema
 
-export interface BrokerSettings {
-  dataDir: string
-  host: string
-  port: number
-  tcp: boolean
-  tlsPort?: number
-  tlsCert?: string
-  tlsKey?: string
-  tlsCa?: string
-  tlsRequireClientCert: boolean
-  wsPort?: number
-  metricsPort: number
-  metricsHost: string
-  redisUrl?: string
-  redisPacketTtlSeconds: number
-  maxPacketBytes: number
-  maxConnections: number
-  connectionsPerMinutePerAddress: number
-  publishesPerSecondPerDevice: number
-  publishBurst: number
-  failedLoginThrottleCount: number
-  failedLoginThrottleSeconds: number
-  maxQueuedPerSubscriber: number
-  drainTimeoutMs: number
-  logLevel: string
-}
+export type BrokerSettings = SettingsOf<typeof BrokerSettingsSchema>

@@ -115,10 +115,6 @@ export class StreetsenseError extends Error {
   }
 }
 
-export function isStreetsenseError(err: unknown): err is StreetsenseError {
-  return err instanceof StreetsenseError
-}
-
 /** True when `err` carries the given code (works for errors from other copies of this module). */
 export function hasCode(err: unknown, code: ErrorCode): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code

@@ -4,9 +4,7 @@ export {
   type ErrorCode,
   type ErrorOptions,
   type HttpErrorBody,
-  hasCode,
   httpErrorBody,
-  isStreetsenseError,
   StreetsenseError,
 } from './errors.js'
 export { createLogger, type Logger } from './logger.js'
@@ -17,6 +15,7 @@ export {
   flagName,
   loadSettings,
   type SettingSchema,
+  type SettingsOf,
   type SettingsSchema,
 } from './settings.js'
 export { packageVersion } from './version.js'

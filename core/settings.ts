@@ -5,6 +5,7 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import type { Command } from 'commander'
+import type { FromSchema } from 'json-schema-to-ts'
 import { StreetsenseError } from './errors.js'
 
 export interface SettingSchema {
@@ -26,6 +27,12 @@ export interface SettingsSchema {
   required?: readonly string[]
   properties: Record<string, SettingSchema>
 }
+
+/**
+ * The settings type of a schema (declared `as const`), derived so the two cannot drift: a setting
+ * with a default is always present after loadSettings, one without is optional.
+ */
+export type SettingsOf<S extends SettingsSchema> = FromSchema<S>
 
 export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
 export const envName = (key: string): string => `STREETSENSE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`

@@ -4,14 +4,21 @@
  * topic's sensor level. A lamp column with both air and traffic hardware runs two agents (two
  * register ids, two config files, `streetsense-edge@air` and `streetsense-edge@traffic`).
  */
-const serialPath = { type: 'string', minLength: 1, description: 'Serial device, e.g. /dev/serial0 or /dev/ttyUSB0' }
-const pinName = { type: ['string', 'integer'], description: 'Arduino pin, e.g. "A0" or 7' }
+const serialPath = {
+  type: 'string',
+  minLength: 1,
+  description: 'Serial device, e.g. /dev/serial0 or /dev/ttyUSB0',
+} as const
+const pinName = { type: ['string', 'integer'], description: 'Arduino pin, e.g. "A0" or 7' } as const
 
-/** `if driver is X then the item must match schema` (JSON Schema's if/then, built here because a literal `then` key upsets linters). */
-function whenDriver(driver: string, schema: Record<string, unknown>): Record<string, unknown> {
+/** JSON Schema's `if driver is D then the item must match S`; typed so the config type can be derived. */
+type DriverRule<D extends string, S> = { if: { properties: { driver: { const: D } } }; then: S }
+
+/** Builds a DriverRule (the `then` key is assigned, because a literal one upsets linters). */
+function whenDriver<const D extends string, const S>(driver: D, schema: S): DriverRule<D, S> {
   const rule: Record<string, unknown> = { if: { properties: { driver: { const: driver } } } }
   rule['th' + 'en'] = schema
-  return rule
+  return rule as DriverRule<D, S>
 }
 
 export const edgeConfigSchema = {

@@ -5,82 +5,29 @@
  */
 import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
+import type { FromSchema } from 'json-schema-to-ts'
 import { parse as parseYaml } from 'yaml'
-import type { SettingsSchema } from '../core/index.js'
+import type { SettingsOf, SettingsSchema } from '../core/index.js'
 import { StreetsenseError } from '../core/index.js'
 import type { TrafficCounts } from '../schemas/index.js'
 import { edgeConfigSchema } from './config-schema.js'
 
 export type TrafficClass = keyof TrafficCounts
-export type PinName = string | number
 
-export interface Sds011Config {
-  driver: 'sds011'
-  name?: string
-  port: string
-  workingPeriodMinutes: number
-  sleepOnStop: boolean
-}
-export interface Pms5003Config {
-  driver: 'pms5003'
-  name?: string
-  port: string
-  sleepOnStop: boolean
-}
-export interface Bme280Config {
-  driver: 'bme280'
-  name?: string
-  bus: number
-  address: number
-  sampleSeconds: number
-}
-export interface No2Calibration {
-  weElectronicZeroMv: number
-  aeElectronicZeroMv: number
-  weSensitivityNaPerPpm: number
-  gainMvPerNa: number
-  defaultTemperatureC: number
-}
-export interface TrafficInputConfig {
-  pin: PinName
-  class: TrafficClass
-  input: 'pulse' | 'pir' | 'beam'
-  activeLow: boolean
-}
-export interface ArduinoConfig {
-  driver: 'arduino'
-  name?: string
-  port: string
-  no2?: { we: PinName; ae: PinName; vrefMv: number; sampleMs: number; calibration: No2Calibration }
-  traffic?: TrafficInputConfig[]
-}
-export interface SimulatedConfig {
-  driver: 'simulated'
-  name?: string
-  seed: number
-  sampleMs: number
-  site: 'roadside' | 'background'
-}
-export type SensorConfig = Sds011Config | Pms5003Config | Bme280Config | ArduinoConfig | SimulatedConfig
-
-export interface EdgeConfig {
-  sensor: { id: string; borough: string; kind: 'air' | 'traffic'; grade: 'reference' | 'indicative' | 'citizen' }
-  broker: {
-    url: string
-    username?: string
-    password?: string
-    clientId?: string
-    tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean }
-    keepaliveSeconds: number
-    reconnectMinMs: number
-    reconnectMaxMs: number
-  }
-  publishIntervalSeconds: number
-  statusIntervalSeconds: number
-  dataDir: string
-  outbox: { maxRows: number; maxAgeHours: number; inFlight: number; batchSize: number; keepSent: number }
-  sensors: SensorConfig[]
-}
+/**
+ * The config file's type, derived from edgeConfigSchema so the two cannot drift: defaulted fields
+ * are always present after parseEdgeConfig; the per-driver if/then rules give a union by driver.
+ */
+export type EdgeConfig = FromSchema<typeof edgeConfigSchema, { parseIfThenElseKeywords: true }>
+export type SensorConfig = EdgeConfig['sensors'][number]
+export type Sds011Config = Extract<SensorConfig, { driver: 'sds011' }>
+export type Pms5003Config = Extract<SensorConfig, { driver: 'pms5003' }>
+export type Bme280Config = Extract<SensorConfig, { driver: 'bme280' }>
+export type ArduinoConfig = Extract<SensorConfig, { driver: 'arduino' }>
+export type SimulatedConfig = Extract<SensorConfig, { driver: 'simulated' }>
+export type No2Calibration = NonNullable<ArduinoConfig['no2']>['calibration']
+export type TrafficInputConfig = NonNullable<ArduinoConfig['traffic']>[number]
+export type PinName = TrafficInputConfig['pin']
 
 const ajv = new Ajv2020({ allErrors: false, useDefaults: true, strict: false })
 const validate = ajv.compile(edgeConfigSchema)
@@ -154,7 +101,7 @@ export function loadEdgeConfig(path: string): Readonly<EdgeConfig> {
 }
 
 /** Process settings of `streetsense edge run` (the node's own settings live in the config file). */
-export const EdgeSettingsSchema: SettingsSchema = {
+export const EdgeSettingsSchema = {
   $id: 'streetsense:settings:edge',
   type: 'object',
   additionalProperties: false,
@@ -163,4 +110,6 @@ export const EdgeSettingsSchema: SettingsSchema = {
     config: { type: 'string', description: 'Path of the node config file (YAML or JSON)', minLength: 1 },
     logLevel: { type: 'string', description: 'Log level', default: 'info', enum: ['debug', 'info', 'warn', 'error'] },
   },
-}
+} as const satisfies SettingsSchema
+
+export type EdgeSettings = SettingsOf<typeof EdgeSettingsSchema>

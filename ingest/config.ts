@@ -5,40 +5,11 @@
  * API (/write?db=&rp=).
  */
 
-import { loadSettings, StreetsenseError } from '../core/index.js'
+import { loadSettings, type SettingsOf, StreetsenseError } from '../core/index.js'
 import { IngestSettingsSchema } from './config-schema.js'
 
-export interface IngestConfig {
-  dataDir: string
-  instance: string
-  mqttUrl: string
-  mqttUsername?: string
-  mqttPassword?: string
-  mqttConnections: number
-  boroughs: string[]
-  mqttInflight: number
-  httpHost: string
-  httpPort: number
-  influxUrl: string
-  influxDb: string
-  influxRp?: string
-  influxOrg?: string
-  influxBucket?: string
-  influxToken?: string
-  batchSize: number
-  flushIntervalMs: number
-  writeConcurrency: number
-  checkThreads: number
-  spoolMaxLines: number
-  spoolCommitMs: number
-  quarantineMaxRows: number
-  quarantineMaxAgeDays: number
-  healthIntervalMs: number
-  tokenCacheMs: number
-  maxPayloadBytes: number
-  openData: boolean
-  scIntervalSeconds: number
-}
+/** Derived from the settings schema: a setting with a default is always present. */
+export type IngestConfig = SettingsOf<typeof IngestSettingsSchema>
 
 /** Parses flags + environment; checks the cross-field rules the schema cannot say. */
 export function loadIngestConfig(

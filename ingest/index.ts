@@ -1,5 +1,5 @@
 /** The ingest stage: what the CLI and embedders may import. */
-export { checkIngestConfig, type IngestConfig, ingestConfig, loadIngestConfig } from './config.js'
+export { type IngestConfig, ingestConfig, loadIngestConfig } from './config.js'
 export { IngestSettingsSchema } from './config-schema.js'
 export { openQuarantine, type Quarantine, type QuarantineRecord } from './quarantine/quarantine.js'
 export { type IngestDeps, type MountParts, type RunningIngest, startIngest } from './service.js'

@@ -3,4 +3,4 @@
 export type { OpenDataRegistry, OpenDataStats } from './api-context.js'
 export { DAQI_AVERAGING, DAQI_BREAKPOINTS, DAQI_COLOURS, type DaqiPollutant } from './daqi.js'
 export { fieldsOf } from './mappings.js'
-export { createOpenDataPlugin, type OpenDataPluginOptions, openDataPlugin } from './plugin.js'
+export { type OpenDataPluginOptions, openDataPlugin } from './plugin.js'

@@ -155,9 +155,6 @@ export function fieldsOf(kind: FieldKind): FieldMapping[] {
   return FIELD_MAPPINGS.filter((m) => m.kind === kind)
 }
 
-/** Columns that are bookkeeping in InfluxDB, not measurements. */
-export const META_FIELDS = ['seq', 'interval', 'suspect', 'flags'] as const
-
 /** The InfluxDB measurement of each kind (the data model in docs/ingest.md). */
 export const MEASUREMENT: Record<FieldKind, string> = { air: 'air', traffic: 'traffic' }
 

@@ -44,7 +44,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
 ) => {
   if (!opts?.registry || !opts.influx?.url || !opts.influx.db || !opts.log) {
     throw new Error(
-      'openDataPlugin needs options { registry, influx: { url, db, token? }, log }: register it with app.register(openDataPlugin, options) or createOpenDataPlugin(options)',
+      'openDataPlugin needs options { registry, influx: { url, db, token? }, log }: register it with app.register(openDataPlugin, options)',
     )
   }
   const log = opts.log.child({ component: 'open-data' })
@@ -87,10 +87,3 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerAdminRoutes(typed, ctx)
   await registerPages(typed, ctx)
 }
-
-/** The plugin with its options bound, for apps that register plugins without options (buildApp's deps.plugins). */
-export function createOpenDataPlugin(options: OpenDataPluginOptions): FastifyPluginAsync {
-  return async (app) => openDataPlugin(app, options)
-}
-
-export default openDataPlugin

@@ -12,7 +12,7 @@ interface Bound {
 }
 
 /** Thresholds (documented in docs/schema.md); beyond them a value is suspect. */
-export const SUSPECT_BOUNDS: readonly Bound[] = [
+const SUSPECT_BOUNDS: readonly Bound[] = [
   { field: 'pm1', above: 300 },
   { field: 'pm2_5', above: 500 },
   { field: 'pm10', above: 600 },

@@ -75,7 +75,7 @@ function createAjv(): Ajv2020 {
   return ajv
 }
 
-export const ajv = createAjv()
+const ajv = createAjv()
 
 function compiled<T>(id: string): ValidateFunction<T> {
   const fn = ajv.getSchema<T>(id)
@@ -93,7 +93,7 @@ const validators = {
   commandResult: compiled<CommandResult>(SCHEMA_IDS.commandResult),
 }
 
-export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined): FieldError[] {
+function toFieldErrors(errors: readonly ErrorObject[] | null | undefined): FieldError[] {
   if (!errors) return []
   // if/then wrappers only repeat what the nested error already says.
   return errors

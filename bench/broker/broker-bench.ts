@@ -180,7 +180,7 @@ async function throughput(running: Running, qos: 0 | 1): Promise<RunResult> {
     'delivery',
   )
   clearInterval(sampler)
-  // Leaving abruptly with a backlog is what crashed plain Aedes in research/baseline.md.
+  // Leaving abruptly with a backlog is what crashed plain Aedes in our baseline (docs/broker.md).
   sub.end(true)
   if (pubs.exitCode === null) pubs.kill()
   await pubsDone

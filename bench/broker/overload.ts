@@ -1,7 +1,7 @@
 /**
  * bench/broker overload: QoS 0 publishers flat out while the only subscriber stops reading (its
  * socket is paused), then the subscriber drops its connection with the backlog still queued:
- * the case that crashed plain Aedes in research/baseline.md. For plain Aedes and for
+ * the case that crashed plain Aedes in our baseline (docs/broker.md). For plain Aedes and for
  * `streetsense broker` (overload guard on): peak RSS, messages accepted, and whether the broker
  * survived. Writes docs/benchmarks.md between `bench:broker-overload` markers.
  *   node --import tsx bench/broker/overload.ts [seconds=10] [publishers=20]

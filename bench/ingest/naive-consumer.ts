@@ -1,7 +1,7 @@
 /**
- * The naive pipeline of research/baseline.md: one mqtt.js subscriber that acknowledges on
- * receipt (mqtt.js default), JSON.parse + compiled ajv, a template line per reading, batched
- * writes (5,000 points or 100 ms, two in flight). No spool: a crash loses what it holds.
+ * The naive pipeline, the baseline the ingest is measured against: one mqtt.js subscriber that
+ * acknowledges on receipt (mqtt.js default), JSON.parse + compiled ajv, a template line per
+ * reading, batched writes (5,000 points or 100 ms, two in flight). No spool: a crash loses what it holds.
  */
 import mqtt from 'mqtt'
 import { readingToLine } from '../../ingest/store/line-protocol.js'

@@ -1,4 +1,4 @@
-import type { SettingsSchema } from '../../core/index.js'
+import type { SettingsOf, SettingsSchema } from '../../core/index.js'
 
 /** Settings of `streetsense up` (npm start): the whole platform on one machine. */
 export const UpSettingsSchema = {
@@ -59,17 +59,4 @@ export const UpSettingsSchema = {
   },
 } as const satisfies SettingsSchema
 
-export interface UpSettings {
-  dataDir: string
-  sensors: number
-  sensorInterval: number
-  host: string
-  httpPort: number
-  mqttPort: number
-  brokerMetricsPort: number
-  influxPort: number
-  influxUrl?: string
-  influxDb: string
-  influxOrg?: string
-  influxToken?: string
-}
+export type UpSettings = SettingsOf<typeof UpSettingsSchema>

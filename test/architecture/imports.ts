@@ -3,7 +3,7 @@
  * with import.meta.url) so a test can hold the layering of docs/architecture.md against the code.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { dirname, join, posix, relative } from 'node:path'
+import { join, posix, relative } from 'node:path'
 
 /** The stages from the ground floor up; a stage may import only stages on a lower floor. */
 export const FLOORS: readonly (readonly string[])[] = [
@@ -65,5 +65,3 @@ export const stageOf = (path: string): string => path.split('/')[0] ?? ''
 
 /** The one public module of a stage: what other stages may import. */
 export const publicModule = (stage: string): string => `${stage}/index.ts`
-
-export { dirname }

@@ -32,8 +32,8 @@ describe('stages import one way', () => {
     expect(edges.filter((e) => stageOf(e.to) === 'cli')).toEqual([])
   })
 
-  it('docs/architecture.md draws the same floors', () => {
-    const doc = readFileSync(new URL('docs/architecture.md', `file://${ROOT}`), 'utf8')
+  it.each(['docs/architecture.md', 'CONTRIBUTING.md'])('%s draws the same floors', (file) => {
+    const doc = readFileSync(new URL(file, `file://${ROOT}`), 'utf8')
     const drawn = doc.match(/```text floors\n([\s\S]*?)```/)?.[1] ?? ''
     const lines = drawn
       .trim()

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTopic, deviceDownlinkFilter, readingFilters } from '../../schemas/topics.js'
+import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
   addSensor,
@@ -108,7 +109,9 @@ describe('broker authentication and ACL', () => {
     // a legitimate reading afterwards is the only thing the watcher sees
     const ok = await device('cam-1')
     await ok.publishAsync(buildTopic(CAMDEN, 'cam-1', 'status'), '{}', { qos: 1 })
-    await new Promise((r) => setTimeout(r, 200))
+    // Deliveries to the watcher keep the broker's order: once the last message is there, any
+    // refused one would have arrived before it.
+    await waitFor(() => seen.length > 0, 10_000, 'the legitimate reading at the watcher')
     expect(seen).toEqual([buildTopic(CAMDEN, 'cam-1', 'status')])
     const after = await metricValue(broker.ports.metrics, 'streetsense_broker_refusals_total', 'reason="publish_acl"')
     expect(after - before).toBe(topics.length)

@@ -3,13 +3,14 @@
  * Paho (python3), mqtt.js over TLS with client certificates and over WebSocket; QoS 1 and
  * persistent sessions.
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTopic, readingFilters } from '../../schemas/topics.js'
+import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
   addSensor,
@@ -31,6 +32,22 @@ async function run(cmd: string, args: string[]): Promise<{ code: number; stdout:
     const e = err as { code: number; stdout: string; stderr: string }
     return { code: e.code, stdout: e.stdout, stderr: e.stderr }
   }
+}
+
+/** Starts a command and keeps its output as it comes, to wait for a line it prints. */
+function startCommand(
+  cmd: string,
+  args: string[],
+): { stdout(): string; done: Promise<{ code: number; stdout: string }> } {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+  })
+  const done = new Promise<{ code: number; stdout: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout })),
+  )
+  return { stdout: () => stdout, done }
 }
 
 /** A throwaway CA, a server certificate for 127.0.0.1 and client certificates with the given CNs. */
@@ -110,11 +127,14 @@ describe('interoperability: mosquitto, paho, TLS, WebSocket, persistent sessions
   it('mosquitto_pub and mosquitto_sub (QoS 1, with and without the right password)', async () => {
     const port = String(broker.ports.mqtt)
     const topic = buildTopic(CAMDEN, 'mosq-1', 'air')
-    const sub = run('mosquitto_sub', [
-      '-h', '127.0.0.1', '-p', port, '-i', 'ingest-mosq', '-u', 'ingest', '-P', pw.ingest!, '-q', '1',
-      '-t', topic, '-C', '1', '-W', '15',
+    // -d: mosquitto_sub reports the SUBACK, so the publish below waits for the subscription
+    // (stdbuf: line by line, not at exit, as stdio buffers a pipe).
+    const sub = startCommand('stdbuf', [
+      '-oL', 'mosquitto_sub',
+      '-h', '127.0.0.1', '-p', port, '-i', 'ingest-mosq', '-u', 'ingest', '-P', pw.ingest!, '-q', '1', '-t', topic,
+      '-C', '1', '-W', '15', '-d',
     ]) // biome-ignore format: flags and values in pairs
-    await new Promise((r) => setTimeout(r, 500))
+    await waitFor(() => /received SUBACK/.test(sub.stdout()), 15_000, 'mosquitto_sub subscribed')
     const got = nextMessage(topic)
     const pub = await run('mosquitto_pub', [
       '-h', '127.0.0.1', '-p', port, '-i', 'mosq-1', '-u', 'mosq-1', '-P', pw['mosq-1']!, '-q', '1', '-t', topic,
@@ -122,7 +142,9 @@ describe('interoperability: mosquitto, paho, TLS, WebSocket, persistent sessions
     ]) // biome-ignore format: flags and values in pairs
     expect(pub.code).toBe(0)
     expect(await got).toBe('{"from":"mosquitto"}')
-    expect((await sub).stdout.trim()).toBe('{"from":"mosquitto"}')
+    const subbed = await sub.done
+    expect(subbed.code).toBe(0)
+    expect(subbed.stdout.split('\n')).toContain('{"from":"mosquitto"}')
     const bad = await run('mosquitto_pub', [
       '-h', '127.0.0.1', '-p', port, '-i', 'mosq-1', '-u', 'mosq-1', '-P', 'nope', '-q', '1', '-t', topic, '-m', 'x',
     ]) // biome-ignore format: flags and values in pairs
@@ -247,7 +269,7 @@ describe('interoperability: mosquitto, paho, TLS, WebSocket, persistent sessions
       )
       c.once('error', reject)
     })
-    await new Promise((r) => setTimeout(r, 300))
+    await waitFor(() => got.length >= 3, 10_000, 'the three queued messages')
     expect(back.connected).toBe(true)
     expect(got).toEqual(['{"n":1}', '{"n":2}', '{"n":3}'])
   })

@@ -1,5 +1,5 @@
 /** Unit tests of the in-memory limiters (one module each, no broker). */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { guardEmitterStack } from '../../broker/limits/emitter-stack-guard.js'
 import { ADDRESS_FACTOR, LoginThrottle } from '../../broker/limits/login-throttle.js'
 import { OverloadGuard } from '../../broker/limits/overload-guard.js'
@@ -7,7 +7,17 @@ import { TokenBuckets, WindowCounter } from '../../broker/limits/rate-limiters.j
 import { waitFor } from '../helpers/ports.js'
 
 describe('OverloadGuard', () => {
-  it('holds publishes while the backlog is high and releases them in order below half', async () => {
+  it('holds publishes while the backlog is high and releases them in order below half', () => {
+    // Fake timers: the guard polls the backlog every 5 ms; the test moves the clock itself.
+    vi.useFakeTimers()
+    try {
+      holdAndRelease()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  function holdAndRelease(): void {
     const backlog = { length: 0 }
     let pauses = 0
     let resumes = 0
@@ -21,14 +31,14 @@ describe('OverloadGuard', () => {
     expect(done).toEqual([1])
     expect(guard.paused).toBe(true)
     backlog.length = 60 // still above half
-    await new Promise((r) => setTimeout(r, 30))
+    vi.advanceTimersByTime(50) // ten polls
     expect(done).toEqual([1])
     backlog.length = 10
     guard.admit(() => done.push(4)) // still paused: queued behind the others
-    await new Promise((r) => setTimeout(r, 30))
+    vi.advanceTimersByTime(5) // the next poll
     expect(done).toEqual([1, 2, 3, 4])
     expect([pauses, resumes, guard.paused]).toEqual([1, 1, false])
-  })
+  }
 })
 
 describe('rate limiters', () => {

@@ -117,8 +117,12 @@ describe('broker limits', () => {
     expect(await refusals(broker, 'max_connections')).toBe(1)
     for (const c of clients) c.end(true)
     await Promise.all(clients.map(closed))
-    // room again once they left
-    await new Promise((r) => setTimeout(r, 200))
+    // room again once the broker has seen them leave
+    await waitFor(
+      async () => (await metricValue(broker.ports.metrics, 'streetsense_broker_connections')) < 3,
+      10_000,
+      'the three connections gone',
+    )
     const again = await device('lim-4')
     again.end(true)
   })
@@ -131,7 +135,7 @@ describe('broker limits', () => {
     const cam = await device('lim-2')
     const sent = Array.from({ length: 25 }, (_, i) => String(i))
     await Promise.all(sent.map((p) => cam.publishAsync(buildTopic(CAMDEN, 'lim-2', 'air'), p, { qos: 1 })))
-    await new Promise((r) => setTimeout(r, 300))
+    await waitFor(() => got.length >= sent.length, 10_000, 'all 25 at the subscriber')
     expect(got).toEqual(sent)
     expect(await metricValue(broker.ports.metrics, 'streetsense_broker_publish_delayed_total')).toBeGreaterThanOrEqual(
       19,

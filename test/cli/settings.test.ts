@@ -1,7 +1,12 @@
 import { Command } from 'commander'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { BrokerSettings } from '../../broker/index.js'
+import { SERVICE_SETTINGS } from '../../cli/service-settings.js'
+import type { UpSettings } from '../../cli/up/up-settings.js'
 import { StreetsenseError } from '../../core/index.js'
 import { addSettingOptions, envName, flagName, loadSettings, type SettingsSchema } from '../../core/settings.js'
+import type { EdgeConfig, EdgeSettings } from '../../edge/index.js'
+import type { IngestConfig } from '../../ingest/index.js'
 
 const schema: SettingsSchema = {
   $id: 'test:settings',
@@ -56,5 +61,26 @@ describe('settings', () => {
     const cmd = addSettingOptions(new Command('x'), schema)
     cmd.parse(['--data-dir', '/d', '--port', '5', '--tls'], { from: 'user' })
     expect(loadSettings(schema, cmd.opts(), {})).toMatchObject({ dataDir: '/d', port: 5, tls: true })
+  })
+
+  // The settings types are derived from the schemas (SettingsOf): a defaulted setting is typed as
+  // always present, so loadSettings must fill every default of every service.
+  it.each(SERVICE_SETTINGS)('fills every default of $command, as its derived type promises', ({ schema }) => {
+    const required = Object.fromEntries((schema.required ?? []).map((key) => [key, 'x']))
+    const loaded = loadSettings<Record<string, unknown>>(schema, required, {})
+    for (const [key, spec] of Object.entries(schema.properties)) {
+      if (spec.default !== undefined) expect(loaded[key], key).toEqual(spec.default)
+    }
+  })
+
+  it('types defaulted settings as present and the others as optional (checked by tsc)', () => {
+    expectTypeOf<BrokerSettings['port']>().toEqualTypeOf<number>()
+    expectTypeOf<BrokerSettings['tlsPort']>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<IngestConfig['boroughs']>().toEqualTypeOf<string[]>()
+    expectTypeOf<IngestConfig['influxOrg']>().toEqualTypeOf<string | undefined>()
+    expectTypeOf<UpSettings['influxUrl']>().toEqualTypeOf<string | undefined>()
+    expectTypeOf<EdgeSettings['logLevel']>().toEqualTypeOf<'debug' | 'info' | 'warn' | 'error'>()
+    expectTypeOf<EdgeConfig['outbox']['maxRows']>().toEqualTypeOf<number>()
+    expectTypeOf<Extract<EdgeConfig['sensors'][number], { driver: 'sds011' }>['port']>().toEqualTypeOf<string>()
   })
 })

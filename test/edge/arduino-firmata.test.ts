@@ -19,7 +19,7 @@ import { startPlainAedes } from '../helpers/aedes.js'
 import { waitFor } from '../helpers/ports.js'
 import { startEmulatedUno } from './helpers/avr-uno.js'
 import { tapReadings } from './helpers/broker-tap.js'
-import { settle } from './helpers/firmata-inputs.js'
+import { seenIdle, settle } from './helpers/firmata-inputs.js'
 import { startPtyPair } from './helpers/pty.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -85,9 +85,8 @@ describe('Arduino (StandardFirmata on avr8js) over a pty', () => {
       uno.setDigital(7, true)
       await waitFor(() => traffic() === i + 1, 30_000, `car ${i + 1}`)
       uno.setDigital(7, false)
-      await new Promise((r) => setTimeout(r, 300))
+      await seenIdle(frames, 7)
     }
-    await new Promise((r) => setTimeout(r, 300))
     const counts = samples.filter((s) => s.kind === 'traffic')
     expect(counts).toHaveLength(3)
 
@@ -149,12 +148,15 @@ describe('Arduino (StandardFirmata on avr8js) over a pty', () => {
         throw new Error(`${e.message}; frames ${JSON.stringify(frames)}`)
       })
       uno.setDigital(4, true)
-      await new Promise((r) => setTimeout(r, 400))
+      await seenIdle(frames, 4)
     }
     const cycles = () =>
       tap.readings.reduce((n, r) => n + ((r.values as { counts: { pedal_cycle?: number } }).counts.pedal_cycle ?? 0), 0)
     await waitFor(() => cycles() >= 2, 20_000, 'two cycles at the broker')
-    await new Promise((r) => setTimeout(r, 1500))
+    // No third cycle: the interval after the last count is published too (readings are per
+    // interval, publishIntervalSeconds 1), and it must hold none.
+    const published = tap.readings.length
+    await waitFor(() => tap.readings.length >= published + 1, 20_000, 'the next interval at the broker')
     expect(cycles()).toBe(2)
     for (const r of tap.readings) expect(validateReading(r).ok).toBe(true)
     expect(

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/ports.js'
 import { type RedisServer, startRedis } from '../helpers/processes.js'
-import { type Platform, report, SequencedDevice, startPlatform, tally } from './fault-kit.js'
+import { letFaultLast, type Platform, report, SequencedDevice, startPlatform, tally } from './fault-kit.js'
 
 describe('faults: broker restarts and crashes', () => {
   let redis: RedisServer
@@ -34,7 +34,7 @@ describe('faults: broker restarts and crashes', () => {
     await d.settled()
     expect(d.acked.size).toBe(300)
     d.end()
-    await new Promise((r) => setTimeout(r, pauseBeforeRestartMs))
+    await letFaultLast(pauseBeforeRestartMs) // how long after the last PUBACK the broker restarts
     const port = p.broker.ports.mqtt
     await p.broker.stop() // graceful (SIGTERM)
     await p.startBroker([], port)

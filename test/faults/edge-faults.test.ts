@@ -17,6 +17,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import {
   BOROUGH,
   expectNothingLost,
+  letFaultLast,
   type Platform,
   reading,
   report,
@@ -130,11 +131,11 @@ describe('faults: edge agent and network', () => {
       await waitFor(() => proxy.connections() > 0, 20_000, 'agent reconnected')
       const beforeStall = sentNow()
       proxy.stall() // 2. black hole for 4 s
-      await new Promise((r) => setTimeout(r, 4000))
+      await letFaultLast(4000)
       const duringStall = sentNow()
       proxy.resume()
       const stopFlap = proxy.flap(1000) // 3. cut every second for 5 s
-      await new Promise((r) => setTimeout(r, 5000))
+      await letFaultLast(5000)
       stopFlap()
       console.log(`network: after faults ${JSON.stringify({ ...outboxState(work.dir, 'en-1'), sent: sentNow() })}`)
       await waitFor(() => outboxState(work.dir, 'en-1').pending === 0, 90_000, 'outbox drained').catch((err) => {

@@ -21,7 +21,7 @@ import {
 
 export const BOROUGH = 'E09000007'
 /** Reading times: one per second from a day ago, so they are past and unique per seq. */
-export const T0 = Math.floor((Date.now() - 86_400_000) / 1000) * 1000
+const T0 = Math.floor((Date.now() - 86_400_000) / 1000) * 1000
 
 export function reading(sensor: string, seq: number): Reading {
   return {
@@ -48,7 +48,7 @@ export interface Platform {
   close(): Promise<void>
 }
 
-export const BROKER_ARGS = ['--publishes-per-second-per-device', '0', '--connections-per-minute-per-address', '0']
+const BROKER_ARGS = ['--publishes-per-second-per-device', '0', '--connections-per-minute-per-address', '0']
 
 export async function startPlatform(
   sensorIds: string[],
@@ -129,7 +129,7 @@ export class SequencedDevice {
     for (let seq = from; seq <= to; seq++) {
       this.sent++
       this.send(seq)
-      if (seq % perTick === 0) await new Promise((r) => setTimeout(r, 10))
+      if (seq % perTick === 0) await new Promise((r) => setTimeout(r, 10)) // pacing the load, not a wait
     }
   }
 
@@ -140,7 +140,7 @@ export class SequencedDevice {
       if (!err) this.acked.add(seq)
       else if (!this.ended) {
         this.retried++
-        setTimeout(() => this.send(seq), 300)
+        setTimeout(() => this.send(seq), 300) // the device's retry delay
       }
     })
   }
@@ -220,6 +220,14 @@ export function report(name: string, t: Tally, extra = ''): void {
   console.log(
     `FAULT ${name}: sent=${t.sent} acknowledged=${t.acknowledged} stored=${t.stored} duplicated=${t.duplicated} lost_acknowledged=${t.lostAcknowledged}${extra ? ` ${extra}` : ''}${t.lostSample.length ? ` lost_sample=${t.lostSample.join(',')}` : ''}`,
   )
+}
+
+/**
+ * Lets a fault last `ms`. The length of an outage, a stall or a pause is what these tests set, so
+ * this is a fixed wait on purpose, not a wait for something to happen.
+ */
+export function letFaultLast(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
 }
 
 export function expectNothingLost(t: Tally): void {

@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/ports.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { expectNothingLost, type Platform, report, SequencedDevice, startPlatform, tally } from './fault-kit.js'
+import {
+  expectNothingLost,
+  letFaultLast,
+  type Platform,
+  report,
+  SequencedDevice,
+  startPlatform,
+  tally,
+} from './fault-kit.js'
 
 const N = 400
 
@@ -51,7 +59,9 @@ describe('faults: ingest and InfluxDB crashes', () => {
     const sending = Promise.all([a.publish(1, N, 5), b.publish(1, N, 5)])
     await waitFor(() => a.acked.size > N / 4, 30_000, 'a quarter acknowledged')
     await p.influx.kill()
-    await new Promise((r) => setTimeout(r, 2000))
+    const readyz = async () => (await (await fetch(`${p.ingest.url}/readyz`)).json()) as { influxReachable: boolean }
+    // The outage lasts until the ingest has met it (a write failed); the load or its health point brings one.
+    await waitFor(async () => !(await readyz()).influxReachable, 30_000, 'the ingest to find influxd gone')
     await p.influx.restart()
     await sending
     await Promise.all([a.settled(), b.settled()])
@@ -77,7 +87,7 @@ describe('faults: ingest and InfluxDB crashes', () => {
       20_000,
       'readyz to report the full spool',
     )
-    await new Promise((r) => setTimeout(r, 3000)) // longer than the spool's bound lasts
+    await letFaultLast(3000) // the outage goes on with the spool full: nothing may be dropped meanwhile
     await p.influx.restart()
     const t = await tally(p.influx, [d], 90_000)
     report('spool full, influxd down', t, 'spool_max_lines=20')
@@ -99,10 +109,10 @@ describe('faults: ingest and InfluxDB crashes', () => {
       proxy.dropAll() // every connection cut
       await waitFor(() => proxy.connections() >= 2, 20_000, 'devices reconnected')
       proxy.stall() // black hole for 3 s (under the 1.5 x keepalive the broker allows)
-      await new Promise((r) => setTimeout(r, 3000))
+      await letFaultLast(3000)
       proxy.resume()
       const stopFlap = proxy.flap(1000) // cut every second for 5 s
-      await new Promise((r) => setTimeout(r, 5000))
+      await letFaultLast(5000)
       stopFlap()
       await sending
       await Promise.all([a.settled(90_000), b.settled(90_000)])

@@ -31,7 +31,7 @@ export const hostileString = fc.oneof(
 )
 
 /** A UTC instant in the past (2001..2026), as RFC 3339 with 0, 3 or 9 fractional digits. */
-export const pastTime = fc
+const pastTime = fc
   .tuple(fc.integer({ min: 978307200000, max: 1767225600000 }), fc.constantFrom(0, 3, 9))
   .map(([ms, digits]) => {
     const iso = new Date(ms).toISOString() // always .sssZ
@@ -57,7 +57,7 @@ const AIR_RANGES: Record<string, [number, number]> = {
   noise_laeq: [0, 194],
 }
 
-export const airValues = fc
+const airValues = fc
   .record(
     Object.fromEntries(Object.entries(AIR_RANGES).map(([k, [lo, hi]]) => [k, between(lo, hi)])) as Record<
       string,
@@ -67,7 +67,7 @@ export const airValues = fc
   )
   .filter((v) => Object.keys(v).length > 0)
 
-export const trafficValues = fc.record(
+const trafficValues = fc.record(
   {
     counts: fc
       .record(

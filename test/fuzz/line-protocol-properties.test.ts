@@ -1,5 +1,6 @@
 /**
- * Property tests of line-protocol encoding (ingest/store/line-protocol.ts) against a REAL influxd:
+ * Property tests of line-protocol encoding (ingest/store/line-protocol.ts) and of reading it back
+ * (ingest/store/line-split.ts) against a REAL influxd, the oracle:
  * whatever strings go into tags and string fields, and whatever schema-valid reading or status is
  * encoded, InfluxDB stores exactly the points written, with the tag and field values given, and
  * nothing becomes another point, tag or field. Each run writes to its own time window and is
@@ -8,12 +9,13 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readingToLine, statusToLine, toLine } from '../../ingest/store/line-protocol.js'
+import { sensorOfLine, splitLines } from '../../ingest/store/line-split.js'
 import type { TrafficValues } from '../../schemas/types.gen.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import { deviceStatus, hostileString, reading } from './arbitraries.js'
 
 const DB = 'props'
-/** What a tag value becomes (documented in line-protocol.ts): backslashes removed, CR/LF -> space. */
+/** What a tag key, tag value or field key becomes (line-protocol.ts): backslashes removed, CR/LF -> space. */
 const storedTag = (s: string) => s.replace(/\\/g, '').replace(/[\r\n]/g, ' ')
 /** JS strings with lone surrogates cannot be UTF-8; the fetch body carries U+FFFD instead. */
 const utf8 = (s: string) => Buffer.from(s, 'utf8').toString('utf8')
@@ -49,9 +51,12 @@ describe('line protocol against real influxd (properties)', () => {
             t0 + i,
           ),
         )
-        await influx.write(DB, lines.join('\n'), 'ms')
+        const body = lines.join('\n')
+        await influx.write(DB, body, 'ms')
         const rows = await inWindow('hostile', t0)
         expect(rows).toHaveLength(batch.length)
+        // The writer's reading-back agrees with influxd: where a point ends, and its sensor tag.
+        expect(splitLines(body, lines.length)).toEqual(lines)
         for (const [i, p] of batch.entries()) {
           const row = rows[i]!
           expect(row.time).toBe(t0 + i)
@@ -60,8 +65,12 @@ describe('line protocol against real influxd (properties)', () => {
           expect(row.note).toBe(utf8(p.text2))
           // An empty tag value is left out of the line (InfluxDB refuses empty tags).
           expect(row.sensor ?? '').toBe(utf8(storedTag(p.tag)))
+          expect(utf8(sensorOfLine(lines[i]!) ?? '')).toBe(row.sensor ?? '')
           expect(row.borough ?? '').toBe(utf8(storedTag(p.other)))
-          expect(Object.keys(row).sort()).toEqual(['borough', 'idx', 'note', 'sensor', 'text', 'time'])
+          // Only these columns hold values (an omitted tag is null, as in a batch of none at all).
+          const present = Object.keys(row).filter((k) => row[k] !== null)
+          const tags = [storedTag(p.other) && 'borough', storedTag(p.tag) && 'sensor'].filter(Boolean)
+          expect(present.sort()).toEqual([...tags, 'idx', 'note', 'text', 'time'].sort())
         }
         points += batch.length
       }),
@@ -77,6 +86,39 @@ describe('line protocol against real influxd (properties)', () => {
     const [total] = await influx.rows('SELECT count(idx) FROM hostile', DB)
     expect(total?.count).toBe(points)
     console.log(`line-protocol hostile strings: ${points} points written, ${total?.count} stored`)
+  })
+
+  it('stores hostile measurement names, tag keys and field keys as the names given', async () => {
+    const key = hostileString.filter((k) => storedTag(k).length > 0 && storedTag(k) !== 'time')
+    let run = 0
+    await fc.assert(
+      fc.asyncProperty(key, key, hostileString, hostileString, async (tagKey, fieldKey, tagValue, text) => {
+        fc.pre(storedTag(tagKey) !== storedTag(fieldKey) && storedTag(fieldKey) !== 'idx')
+        fc.pre(storedTag(tagValue).length > 0)
+        // Its own measurement per run (with a backslash, a comma, a space and an equals sign of its
+        // own), so keys of different runs never meet in one SELECT *.
+        const measurement = `ke\\ys ,=${++run}`
+        const stored = storedTag(measurement)
+        const t0 = nextWindow()
+        await influx.write(
+          DB,
+          toLine(measurement, { [tagKey]: tagValue }, { idx: { int: run }, [fieldKey]: text }, t0),
+          'ms',
+        )
+        const rows = await influx.rows(`SELECT * FROM "${stored}"`, DB)
+        expect(rows).toEqual([
+          {
+            time: t0,
+            idx: run,
+            [utf8(storedTag(tagKey))]: utf8(storedTag(tagValue)),
+            [utf8(storedTag(fieldKey))]: utf8(text),
+          },
+        ])
+        const tagKeys = (await influx.rows(`SHOW TAG KEYS FROM "${stored}"`, DB)).map((r) => r.tagKey)
+        expect(tagKeys).toEqual([utf8(storedTag(tagKey))])
+      }),
+      { numRuns: 100 },
+    )
   })
 
   it('stores every schema-valid reading as exactly one point with its sensor, seq and values', async () => {

@@ -10,6 +10,7 @@ import { type Socket, connect as tcpConnect } from 'node:net'
 import fc from 'fast-check'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { waitFor } from '../helpers/ports.js'
 import { addAccount, addSensor, type BrokerProcess, type Issued, startBroker, tempDir } from '../helpers/processes.js'
 import {
   connackPacket,
@@ -28,6 +29,7 @@ import {
 } from './mqtt-packets.js'
 
 const CAMDEN = 'E09000007'
+const SUBACK = 0x90 // the fixed header's first byte of a SUBACK
 const TOPIC = `streetsense/v1/${CAMDEN}/steady-1/air`
 const RSS_BOUND_KB = 400 * 1024
 
@@ -58,9 +60,8 @@ describe('MQTT fuzzing of the real broker', () => {
       await device.publishAsync(TOPIC, JSON.stringify({ seq: s }), { qos: 1 })
       sent.push(s)
     }
-    const deadline = Date.now() + 15_000
-    while (sent.some((s) => !received.has(s)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    expect(sent.filter((s) => !received.has(s))).toEqual([])
+    await waitFor(() => sent.every((s) => received.has(s)), 15_000, 'steady readings').catch(() => undefined)
+    expect(sent.filter((s) => !received.has(s))).toEqual([]) // names the missing ones
     expect(await broker.healthy()).toBe(true)
     const rss = broker.rssKb()
     maxRssKb = Math.max(maxRssKb, rss)
@@ -203,9 +204,15 @@ describe('MQTT fuzzing of the real broker', () => {
     for (let i = 0; i < 3; i++) {
       const socket = tcpConnect(broker.ports.mqtt, '127.0.0.1')
       await new Promise<void>((r) => socket.once('connect', () => r()))
+      let subacked = false
+      const onData = (d: Buffer) => {
+        subacked ||= d.includes(SUBACK)
+      }
+      socket.on('data', onData)
       socket.write(connectPacket(`reader-slow-${i}`, 'reader', creds.reader!.password))
       socket.write(subscribePacket('streetsense/v1/+/+/air', 1))
-      await new Promise((r) => setTimeout(r, 200))
+      await waitFor(() => subacked, 10_000, 'SUBACK')
+      socket.off('data', onData)
       socket.pause() // never read again: the broker's writes to it back up
       slow.push(socket)
     }

@@ -92,7 +92,7 @@ export function rawExchange(port: number, chunks: Buffer[], waitMs = 300, gapMs 
       for (const c of chunks) {
         if (done) return
         socket.write(c)
-        if (gapMs) await new Promise((r) => setTimeout(r, gapMs))
+        if (gapMs) await new Promise((r) => setTimeout(r, gapMs)) // the gap between chunks is the input
       }
       timer = setTimeout(() => finish(false), waitMs)
     })

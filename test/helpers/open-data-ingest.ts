@@ -11,7 +11,7 @@ import { type InfluxServer, startInfluxd } from './influxd.js'
 import { addAccount, addSensor, type Issued, tempDir } from './processes.js'
 
 export const CAMDEN = 'E09000007'
-export const HACKNEY = 'E09000012'
+const HACKNEY = 'E09000012'
 
 export interface OpenDataIngest {
   url: string

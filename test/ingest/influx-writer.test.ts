@@ -57,10 +57,9 @@ describe('InfluxDB writer against real influxd', () => {
     for (let i = 2000; i < 5000; i++)
       appends.push(spool.append({ lines: `m,s=a v=${i} ${1_000_000 + i}`, count: 1, source: 't' }))
     await Promise.all(appends)
-    // While influxd is down nothing leaves the spool.
-    await new Promise((r) => setTimeout(r, 500))
+    // While influxd is down nothing leaves the spool: once a write has failed, all 3,000 are there.
+    await waitFor(() => !writer.health().reachable, 10_000, 'a failed write')
     expect(spool.depth()).toBe(3000)
-    expect(writer.health().reachable).toBe(false)
     await influx.restart()
     await waitFor(() => spool.depth() === 0, 60_000, 'spool drained after restart')
     const rows = await influx.rows('SELECT count(v) FROM m', 'w1')

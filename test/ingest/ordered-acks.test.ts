@@ -42,24 +42,27 @@ describe('ordered, durable-only PUBACKs', () => {
       counts: () => ({ accepted: 0, rejected: 0, duplicates: 0 }),
     }
     const spool = { isFull: () => false, depth: () => 0 } as unknown as Spool
+    const subscribed = new Promise<void>((resolve) =>
+      broker.broker.on('subscribe', (_subs, client) => {
+        if (client?.id.startsWith(`${instance}-`) && client.id !== `${instance}-dev`) resolve()
+      }),
+    )
     const consumers = startConsumers(
       { mqttUrl: broker.url, mqttConnections: 1, mqttInflight: 100, boroughs: ['E09000007'], instance },
       { pipeline, spool, metrics: createIngestMetrics(), logger: pino({ level: 'silent' }) },
     )
     const device = await mqtt.connectAsync(broker.url, { clientId: `${instance}-dev`, protocolVersion: 4 })
     try {
-      await waitFor(() => consumers.describe()[0]!.connected, 10_000, 'consumer connected')
-      await new Promise((r) => setTimeout(r, 200)) // subscription in place
+      await subscribed
       const topic = buildTopic('E09000007', 'cam-1', 'air')
       for (const m of ['m1', 'm2', 'm3', 'm4']) await device.publishAsync(topic, m, { qos: 1 })
       // mqtt.js read all four although none is safe yet (no head-of-line wait per message)...
       await waitFor(() => received.length === 4, 10_000, 'all four handed to the pipeline')
-      await new Promise((r) => setTimeout(r, 200))
-      // ...and acknowledged none of them.
+      // ...and acknowledged none of them. (No wait for a PUBACK that should not come: a PUBACK sent
+      // too early, or m2/m4 acknowledged before m1, breaks the exact lists checked below.)
       expect(acked).toEqual([])
       release.get('m2')!()
       release.get('m4')!()
-      await new Promise((r) => setTimeout(r, 200))
       expect(acked).toEqual([]) // m1 is not safe: nothing after it may be acknowledged
       release.get('m1')!()
       await waitFor(() => acked.length === 2, 5000, 'm1 and m2 acknowledged')

@@ -25,7 +25,7 @@ export const WESTMINSTER_RESTRICTED: RegisterEntry = {
   operator: { name: 'Westminster City Council', email: 'air@westminster.gov.uk' },
   sharing: 'restricted',
 }
-export const CAMDEN_RETIRED: RegisterEntry = {
+const CAMDEN_RETIRED: RegisterEntry = {
   ...CAMDEN_AIR,
   id: 'camden-aq-0099',
   name: 'Kentish Town Road at Castle Road',
@@ -35,8 +35,8 @@ export const CAMDEN_RETIRED: RegisterEntry = {
 }
 export const ENTRIES = [CAMDEN_AIR, HACKNEY_TRAFFIC, WESTMINSTER_RESTRICTED, CAMDEN_RETIRED]
 
-export const AIR_INTERVAL_MS = 300_000
-export const TRAFFIC_INTERVAL_MS = 900_000
+const AIR_INTERVAL_MS = 300_000
+const TRAFFIC_INTERVAL_MS = 900_000
 /** Sequence numbers the seeded air sensor "lost" (inside the last 24 h). */
 export const AIR_GAPS = [5, 6, 40]
 
@@ -51,7 +51,7 @@ export interface SeededTraffic extends SeededAir {
   direction: string
 }
 
-export function airSeries(sensor: string, now0: number, hours = 26): SeededAir[] {
+function airSeries(sensor: string, now0: number, hours = 26): SeededAir[] {
   const n = (hours * 3_600_000) / AIR_INTERVAL_MS
   const out: SeededAir[] = []
   for (let i = 0; i < n; i++) {
@@ -76,7 +76,7 @@ export function airSeries(sensor: string, now0: number, hours = 26): SeededAir[]
   return out
 }
 
-export function trafficSeries(sensor: string, now0: number, hours = 26): SeededTraffic[] {
+function trafficSeries(sensor: string, now0: number, hours = 26): SeededTraffic[] {
   const n = (hours * 3_600_000) / TRAFFIC_INTERVAL_MS
   const out: SeededTraffic[] = []
   for (let i = 0; i < n; i++) {
@@ -124,7 +124,7 @@ export function airLine(r: SeededAir, borough: string): string {
   return `air,sensor=${r.sensor},borough=${borough},grade=indicative ${fields.join(',')},seq=${r.seq}i,interval=300i,suspect=false ${r.time}`
 }
 
-export function trafficLine(r: SeededTraffic, borough: string): string {
+function trafficLine(r: SeededTraffic, borough: string): string {
   const fields = Object.entries(r.values).map(([k, v]) => `${k}=${v}${INT_FIELDS.has(k) ? 'i' : ''}`)
   return `traffic,sensor=${r.sensor},borough=${borough},lane=${r.lane},direction=${r.direction} ${fields.join(',')},seq=${r.seq}i,interval=900i,suspect=false ${r.time}`
 }

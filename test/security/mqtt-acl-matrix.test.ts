@@ -9,6 +9,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
   addSensor,
@@ -190,8 +191,7 @@ describe('MQTT ACL matrix (real broker process)', () => {
       })
       if (outcome === 'acked' && !PUBLISH_TOPICS[kind].startsWith('$')) {
         // allowed means delivered: wait until the watcher has it
-        const deadline = Date.now() + 5000
-        while (!seen.has(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+        await waitFor(() => seen.has(marker), 5000, marker).catch(() => undefined)
       }
       client.end(true)
       const delivered = seen.has(marker)
@@ -203,8 +203,13 @@ describe('MQTT ACL matrix (real broker process)', () => {
         delivered: allowed,
       })
     }
-    // a refused message must not turn up late either
-    await new Promise((r) => setTimeout(r, 300))
+    // A refused message must not turn up late either. The watcher gets messages in the broker's
+    // order, so once a message published after all of them is there, a late one would be too.
+    const last = await connect(broker.url, login.device())
+    const sentinel = `acl:sentinel:${Date.now()}`
+    await last.publishAsync(PUBLISH_TOPICS.ownAir, sentinel, { qos: 1 })
+    last.end(true)
+    await waitFor(() => seen.has(sentinel), 10_000, 'the sentinel at the watcher')
     for (const { role, kind, allowed } of cases) {
       if (!allowed) expect([...seen].some((m) => m.startsWith(`acl:${role}:${kind}:`))).toBe(false)
     }
@@ -246,8 +251,10 @@ describe('MQTT ACL matrix (real broker process)', () => {
     open.push(ingest)
     await ingest.publishAsync(t(CAMDEN, 'cam-1', 'errors'), '{"code":"X"}', { qos: 1 })
     expect(await ownerGot).toBe(t(CAMDEN, 'cam-1', 'errors'))
-    await new Promise((r) => setTimeout(r, 300))
-    expect(otherGot).toEqual([])
+    // A message other may have, published after: once it is there, cam-1's would have come first.
+    await ingest.publishAsync(t(CAMDEN, 'cam-2', 'errors'), '{"code":"Y"}', { qos: 1 })
+    await waitFor(() => otherGot.length > 0, 10_000, "cam-2's own downlink")
+    expect(otherGot).toEqual([t(CAMDEN, 'cam-2', 'errors')])
   })
 })
 

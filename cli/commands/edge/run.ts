@@ -1,7 +1,7 @@
 /** `streetsense edge run`: the edge agent for one node config, until SIGTERM/SIGINT. */
 import type { Command } from 'commander'
 import { addSettingOptions, loadSettings } from '../../../core/index.js'
-import { EdgeSettingsSchema } from '../../../edge/index.js'
+import { type EdgeSettings, EdgeSettingsSchema } from '../../../edge/index.js'
 import { edgeAction } from './edge-action.js'
 
 export function registerRunCommand(edge: Command): void {
@@ -10,7 +10,7 @@ export function registerRunCommand(edge: Command): void {
     EdgeSettingsSchema,
   ).action(
     edgeAction(async (flags: Record<string, unknown>) => {
-      const settings = loadSettings<{ config: string; logLevel: string }>(EdgeSettingsSchema, flags)
+      const settings = loadSettings<EdgeSettings>(EdgeSettingsSchema, flags)
       const { runEdgeAgent } = await import('../../../edge/index.js')
       await runEdgeAgent(settings.config, settings.logLevel)
     }),

@@ -26,12 +26,12 @@ import { SerialPort } from 'serialport'
 
 const require = createRequire(import.meta.url)
 
-export function unoFirmataHexPath(): string {
+function unoFirmataHexPath(): string {
   return join(dirname(require.resolve('avrgirl-arduino/package.json')), 'junk', 'hex', 'uno', 'StandardFirmata.cpp.hex')
 }
 
 /** Intel HEX (record types 00 data, 01 end, 02 segment) -> 32 KiB flash image. */
-export function loadHex(text: string): Uint8Array {
+function loadHex(text: string): Uint8Array {
   const flash = new Uint8Array(0x8000)
   let base = 0
   for (const line of text.split(/\r?\n/)) {

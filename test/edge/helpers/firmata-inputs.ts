@@ -2,7 +2,7 @@
 import { waitFor } from '../../helpers/ports.js'
 
 /** The input's state as the driver last saw it (from its frames), e.g. 'idle'. */
-export function inputState(frames: string[], pin: number): string | undefined {
+function inputState(frames: string[], pin: number): string | undefined {
   const states = frames.map((f) => new RegExp(`^D${pin} \\w+ (active|idle)`).exec(f)?.[1]).filter(Boolean)
   return states[states.length - 1]
 }
@@ -20,5 +20,10 @@ export async function settle(
 ): Promise<void> {
   await waitFor(() => inputState(frames, pin) !== undefined, 30_000, `D${pin} reporting`)
   uno.setDigital(pin, idleHigh)
-  await waitFor(() => inputState(frames, pin) === 'idle', 30_000, `D${pin} idle`)
+  await seenIdle(frames, pin)
+}
+
+/** Waits until the driver has reported the input back at its idle level (the edge is processed). */
+export function seenIdle(frames: string[], pin: number): Promise<void> {
+  return waitFor(() => inputState(frames, pin) === 'idle', 30_000, `D${pin} idle`)
 }
