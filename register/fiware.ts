@@ -51,7 +51,7 @@ export function airQualityObserved(entry: RegisterEntry, reading: ApiReading, so
   }
   for (const [field, value] of Object.entries(reading.values)) {
     const m = fieldMapping(field)
-    if (m?.kind === 'air') entity[m.fiware] = round(value * m.fiwareScale)
+    if (m?.kind === 'air' && m.fiware) entity[m.fiware] = round(value * m.fiwareScale)
   }
   // A single reading's DAQI is indicative only (DAQI is defined on averaging periods); exported as
   // the sub-index of this interval's means so consumers can colour maps consistently.
@@ -84,7 +84,7 @@ export function trafficFlowObserved(entry: RegisterEntry, reading: ApiReading, s
   if (reading.values.total_vehicles !== undefined) all.intensity = reading.values.total_vehicles
   for (const m of fieldsOf('traffic')) {
     const v = reading.values[m.field]
-    if (v !== undefined && m.aggregate === 'mean') all[m.fiware] = round(v * m.fiwareScale)
+    if (v !== undefined && m.aggregate === 'mean' && m.fiware) all[m.fiware] = round(v * m.fiwareScale)
   }
   const perClass = fieldsOf('traffic')
     .filter((m) => m.vehicleType && reading.values[m.field] !== undefined)

@@ -9,7 +9,7 @@ export function mappingTableMarkdown(): string {
       m.label,
       m.unit,
       `\`${m.ucum}\``,
-      `\`${m.fiware}\``,
+      m.fiware ? `\`${m.fiware}\`` : '—',
       `\`${m.unitCode}\``,
       String(m.fiwareScale),
       m.vehicleType ?? '',

@@ -16,8 +16,12 @@ export interface FieldMapping {
   unit: string
   /** UCUM code (SensorThings unitOfMeasurement.symbol definition). */
   ucum: string
-  /** FIWARE attribute; for traffic classes the TrafficFlowObserved `vehicleType` instead (attribute `intensity`). */
-  fiware: string
+  /**
+   * FIWARE attribute (a term of the Smart Data Models contexts); for traffic classes the
+   * TrafficFlowObserved `vehicleType` instead (attribute `intensity`). null: no term in the model
+   * contexts, so the FIWARE export leaves the field out.
+   */
+  fiware: string | null
   /** UN/CEFACT common code carried as FIWARE unitCode. */
   unitCode: string
   /** Multiply our value by this to get FIWARE's (relative humidity is a 0..1 fraction there). */
@@ -35,13 +39,14 @@ export interface FieldMapping {
 const EIONET = 'http://dd.eionet.europa.eu/vocabulary/aq/pollutant/'
 const QUDT = 'http://qudt.org/vocab/quantitykind/'
 const DFT = 'https://streetsense.london/vocab/traffic/'
+const SS_AIR = 'https://streetsense.london/vocab/air/'
 
 function air(
   field: string,
   label: string,
   unit: string,
   ucum: string,
-  fiware: string,
+  fiware: string | null,
   unitCode: string,
   definition: string,
   fiwareScale = 1,
@@ -58,6 +63,14 @@ function air(
     definition,
     observationType: 'OM_Measurement',
     aggregate: 'mean',
+  }
+}
+
+/** Particle number concentration (SPS30, NextPM, IPS-7100): particles per cm³ up to a size. */
+function particleNumber(field: string, size: string): FieldMapping {
+  return {
+    ...air(field, `Particles up to ${size} µm (number)`, '#/cm³', '/cm3', null, 'H50', `${SS_AIR}${field}`),
+    note: 'no term in the FIWARE contexts: not in the FIWARE export',
   }
 }
 
@@ -79,26 +92,21 @@ function count(field: string, label: string, vehicleType?: string, note?: string
   }
 }
 
-function trafficMeasure(field: string, label: string, unit: string, ucum: string, fiware: string, unitCode: string) {
-  return {
-    field,
-    kind: 'traffic' as const,
-    label,
-    unit,
-    ucum,
-    fiware,
-    unitCode,
-    fiwareScale: 1,
-    definition: `${DFT}${field}`,
-    observationType: 'OM_Measurement' as const,
-    aggregate: 'mean' as const,
-  }
+/** A traffic quantity that is averaged (speeds, occupancy): an air-like measurement of kind traffic. */
+function trafficMeasure(field: string, label: string, unit: string, ucum: string, fiware: string | null, code: string) {
+  return { ...air(field, label, unit, ucum, fiware, code, `${DFT}${field}`), kind: 'traffic' as const }
 }
 
 export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   air('pm1', 'PM1 (very fine particles)', 'µg/m³', 'ug/m3', 'pm1', 'GQ', `${EIONET}6002`),
   air('pm2_5', 'PM2.5 (fine particles)', 'µg/m³', 'ug/m3', 'pm25', 'GQ', `${EIONET}6001`),
+  air('pm4', 'PM4 (particles)', 'µg/m³', 'ug/m3', 'pm4', 'GQ', `${SS_AIR}pm4`),
   air('pm10', 'PM10 (particles)', 'µg/m³', 'ug/m3', 'pm10', 'GQ', `${EIONET}5`),
+  particleNumber('pnc0_5', '0.5'),
+  particleNumber('pnc1', '1'),
+  particleNumber('pnc2_5', '2.5'),
+  particleNumber('pnc4', '4'),
+  particleNumber('pnc10', '10'),
   air('no2', 'Nitrogen dioxide (NO₂)', 'µg/m³', 'ug/m3', 'no2', 'GQ', `${EIONET}8`),
   air('o3', 'Ozone (O₃)', 'µg/m³', 'ug/m3', 'o3', 'GQ', `${EIONET}7`),
   air('so2', 'Sulphur dioxide (SO₂)', 'µg/m³', 'ug/m3', 'so2', 'GQ', `${EIONET}1`),
@@ -122,6 +130,14 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
     ...air('noise_laeq', 'Noise (LAeq)', 'dB(A)', 'dB', 'LAeq', '2N', `${QUDT}SoundPressureLevel`),
     note: 'attribute of FIWARE NoiseLevelObserved, carried on AirQualityObserved',
   },
+  {
+    ...air('noise_lamin', 'Noise (lowest LA)', 'dB(A)', 'dB', null, '2N', `${SS_AIR}noise_lamin`),
+    note: 'no term in the FIWARE contexts: not in the FIWARE export',
+  },
+  {
+    ...air('noise_lamax', 'Noise (highest LA)', 'dB(A)', 'dB', 'LAmax', '2N', `${SS_AIR}noise_lamax`),
+    note: 'attribute of FIWARE NoiseLevelObserved, carried on AirQualityObserved',
+  },
   count('pedal_cycle', 'Pedal cycles', 'bicycle'),
   count('motorcycle', 'Motorcycles', 'motorcycle'),
   count('car', 'Cars and taxis', 'car'),
@@ -132,8 +148,8 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   count('total_vehicles', 'All motor and pedal vehicles', undefined, 'intensity of the all-vehicles entity'),
   trafficMeasure('mean_speed', 'Mean speed', 'km/h', 'km/h', 'averageVehicleSpeed', 'KMH'),
   {
-    ...trafficMeasure('v85', '85th percentile speed', 'km/h', 'km/h', 'v85', 'KMH'),
-    note: 'not in TrafficFlowObserved: exported under our own name',
+    ...trafficMeasure('v85', '85th percentile speed', 'km/h', 'km/h', null, 'KMH'),
+    note: 'no term in TrafficFlowObserved: not in the FIWARE export',
   },
   trafficMeasure(
     'occupancy',
@@ -163,6 +179,7 @@ export function unitName(m: FieldMapping): string {
   const names: Record<string, string> = {
     'ug/m3': 'microgram per cubic metre',
     '[ppm]': 'part per million',
+    '/cm3': 'particles per cubic centimetre',
     Cel: 'degree Celsius',
     '%': 'percent',
     hPa: 'hectopascal',

@@ -106,9 +106,33 @@ export interface AirValues {
    */
   pm2_5?: number
   /**
+   * PM4, ug/m3
+   */
+  pm4?: number
+  /**
    * PM10, ug/m3
    */
   pm10?: number
+  /**
+   * Number concentration of particles up to 0.5 um, particles per cm3
+   */
+  pnc0_5?: number
+  /**
+   * Number concentration of particles up to 1 um, particles per cm3
+   */
+  pnc1?: number
+  /**
+   * Number concentration of particles up to 2.5 um, particles per cm3
+   */
+  pnc2_5?: number
+  /**
+   * Number concentration of particles up to 4 um, particles per cm3
+   */
+  pnc4?: number
+  /**
+   * Number concentration of particles up to 10 um, particles per cm3
+   */
+  pnc10?: number
   /**
    * Nitrogen dioxide, ug/m3
    */
@@ -141,6 +165,14 @@ export interface AirValues {
    * Equivalent continuous sound level, dB(A)
    */
   noise_laeq?: number
+  /**
+   * Lowest A-weighted sound level in the interval, dB(A)
+   */
+  noise_lamin?: number
+  /**
+   * Highest A-weighted sound level in the interval, dB(A)
+   */
+  noise_lamax?: number
 }
 /**
  * Counts per class over the interval, plus speed and occupancy where the detector measures them.
@@ -290,7 +322,13 @@ export interface RegisterEntry {
   measures: (
     | 'pm1'
     | 'pm2_5'
+    | 'pm4'
     | 'pm10'
+    | 'pnc0_5'
+    | 'pnc1'
+    | 'pnc2_5'
+    | 'pnc4'
+    | 'pnc10'
     | 'no2'
     | 'o3'
     | 'so2'
@@ -299,6 +337,8 @@ export interface RegisterEntry {
     | 'relative_humidity'
     | 'pressure'
     | 'noise_laeq'
+    | 'noise_lamin'
+    | 'noise_lamax'
     | 'pedal_cycle'
     | 'motorcycle'
     | 'car'
