@@ -61,6 +61,10 @@ export const ERROR_CODES = {
   IOT_INGEST_TOO_LARGE: spec(413, 'A request or message larger than the ingest accepts.'),
   IOT_INGEST_UNAUTHORIZED: spec(401, 'Device intake needs the sensor id and its password.'),
   IOT_INGEST_FORBIDDEN: spec(403, 'This account may not send readings for that sensor.'),
+  IOT_INGEST_WRONG_PATH: spec(
+    404,
+    'A Sensor.Community node posts to a path that is not the intake; the body says what to configure.',
+  ),
   IOT_INGEST_SPOOL_FULL: spec(503, 'The local spool is full (InfluxDB down for long); retry after the header.'),
   IOT_INGEST_INFLUX_REJECTED: spec(400, 'InfluxDB refused points as malformed; they were quarantined.'),
   IOT_INGEST_START_FAILED: spec(500, 'The ingest could not start (port taken, data dir, settings).'),
@@ -76,6 +80,10 @@ export const ERROR_CODES = {
   IOT_REGISTER_FORBIDDEN: spec(403, 'The account may not act on that sensor or borough.'),
   IOT_REGISTER_DATA_NOT_OPEN: spec(403, "The sensor's data is not open; the register entry says who to ask."),
   IOT_REGISTER_NOT_FOUND: spec(404, 'No such sensor, route or file.'),
+  IOT_REGISTER_NOT_IMPLEMENTED: spec(
+    501,
+    'A SensorThings query option, function or path this service does not implement; the message names it.',
+  ),
   IOT_REGISTER_DUPLICATE: spec(409, 'A sensor with that id already exists.'),
   IOT_REGISTER_RATE_LIMITED: spec(429, 'Too many requests from this client; retry after the header.'),
   IOT_REGISTER_INFLUX_UNAVAILABLE: spec(503, 'InfluxDB did not answer; try again shortly.'),

@@ -125,7 +125,7 @@ export const IngestSettingsSchema = {
     },
     scIntervalSeconds: {
       type: 'integer',
-      description: 'Interval recorded for Sensor.Community readings (airrohr sends every 145 s)',
+      description: 'Interval of Sensor.Community readings whose body does not give one (airrohr: 145 s)',
       default: 145,
       minimum: 1,
     },

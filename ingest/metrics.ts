@@ -25,6 +25,11 @@ export function createIngestMetrics() {
       ['sensor'],
     ),
     gaps: counter('streetsense_ingest_sequence_gaps_total', 'Sequence numbers skipped, by sensor', ['sensor']),
+    scNotStored: counter(
+      'streetsense_ingest_sc_values_not_stored_total',
+      'Sensor.Community values not stored, by sensor and why (unknown_value_type, not_stored: no field, not a number, repeated)',
+      ['sensor', 'why'],
+    ),
     statuses: counter('streetsense_ingest_status_total', 'Device status messages stored'),
     // spool and quarantine
     spoolDepth: gauge('streetsense_ingest_spool_depth', 'Points in the spool'),

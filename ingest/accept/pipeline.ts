@@ -30,6 +30,11 @@ export interface PipelineDeps {
 export interface Pipeline {
   /** Resolves once an accepted message is durable, or once a rejected one is quarantined. */
   submit(expected: Expected, payload: Buffer | string, source: string, original?: Buffer | string): Promise<Checked>
+  /**
+   * Quarantines a message refused before the schema check (an intake's own format, e.g. an airrohr
+   * body nothing of which can be stored), with the same counters and device error as any refusal.
+   */
+  refuse(expected: Expected, payload: Buffer | string, source: string, rejected: Rejected): void
   /** Where device errors go (set by the MQTT side; the HTTP side answers in its response). */
   setErrorPublisher(fn: (expected: Expected, error: DeviceError) => void): void
   counts(): { accepted: number; rejected: number; duplicates: number }
@@ -58,6 +63,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
   return {
     submit: (expected, payload, source, original) => submit(state, expected, payload, source, original),
+    refuse: (expected, payload, source, rejected) => quarantineRejected(state, expected, payload, source, rejected),
     setErrorPublisher(fn) {
       state.publishError = fn
     },

@@ -1,127 +1,187 @@
 /**
- * POST /v1/sensor-community: the airrohr firmware's "custom API" (Sensor.Community / luftdaten
- * nodes). Body `{ software_version, sensordatavalues: [{ value_type, value }] }`, headers
- * X-Sensor (`esp8266-<chipid>`) and X-Pin. The node is registered as `sc-<chipid>` and sends its
- * device password as Basic auth (airrohr's custom API user/password fields). Values are mapped
- * onto the shared schema and then take the same path as any reading.
+ * POST /v1/sensor-community: Sensor.Community (airrohr) nodes, in the firmware's custom API format
+ * (one body with every sensor's values, full value_type names) or the Sensor.Community API format
+ * (one body per sensor, prefixes stripped, the sensor family in X-PIN). Headers X-Sensor
+ * (`esp8266-<chipid>`) and Basic auth: the node is registered as `sc-<chipid>`. The values are
+ * mapped onto the shared schema (sc-value-types.ts) and then take the same path as any reading;
+ * a body nothing of which can be stored is refused and quarantined with the reason.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { StreetsenseError } from '../../core/index.js'
-import type { AirValues, Reading } from '../../schemas/index.js'
+import type { Reading } from '../../schemas/index.js'
+import type { Expected, RejectCode } from '../accept/check-message.js'
+import { REJECT_TO_INGEST_CODE } from '../accept/check-message.js'
 import type { Pipeline } from '../accept/pipeline.js'
 import type { SensorDirectory } from '../directory/sensor-directory.js'
+import type { IngestMetrics } from '../metrics.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
 import { authenticateDevice } from './auth.js'
-import { acceptedBodySchema, errorBodySchema, sendRejected } from './readings-routes.js'
+import { errorBodySchema, sendRejected } from './readings-routes.js'
+import { ScClock } from './sc-clock.js'
+import { registerScGuidance, scCredentialsMissing, scCredentialsRefused } from './sc-guidance.js'
+import { mapScBody, nothingStored, type ScMapped, ScRefusal } from './sc-mapping.js'
 
-/** airrohr value_type -> our field, with a unit conversion where needed. */
-export const SC_VALUE_MAP: Record<string, { field: keyof AirValues; scale?: number }> = {
-  SDS_P1: { field: 'pm10' },
-  SDS_P2: { field: 'pm2_5' },
-  PMS_P0: { field: 'pm1' },
-  PMS_P1: { field: 'pm10' },
-  PMS_P2: { field: 'pm2_5' },
-  BME280_temperature: { field: 'temperature' },
-  BME280_humidity: { field: 'relative_humidity' },
-  BME280_pressure: { field: 'pressure', scale: 0.01 }, // Pa -> hPa
-  BMP280_temperature: { field: 'temperature' },
-  BMP280_pressure: { field: 'pressure', scale: 0.01 },
-  temperature: { field: 'temperature' },
-  humidity: { field: 'relative_humidity' },
+export interface ScDeps {
+  pipeline: Pipeline
+  directory: SensorDirectory
+  spool: Spool
+  stats: SensorStats
+  metrics: IngestMetrics
+  logger: { warn(obj: object, msg: string): void }
+  /** The interval recorded when the body does not say (Sensor.Community API format). */
+  intervalSeconds: number
 }
+
+const SOURCE = 'http:/v1/sensor-community'
+/** The "schema" a refused airrohr body was checked against (quarantine and device error). */
+export const SC_FORMAT = 'airrohr sensordatavalues (docs/schema.md)'
+
+const notStoredSchema = {
+  type: 'array',
+  items: { type: 'object', properties: { value_type: { type: 'string' }, reason: { type: 'string' } } },
+} as const
+
+const scAcceptedSchema = {
+  type: 'object',
+  properties: {
+    accepted: { type: 'integer' },
+    suspect: { type: 'integer' },
+    sensor: { type: 'string' },
+    time: { type: 'string' },
+    interval: { type: 'integer' },
+    not_stored: notStoredSchema,
+    unknown: { type: 'array', items: { type: 'string' } },
+  },
+} as const
 
 /** `esp8266-12345678` (or `esp32-…`, or the bare chip id) -> `sc-12345678`. */
 export function scSensorId(xSensor: string): string {
   return `sc-${xSensor.replace(/^(esp8266|esp32|raspi)-/i, '')}`
 }
 
-export function mapSensorCommunity(body: unknown): { values: AirValues; ignored: string[] } {
-  const list = (body as { sensordatavalues?: unknown })?.sensordatavalues
-  if (!Array.isArray(list)) {
-    throw new StreetsenseError('IOT_INGEST_INVALID', 'sensordatavalues must be an array', '/sensordatavalues')
-  }
-  const values: Record<string, number> = {}
-  const ignored: string[] = []
-  for (const [i, item] of list.entries()) {
-    const { value_type: type, value } = (item ?? {}) as { value_type?: unknown; value?: unknown }
-    const map = typeof type === 'string' ? SC_VALUE_MAP[type] : undefined
-    if (!map) {
-      ignored.push(String(type))
-      continue
-    }
-    const n = typeof value === 'number' ? value : Number.parseFloat(String(value))
-    if (!Number.isFinite(n)) {
-      throw new StreetsenseError(
-        'IOT_INGEST_INVALID',
-        `${String(type)} is not a number`,
-        `/sensordatavalues/${i}/value`,
-      )
-    }
-    values[map.field] = Math.round(n * (map.scale ?? 1) * 1000) / 1000
-  }
-  if (Object.keys(values).length === 0) {
-    throw new StreetsenseError('IOT_INGEST_INVALID', 'no known value_type in sensordatavalues', '/sensordatavalues')
-  }
-  return { values: values as AirValues, ignored }
-}
-
-export async function sensorCommunityRoutes(
-  app: FastifyInstance,
-  deps: { pipeline: Pipeline; directory: SensorDirectory; spool: Spool; stats: SensorStats; intervalSeconds: number },
-): Promise<void> {
-  const nextSeq = new Map<string, number>()
+export async function sensorCommunityRoutes(app: FastifyInstance, deps: ScDeps): Promise<void> {
+  const clock = new ScClock(deps.stats)
+  const warned = new Set<string>()
   app.post(
     '/v1/sensor-community',
     {
       schema: {
-        summary: 'Sensor.Community (airrohr) custom API; X-Sensor esp8266-<chipid> is register id sc-<chipid>',
+        summary:
+          'Sensor.Community (airrohr) custom API or Sensor.Community API body; X-Sensor esp8266-<chipid> is register id sc-<chipid>',
         tags: ['ingest'],
         headers: {
           type: 'object',
           required: ['x-sensor'],
           properties: { 'x-sensor': { type: 'string' }, 'x-pin': { type: 'string' } },
         },
-        response: { 200: acceptedBodySchema, 400: errorBodySchema, 401: errorBodySchema, 503: errorBodySchema },
+        response: { 200: scAcceptedSchema, 400: errorBodySchema, 401: errorBodySchema, 503: errorBodySchema },
       },
     },
-    async (req, reply) => {
-      const sensor = await authenticateDevice(req, deps.directory, scSensorId)
-      if (deps.spool.isFull())
-        throw new StreetsenseError('IOT_INGEST_SPOOL_FULL', 'the ingest spool is full; retry later')
-      const raw = req.body as Buffer
-      let body: unknown
-      try {
-        body = JSON.parse(raw.toString('utf8'))
-      } catch (err) {
-        throw new StreetsenseError('IOT_INGEST_NOT_JSON', `not JSON: ${(err as Error).message}`, '/')
-      }
-      const { values } = mapSensorCommunity(body)
-      // airrohr sends no sequence number: count on from the last one this ingest saw.
-      const seq = nextSeq.get(sensor) ?? (deps.stats.get(sensor)?.lastSeq ?? 0) + 1
-      nextSeq.set(sensor, seq + 1)
-      const borough = deps.directory.lookup(sensor)?.borough ?? ''
-      const reading = scReading(sensor, borough, seq, values, deps.intervalSeconds)
-      const expected = { sensor, borough: reading.borough, channel: 'air' as const }
-      const result = await deps.pipeline.submit(expected, JSON.stringify(reading), 'http:/v1/sensor-community', raw)
-      if (!result.ok) return sendRejected(reply, result)
-      return reply.code(200).send({ accepted: result.count, suspect: result.suspect, sensor })
-    },
+    (req, reply) => intake(req, reply, deps, { clock, warned }),
   )
+  registerScGuidance(app)
 }
 
-/** A Sensor.Community node's values as a reading of the shared schema, timed to this second. */
-function scReading(sensor: string, borough: string, seq: number, values: AirValues, interval: number): Reading {
-  const now = new Date()
-  now.setUTCMilliseconds(0)
-  return {
+async function authenticateNode(req: FastifyRequest, directory: SensorDirectory): Promise<string> {
+  const xSensor = String(req.headers['x-sensor'])
+  if (!req.headers.authorization) throw scCredentialsMissing(xSensor)
+  try {
+    return await authenticateDevice(req, directory, scSensorId)
+  } catch (err) {
+    if (err instanceof StreetsenseError && err.code === 'IOT_INGEST_UNAUTHORIZED') throw scCredentialsRefused(xSensor)
+    throw err
+  }
+}
+
+async function intake(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: ScDeps,
+  state: { clock: ScClock; warned: Set<string> },
+) {
+  const sensor = await authenticateNode(req, deps.directory)
+  if (deps.spool.isFull()) throw new StreetsenseError('IOT_INGEST_SPOOL_FULL', 'the ingest spool is full; retry later')
+  const arrival = Date.now()
+  const raw = req.body as Buffer
+  const expected: Expected = { sensor, borough: deps.directory.lookup(sensor)?.borough ?? '', channel: 'air' }
+  let mapped: ScMapped
+  try {
+    mapped = mapBody(raw, req.headers)
+  } catch (err) {
+    if (!(err instanceof ScRefusal)) throw err
+    return refuse(reply, deps.pipeline, expected, raw, err)
+  }
+  reportNotStored(deps, state.warned, sensor, mapped)
+  const interval = mapped.intervalSeconds ?? deps.intervalSeconds
+  // The firmware sends no time: its values average the interval that ended as it sent them.
+  const { seq, timeMs } = state.clock.next(sensor, arrival - interval * 1000)
+  const reading: Reading = {
     sensor,
-    borough,
+    borough: expected.borough,
     kind: 'air',
-    time: now.toISOString().replace('.000Z', 'Z'),
+    time: new Date(timeMs).toISOString(),
     interval,
     seq,
-    values,
+    values: mapped.values,
     quality: { grade: 'citizen', status: 'raw' },
   }
+  const result = await deps.pipeline.submit(expected, JSON.stringify(reading), SOURCE, raw)
+  if (!result.ok) return sendRejected(reply, result)
+  return reply.code(200).send({
+    accepted: result.count,
+    suspect: result.suspect,
+    sensor,
+    time: reading.time,
+    interval,
+    not_stored: mapped.notStored,
+    unknown: mapped.unknown,
+  })
+}
+
+/** Parses and maps the body; every refusal is an ScRefusal (its code chosen by refuse()). */
+function mapBody(raw: Buffer, headers: FastifyRequest['headers']): ScMapped {
+  let body: unknown
+  try {
+    body = JSON.parse(raw.toString('utf8'))
+  } catch (err) {
+    throw new ScRefusal(`not JSON: ${(err as Error).message}`, '/')
+  }
+  checkChipId(body, String(headers['x-sensor']))
+  const pinHeader = headers['x-pin']
+  const pin = typeof pinHeader === 'string' && pinHeader.trim() !== '0' ? pinHeader.trim() : undefined
+  const mapped = mapScBody(body, pin)
+  if (Object.keys(mapped.values).length === 0) throw nothingStored(mapped)
+  return mapped
+}
+
+/** The custom API body names the chip (`esp8266id`); it must be the one X-Sensor names. */
+function checkChipId(body: unknown, xSensor: string): void {
+  const id = (body as { esp8266id?: unknown } | null)?.esp8266id
+  if (id === undefined || scSensorId(String(id)) === scSensorId(xSensor)) return
+  throw new ScRefusal(`esp8266id ${JSON.stringify(id)} is not the chip X-Sensor names (${xSensor})`, '/esp8266id')
+}
+
+function refuseCode(r: ScRefusal): RejectCode {
+  if (r.field === '/') return 'READING_NOT_JSON'
+  return r.field === '/esp8266id' ? 'READING_TOPIC_MISMATCH' : 'READING_INVALID'
+}
+
+/** A 400 with the reason, after the body went to the quarantine (counted like any refusal). */
+function refuse(reply: FastifyReply, pipeline: Pipeline, expected: Expected, raw: Buffer, r: ScRefusal) {
+  const code = refuseCode(r)
+  const errors = [{ path: r.field, message: r.message, keyword: 'sensor-community' }]
+  pipeline.refuse(expected, raw, SOURCE, { ok: false, code, reason: r.message, schema: SC_FORMAT, errors })
+  return reply.code(400).send({ code: REJECT_TO_INGEST_CODE[code], message: r.message, field: r.field, errors })
+}
+
+/** Values not stored are answered in the body, counted per sensor, and logged once per value type. */
+function reportNotStored(deps: ScDeps, warned: Set<string>, sensor: string, mapped: ScMapped): void {
+  if (mapped.notStored.length > 0) deps.metrics.scNotStored.inc({ sensor, why: 'not_stored' }, mapped.notStored.length)
+  if (mapped.unknown.length === 0) return
+  deps.metrics.scNotStored.inc({ sensor, why: 'unknown_value_type' }, mapped.unknown.length)
+  const fresh = mapped.unknown.filter((t) => !warned.has(`${sensor}\n${t}`))
+  if (fresh.length === 0) return
+  if (warned.size < 10_000) for (const t of fresh) warned.add(`${sensor}\n${t}`)
+  deps.logger.warn({ sensor, unknown: fresh.slice(0, 20) }, 'Sensor.Community value types not known: not stored')
 }

@@ -209,7 +209,6 @@ describe('ingest flow: real Aedes, real influxd, real MQTT and HTTP clients', ()
       headers: {
         'content-type': 'application/json',
         'x-sensor': 'esp8266-1234567',
-        'x-pin': '1',
         authorization: basic('esp8266-1234567', 'pw-sc'),
       },
       body: JSON.stringify({

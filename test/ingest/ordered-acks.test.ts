@@ -38,6 +38,7 @@ describe('ordered, durable-only PUBACKs', () => {
           received.push(text)
           release.set(text, () => resolve({ ok: true, lines: '', count: 1, seqs: [1], suspect: 0 }))
         }),
+      refuse: () => undefined,
       setErrorPublisher: () => undefined,
       counts: () => ({ accepted: 0, rejected: 0, duplicates: 0 }),
     }
