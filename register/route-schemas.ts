@@ -84,12 +84,18 @@ export const staPathParams = {
   properties: { '*': { type: 'string' } },
 } as const satisfies JSONSchema
 
+/** SensorThings query options, as text: register/sta/query-options.ts parses them with errors naming each. */
 export const staQuery = {
   type: 'object',
   properties: {
-    $top: { type: 'integer', minimum: 1, maximum: 1000 },
-    $skip: { type: 'integer', minimum: 0 },
-    $count: { type: 'boolean' },
+    $filter: { type: 'string', description: 'e.g. result gt 20 and phenomenonTime ge 2026-11-01T00:00:00Z' },
+    $expand: { type: 'string', description: 'e.g. Datastreams($select=name;$expand=ObservedProperty)' },
+    $select: { type: 'string', description: 'e.g. name,description' },
+    $orderby: { type: 'string', description: 'e.g. phenomenonTime desc' },
+    $top: { type: 'string', description: 'page size, default 100, at most 1000' },
+    $skip: { type: 'string' },
+    $count: { type: 'string', description: 'true or false' },
+    $skiptoken: { type: 'string', description: 'from an @iot.nextLink of Observations' },
   },
 } as const satisfies JSONSchema
 

@@ -189,3 +189,13 @@ export async function startRegisterApp(
     },
   }
 }
+
+/** A response's text, and its JSON when it is JSON (undefined otherwise). */
+export async function bodyOf(res: Response): Promise<{ text: string; json: unknown }> {
+  const text = await res.text()
+  try {
+    return { text, json: JSON.parse(text) }
+  } catch {
+    return { text, json: undefined }
+  }
+}
