@@ -29,10 +29,15 @@ function registerErrorBody(error: FastifyError | StreetsenseError): HttpErrorBod
   const validation = error.validation
   if (validation && validation.length > 0) {
     const first = validation[0]!
-    const missing = (first.params as { missingProperty?: string; additionalProperty?: string } | undefined) ?? {}
+    const params = (first.params ?? {}) as {
+      missingProperty?: string
+      additionalProperty?: string
+      allowedValues?: unknown[]
+    }
     const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.')
-    const field = missing.missingProperty ?? missing.additionalProperty ?? (path || 'request')
-    return httpErrorBody(400, 'IOT_REGISTER_BAD_PARAM', `${field}: ${first.message ?? 'invalid'}`, field)
+    const field = params.missingProperty ?? params.additionalProperty ?? (path || 'request')
+    const allowed = params.allowedValues ? `: ${params.allowedValues.join(', ')}` : ''
+    return httpErrorBody(400, 'IOT_REGISTER_BAD_PARAM', `${field}: ${first.message ?? 'invalid'}${allowed}`, field)
   }
   const status = error.statusCode ?? 500
   if (status === 429) return httpErrorBody(429, 'IOT_REGISTER_RATE_LIMITED', error.message)

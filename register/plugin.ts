@@ -16,6 +16,7 @@ import { installLicenceHeaders } from './licence.js'
 import { registerPages } from './pages/routes.js'
 import { registerAdminRoutes } from './routes-admin.js'
 import { registerExportRoutes } from './routes-export.js'
+import { registerFiwareRoutes } from './routes-fiware.js'
 import { registerSensorRoutes } from './routes-sensors.js'
 import { registerStaRoutes } from './routes-sta.js'
 
@@ -83,6 +84,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>()
   registerSensorRoutes(typed, ctx)
   registerExportRoutes(typed, ctx)
+  registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)
   registerAdminRoutes(typed, ctx)
   await registerPages(typed, ctx)

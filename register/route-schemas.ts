@@ -67,7 +67,12 @@ export const exportFiwareQuery = {
   type: 'object',
   additionalProperties: false,
   required: ['borough'],
-  properties: { borough: BOROUGH, at: TIME },
+  properties: {
+    borough: BOROUGH,
+    at: TIME,
+    options: { type: 'string', enum: ['keyValues', 'simplified', 'normalized'], description: 'NGSI-LD representation' },
+    format: { type: 'string', enum: ['keyValues', 'simplified', 'normalized'], description: 'NGSI-LD representation' },
+  },
 } as const satisfies JSONSchema
 
 export const exportCsvQuery = {

@@ -1,24 +1,15 @@
-/** Exports: FIWARE NGSI-LD keyValues and a daily CSV per borough. */
+/** Exports: a daily CSV per borough (FIWARE NGSI-LD is in routes-fiware.ts). */
 import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../schemas/index.js'
 import { boroughName } from '../schemas/index.js'
-import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
+import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
 import { toCsv } from './csv.js'
-import { airQualityObserved, NGSI_LD_CONTEXT, trafficFlowObserved } from './fiware.js'
-import { type InfluxRow, literal, timeLiteral } from './influx-read.js'
-import { licenceBlock } from './licence.js'
 import { FIELD_MAPPINGS } from './mappings.js'
-import { parseDate, parseTime } from './params.js'
+import { parseDate } from './params.js'
 import { isOpenData } from './public-entry.js'
-import { boroughDay, toApiReading } from './queries.js'
+import { boroughDay } from './queries.js'
 import { sendCsv } from './reply-formats.js'
-import { exportCsvQuery, exportFiwareQuery } from './route-schemas.js'
-
-const FIWARE = {
-  tags: ['exports'],
-  summary: 'FIWARE AirQualityObserved / TrafficFlowObserved entities (NGSI-LD keyValues) of a borough at a time',
-  querystring: exportFiwareQuery,
-} as const
+import { exportCsvQuery } from './route-schemas.js'
 
 const DAILY_CSV = {
   tags: ['exports'],
@@ -27,47 +18,15 @@ const DAILY_CSV = {
 } as const
 
 export function registerExportRoutes(app: OpenDataApp, ctx: ApiContext): void {
-  app.get('/v1/export/fiware', { schema: FIWARE }, (req, reply) => fiwareExport(ctx, req, reply))
   app.get('/v1/export/csv', { schema: DAILY_CSV }, (req, reply) => dailyCsvExport(ctx, req, reply))
 }
 
-function openSensorsOf(ctx: ApiContext, borough: string): RegisterEntry[] {
+/** The register entries of a borough's sensors whose readings are open data. */
+export function openSensorsOf(ctx: ApiContext, borough: string): RegisterEntry[] {
   return ctx.registry
     .listSensors({ borough })
     .filter((r) => isOpenData(r.entry))
     .map((r) => r.entry)
-}
-
-/** The newest point of each sensor of a borough (per lane and direction for traffic) in the 24 h up to `at`. */
-async function latestRowsAt(ctx: ApiContext, borough: string, at: number): Promise<InfluxRow[][]> {
-  const where = `"borough" = ${literal(borough)} AND time <= ${timeLiteral(at)} AND time > ${timeLiteral(at - 86_400_000)}`
-  return ctx.influx.query(
-    `SELECT * FROM "air" WHERE ${where} GROUP BY "sensor" ORDER BY time DESC LIMIT 1; ` +
-      `SELECT * FROM "traffic" WHERE ${where} GROUP BY "sensor", "lane", "direction" ORDER BY time DESC LIMIT 1`,
-  )
-}
-
-async function fiwareExport(ctx: ApiContext, req: RequestOf<typeof FIWARE>, reply: FastifyReply) {
-  const { borough } = req.query
-  const at = parseTime('at', req.query.at, ctx.now())
-  const bySensor = new Map(openSensorsOf(ctx, borough).map((entry) => [entry.id, entry]))
-  const [air = [], traffic = []] = await latestRowsAt(ctx, borough, at)
-  const base = baseUrl(ctx, req)
-  const entities: Record<string, unknown>[] = []
-  for (const row of air) {
-    const entry = bySensor.get(String(row.sensor))
-    if (entry?.kind === 'air')
-      entities.push(airQualityObserved(entry, toApiReading(row, 'air'), `${base}/sensors/${entry.id}`))
-  }
-  for (const row of traffic) {
-    const entry = bySensor.get(String(row.sensor))
-    if (entry?.kind === 'traffic') {
-      entities.push(...trafficFlowObserved(entry, toApiReading(row, 'traffic'), `${base}/sensors/${entry.id}`))
-    }
-  }
-  const lic = licenceBlock()
-  reply.header('content-type', 'application/ld+json; charset=utf-8')
-  return entities.map((e) => ({ ...e, license: lic.licence.url, '@context': NGSI_LD_CONTEXT }))
 }
 
 const DAILY_CSV_HEADER = [
