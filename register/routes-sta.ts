@@ -47,7 +47,11 @@ async function resource(ctx: ApiContext, req: RequestOf<typeof RESOURCE>, reply:
     ctx.registry.listSensors(),
     (id) => `${baseUrl(ctx, req)}/sensors/${encodeURIComponent(id)}`,
   )
-  const answer = await serveSta({ influx: ctx.influx, catalog, now: ctx.now(), root }, path, req.query)
+  const answer = await serveSta(
+    { influx: ctx.influx, catalog, now: ctx.now(), root, expanded: { observations: 0 } },
+    path,
+    req.query,
+  )
   if (answer.licence) setLicence(reply, answer.licence)
   reply.code(answer.status)
   if (answer.status === 204) return reply.send()

@@ -33,8 +33,12 @@ const LEVELS: BinaryOp[][] = [
   ['mul', 'div', 'mod'],
 ]
 
+/** Deepest nesting of parentheses and calls: a deeper expression is refused, not recursed into. */
+const MAX_DEPTH = 50
+
 class Parser {
   private i = 0
+  private depth = 0
   constructor(
     private readonly tokens: Token[],
     private readonly param: string,
@@ -113,6 +117,15 @@ class Parser {
   }
 
   private primary(): Expr {
+    if (++this.depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`)
+    try {
+      return this.primaryAt()
+    } finally {
+      this.depth--
+    }
+  }
+
+  private primaryAt(): Expr {
     const t = this.tokens[this.i]
     if (!t) return this.fail('the expression ends too early')
     this.i++

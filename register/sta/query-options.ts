@@ -47,8 +47,9 @@ function integer(name: string, value: string): number {
   return Number(value)
 }
 
-/** Options of a request's query string (or of one $expand item, `nested`). */
-export function parseQueryOptions(query: Record<string, unknown>, set: SetName, nested = false): QueryOptions {
+/** Options of a request's query string, or (depth > 0) of an $expand item. */
+export function parseQueryOptions(query: Record<string, unknown>, set: SetName, depth = 0): QueryOptions {
+  const nested = depth > 0
   const given: Record<string, string> = {}
   for (const [name, value] of Object.entries(query)) {
     if (!name.startsWith('$')) {
@@ -68,7 +69,7 @@ export function parseQueryOptions(query: Record<string, unknown>, set: SetName, 
     filter: given.$filter === undefined ? undefined : checked(set, parseFilter(given.$filter), '$filter'),
     orderby: given.$orderby === undefined ? [] : parseOrderBy(given.$orderby).map((o) => checkedOrder(set, o)),
     select: given.$select === undefined ? undefined : parseSelect(set, given.$select),
-    expand: given.$expand === undefined ? new Map() : parseExpand(set, given.$expand),
+    expand: given.$expand === undefined ? new Map() : parseExpand(set, given.$expand, depth + 1),
     skiptoken: given.$skiptoken,
     given,
   }
@@ -119,8 +120,12 @@ export function splitTop(text: string, sep: string): string[] {
   return parts.map((p) => p.trim())
 }
 
+/** Deepest $expand served (Things/Datastreams/Observations/FeatureOfInterest is 4). */
+const MAX_EXPAND_DEPTH = 8
+
 /** `Datastreams($top=2;$expand=Observations($top=1)),Locations/HistoricalLocations` -> nav -> options. */
-function parseExpand(set: SetName, text: string): Map<string, QueryOptions> {
+function parseExpand(set: SetName, text: string, depth = 1): Map<string, QueryOptions> {
+  if (depth > MAX_EXPAND_DEPTH) throw badParam('$expand', `nested deeper than ${MAX_EXPAND_DEPTH} levels`)
   const out = new Map<string, QueryOptions>()
   for (const item of splitTop(text, ',')) {
     const m = /^([A-Za-z/]+)(?:\((.*)\))?$/s.exec(item)
@@ -134,8 +139,8 @@ function parseExpand(set: SetName, text: string): Map<string, QueryOptions> {
       )
     const inner = rest.length > 0 ? `${rest.join('/')}${m[2] !== undefined ? `(${m[2]})` : ''}` : undefined
     const options = rest.length > 0 ? {} : expandOptions(m[2])
-    const merged = mergeExpand(out.get(head!), parseQueryOptions(options, nav.target, true))
-    if (inner) for (const [k, v] of parseExpand(nav.target, inner)) merged.expand.set(k, v)
+    const merged = mergeExpand(out.get(head!), parseQueryOptions(options, nav.target, depth + 1))
+    if (inner) for (const [k, v] of parseExpand(nav.target, inner, depth + 1)) merged.expand.set(k, v)
     out.set(head!, merged)
   }
   return out

@@ -15,9 +15,11 @@ import type { QueryOptions } from './query-options.js'
 export interface RenderContext extends ObsContext {
   catalog: Catalog
   root: string
+  /** Parents whose Observations this request has expanded so far (each reads InfluxDB). */
+  expanded: { observations: number }
 }
 
-/** Expanding Observations reads InfluxDB once per parent: no more parents than this per page. */
+/** Expanding Observations reads InfluxDB once per parent: no more parents than this per request. */
 export const MAX_OBSERVATION_PARENTS = 100
 
 /** A query value percent-encoded, but with OData's punctuation ($ ( ) ; = , ' / : @) left readable. */
@@ -75,15 +77,6 @@ export async function renderAll(
   items: Entity[],
   o?: QueryOptions,
 ): Promise<Record<string, unknown>[]> {
-  const expandsObservations =
-    o && [...o.expand.keys()].some((nav) => NAVIGATION[items[0]?.set ?? 'Things'][nav]?.target === 'Observations')
-  if (expandsObservations && items.length > MAX_OBSERVATION_PARENTS) {
-    throw new StreetsenseError(
-      'IOT_REGISTER_BAD_PARAM',
-      `$expand of Observations reads InfluxDB once per entity: use $top of at most ${MAX_OBSERVATION_PARENTS} with it`,
-      '$expand',
-    )
-  }
   const out: Record<string, unknown>[] = []
   for (const e of items) out.push(await renderEntity(ctx, e, o))
   return out
@@ -114,6 +107,13 @@ async function expandInto(
 }
 
 async function expandedObservations(ctx: RenderContext, entity: Entity, o: QueryOptions) {
+  if (++ctx.expanded.observations > MAX_OBSERVATION_PARENTS) {
+    throw new StreetsenseError(
+      'IOT_REGISTER_BAD_PARAM',
+      `$expand of Observations reads InfluxDB once per entity it is expanded in: at most ${MAX_OBSERVATION_PARENTS} per request (use a smaller $top)`,
+      '$expand',
+    )
+  }
   // Expanded in a listing, a closed sensor's Datastream shows no Observations (its properties say openData: false).
   if (!isOpenData(entity.record!.entry)) return { items: [], ...(o.count ? { count: 0 } : {}), next: undefined }
   return queryObservations(ctx, observationScope(ctx.catalog, entity), o)

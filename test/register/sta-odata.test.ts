@@ -1,10 +1,13 @@
 /** Unit tests of the SensorThings expression language: parsing, values, geometry and what is pushed down to InfluxQL. */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { StreetsenseError } from '../../core/errors.js'
 import { parseWkt, relate } from '../../register/sta/geo.js'
 import { pushdown } from '../../register/sta/influx-filter.js'
 import { evaluate } from '../../register/sta/odata-eval.js'
 import { parseFilter, parseOrderBy } from '../../register/sta/odata-parse.js'
 import { compare, timeValue, type Value } from '../../register/sta/odata-values.js'
+import { checkExpr } from '../../register/sta/paths.js'
 
 const T = Date.parse('2026-11-27T09:00:00Z')
 const show = (e: ReturnType<typeof parseFilter>): string => {
@@ -44,6 +47,63 @@ describe('parsing $filter and $orderby (OData 4.0 precedence)', () => {
       ['result', true],
       ['phenomenonTime', false],
     ])
+  })
+
+  it('answers any string of tokens with a value or a 400/501, never another failure', () => {
+    const tokens = [
+      'result',
+      'phenomenonTime',
+      'Datastream/name',
+      'eq',
+      'gt',
+      'and',
+      'or',
+      'not',
+      'add',
+      'mod',
+      '(',
+      ')',
+      ',',
+      "'x'",
+      '1',
+      '-2.5',
+      'null',
+      'true',
+      '2026-01-01T00:00:00Z',
+      '2026-01-01',
+      "geography'POINT(1 2)'",
+      "geography'POLYGON((0 0, 3 0, 3 3, 0 0))'",
+      'geo.intersects',
+      'st_within',
+      'substring',
+      'length',
+      'round',
+      'date',
+      '/',
+      "'",
+    ]
+    const ctx = {
+      now: T,
+      resolve: (segs: string[]): Value =>
+        segs[0] === 'result'
+          ? 5
+          : segs[0] === 'phenomenonTime'
+            ? timeValue('2026-01-01T00:00:00Z/2026-01-01T00:05:00Z')
+            : 'PM',
+    }
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 14 }), (parts) => {
+        try {
+          const e = parseFilter(parts.join(' '))
+          checkExpr('Observations', e, '$filter')
+          evaluate(e, ctx)
+        } catch (err) {
+          expect(err).toBeInstanceOf(StreetsenseError)
+          expect([400, 404, 501]).toContain((err as StreetsenseError).statusCode)
+        }
+      }),
+      { numRuns: 3000 },
+    )
   })
 
   it('refuses malformed expressions with the position', () => {

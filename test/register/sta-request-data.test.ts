@@ -120,6 +120,10 @@ describe('A.2.1.3 request-data/status-codes (req/request-data/query-status-code)
       expect((await w.get(`/v1/sta/Things?${query}`)).status, query).toBe(400)
     }
     expect((await w.get(`/v1/sta/Things('${CAMDEN_AIR.id}')?$top=1`)).status).toBe(400)
+    const deep = `${'('.repeat(60)}name eq 'x'${')'.repeat(60)}`
+    const tooDeep = await w.get(`/v1/sta/Things?$filter=${q(deep)}`)
+    expect(tooDeep.status).toBe(400)
+    expect(tooDeep.json.message).toMatch(/nested deeper than 50/)
   })
 })
 
@@ -373,5 +377,17 @@ describe('bounded reads (after every other test: it adds many readings)', () => 
       `/v1/sta/${ds}/Observations?$count=true&$top=0&$filter=${q(`phenomenonTime ge ${from} and phenomenonTime lt ${to} and round(result) eq 7`)}`,
     )
     expect(narrow.json['@iot.count']).toBe(20)
+  })
+
+  it('expands Observations under at most 100 entities per request', async () => {
+    for (let i = 0; i < 15; i++) {
+      w.reg.registry.addSensor({ ...CAMDEN_AIR, id: `many-aq-${i}`, name: `Many ${i}` }, 'test')
+    }
+    const { status, json } = await w.get(
+      `/v1/sta/Things?$top=1000&$expand=${q('Datastreams($expand=Observations($top=1))')}`,
+    )
+    expect(status).toBe(400)
+    expect(json.field).toBe('$expand')
+    expect(json.message).toMatch(/at most 100 per request/)
   })
 })
