@@ -21,10 +21,12 @@ export const UNIT_TESTS = [
   'test/ingest/check-pool.test.ts',
   'test/ingest/line-protocol.test.ts',
   'test/ingest/ordered-acks.test.ts',
+  'test/ingest/sc-mapping.test.ts',
   'test/ingest/spool.test.ts',
   'test/register/daqi.test.ts',
   'test/register/influx-read.test.ts',
   'test/register/mappings.test.ts',
+  'test/register/sta-odata.test.ts',
 ]
 
 export default defineConfig({ ...base, test: { ...base.test, include: UNIT_TESTS } })

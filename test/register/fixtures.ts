@@ -25,7 +25,7 @@ export const WESTMINSTER_RESTRICTED: RegisterEntry = {
   operator: { name: 'Westminster City Council', email: 'air@westminster.gov.uk' },
   sharing: 'restricted',
 }
-const CAMDEN_RETIRED: RegisterEntry = {
+export const CAMDEN_RETIRED: RegisterEntry = {
   ...CAMDEN_AIR,
   id: 'camden-aq-0099',
   name: 'Kentish Town Road at Castle Road',
