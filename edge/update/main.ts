@@ -5,6 +5,7 @@
  *   rollback           go back to the previous release (an operator's decision)
  *   recover [--restart] finish a trial nobody owns (ExecStartPre, OnFailure of the agent unit)
  *   status             print update-state.json
+ *   firmware DIR       flash a signed firmware release onto the Arduino (agents stopped meanwhile)
  * Exit 0 when the node ends healthy, 1 when a release was refused, rolled back or failed, 2 on
  * usage errors. Settings: flags or STREETSENSE_* variables (UpdaterSettingsSchema).
  */
@@ -20,7 +21,7 @@ import { systemdRestarter } from './restarter.js'
 import { type UpdaterSettings, UpdaterSettingsSchema } from './settings.js'
 import { readUpdateState } from './state.js'
 
-const COMMANDS = ['install', 'rollback', 'recover', 'status'] as const
+const COMMANDS = ['install', 'rollback', 'recover', 'status', 'firmware'] as const
 
 function parse(argv: string[]) {
   const options: Record<string, { type: 'string' | 'boolean' }> = { restart: { type: 'boolean' } }
@@ -57,7 +58,7 @@ async function runCommand(
   s: UpdaterSettings,
   restart: boolean,
 ): Promise<number> {
-  if (command === 'install' && !dir)
+  if ((command === 'install' || command === 'firmware') && !dir)
     throw Object.assign(new Error(`${command} needs a release directory`), { code: 'IOT_USAGE' })
   switch (command) {
     case 'install':
@@ -76,8 +77,10 @@ async function runCommand(
     case 'status':
       process.stdout.write(`${JSON.stringify(readUpdateState(stateFileOf(s)), null, 2)}\n`)
       return 0
-    default:
-      throw Object.assign(new Error(`unknown command ${command}`), { code: 'IOT_USAGE' })
+    default: {
+      const { runFirmwareCommand } = await import('./firmware-command.js')
+      return runFirmwareCommand(dir!, s, stateFileOf(s))
+    }
   }
 }
 

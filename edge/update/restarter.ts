@@ -15,20 +15,31 @@ export interface Restarter {
   restart(): Promise<void>
 }
 
-export function systemdRestarter(units: string[], systemctl = 'systemctl'): Restarter {
+/** The agent units under systemd: restart for a switch, stop and start around a firmware flash. */
+export interface AgentUnits extends Restarter {
+  stop(): Promise<void>
+  start(): Promise<void>
+}
+
+export function systemdRestarter(units: string[], systemctl = 'systemctl'): AgentUnits {
+  const call = async (verb: string) => {
+    if (units.length === 0) throw new StreetsenseError('IOT_USAGE', 'no agent units configured', 'agentUnits')
+    try {
+      await run(systemctl, [verb, ...units], { timeout: 120_000 })
+    } catch (err) {
+      const e = err as Error & { stderr?: string }
+      throw new StreetsenseError(
+        'IOT_EDGE_UPDATE_FAILED',
+        `systemctl ${verb} ${units.join(' ')} failed: ${(e.stderr || e.message).trim()}`,
+      )
+    }
+  }
   return {
     async restart() {
-      if (units.length === 0) throw new StreetsenseError('IOT_USAGE', 'no agent units to restart', 'agentUnits')
-      await run(systemctl, ['reset-failed', ...units]).catch(() => undefined)
-      try {
-        await run(systemctl, ['restart', ...units], { timeout: 120_000 })
-      } catch (err) {
-        const e = err as Error & { stderr?: string }
-        throw new StreetsenseError(
-          'IOT_EDGE_UPDATE_FAILED',
-          `systemctl restart ${units.join(' ')} failed: ${(e.stderr || e.message).trim()}`,
-        )
-      }
+      await call('reset-failed').catch(() => undefined)
+      await call('restart')
     },
+    stop: () => call('stop'),
+    start: () => call('start'),
   }
 }

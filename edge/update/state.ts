@@ -28,8 +28,10 @@ export interface HistoryEntry {
 
 export interface FirmwareState {
   state: 'healthy' | 'failed' | 'rolled_back'
+  /** The signed firmware version on the board (undefined: the factory StandardFirmata). */
   version?: string
-  identity?: string
+  /** What the board answers over Firmata with that firmware. */
+  identity?: { name: string; major: number; minor: number }
   lastError?: string
   time: string
 }
