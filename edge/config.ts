@@ -78,6 +78,8 @@ export interface EdgeConfig {
   publishIntervalSeconds: number
   statusIntervalSeconds: number
   dataDir: string
+  /** The updater's update-state.json, read for the heartbeat's `update`. */
+  updateStateFile: string
   outbox: { maxRows: number; maxAgeHours: number; inFlight: number; batchSize: number; keepSent: number }
   sensors: SensorConfig[]
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../core/index.js'
 import { inlineChecker, startCheckPool } from './accept/check-pool.js'
 import { createPipeline, type Pipeline } from './accept/pipeline.js'
 import type { IngestConfig } from './config.js'
+import { createDeviceMetrics } from './device-metrics.js'
 import { type RegistryLike, registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
 import { startHealthPoints } from './health-points.js'
 import { buildApp, type PluginEntry } from './http/app.js'
@@ -102,6 +103,15 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   // Consumers start after the check threads have compiled the schemas, so the first messages
   // do not queue behind start-up.
   await checker.ready
+  const devices = createDeviceMetrics(metrics.registry, {
+    active: () =>
+      registry
+        ?.listSensors?.({ status: 'active' })
+        .map((r) => ({ id: r.entry.id, borough: r.entry.borough, since: r.updatedAt })),
+    stats,
+    defaultIntervalSeconds: 60,
+    boroughs: config.boroughs,
+  })
   const pipeline = createPipeline({
     checker,
     directory,
@@ -112,6 +122,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     logger,
     maxPayloadBytes: config.maxPayloadBytes,
     onDurable: () => writer.notify(),
+    onAccepted: (expected, checked) => devices.observe(expected.sensor, expected.borough, checked),
   })
   const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
 
@@ -138,6 +149,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   function refreshGauges(): void {
     metrics.spoolDepth.set(spool.depth())
     metrics.quarantineDepth.set(quarantine.count())
+    devices.refresh()
   }
 
   const healthTimer = startHealthPoints(config, { pipeline, spool, quarantine })

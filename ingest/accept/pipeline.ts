@@ -25,6 +25,8 @@ export interface PipelineDeps {
   checker?: Checker
   /** Called after each durable append (wakes the InfluxDB writer). */
   onDurable?(): void
+  /** Called for each accepted message (per-device gauges). */
+  onAccepted?(expected: Expected, checked: Checked & { ok: true }): void
 }
 
 export interface Pipeline {
@@ -87,6 +89,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       await spool.append({ lines: checked.lines, count: checked.count, source })
       deps.onDurable?.()
+      deps.onAccepted?.(expected, checked)
       if (checked.seqs.length === 0) {
         stats.recordSeen(expected.sensor)
         metrics.statuses.inc()

@@ -32,6 +32,8 @@ export interface RegistryLike {
     username: string,
     password: string,
   ): Promise<{ username: string; role: string; sensor?: string; boroughs: string[]; disabled: boolean } | undefined>
+  /** Registered sensors (the per-device gauges list the active ones). */
+  listSensors?(filter: { status: string }): { entry: { id: string; borough: string }; updatedAt: string }[]
 }
 
 const LOOKUP_TTL_MS = 5_000

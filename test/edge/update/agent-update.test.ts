@@ -23,6 +23,7 @@ import { createRelease } from '../../../edge/update/manifest.js'
 import { readUpdateState, writeUpdateState } from '../../../edge/update/state.js'
 import { waitFor } from '../../helpers/ports.js'
 import { addAccount, addSensor, type BrokerProcess, startBroker } from '../../helpers/processes.js'
+import { simulatedNodeConfig } from '../helpers/agent-process.js'
 import {
   type AgentRestarter,
   processRestarter,
@@ -76,20 +77,16 @@ beforeAll(async () => {
   const configFile = join(shop.dir, 'node.json')
   writeFileSync(
     configFile,
-    JSON.stringify({
-      sensor: { id: SENSOR, borough: BOROUGH, kind: 'air' },
-      broker: {
-        url: broker.url,
-        username: device.username,
-        password: device.password,
-        reconnectMinMs: 200,
-        reconnectMaxMs: 1000,
-      },
-      publishIntervalSeconds: 1,
-      statusIntervalSeconds: 1,
-      dataDir,
-      sensors: [{ driver: 'simulated', seed: 5, sampleMs: 100 }],
-    }),
+    JSON.stringify(
+      simulatedNodeConfig({
+        id: SENSOR,
+        borough: BOROUGH,
+        brokerUrl: broker.url,
+        login: device,
+        dataDir,
+        publishIntervalSeconds: 1,
+      }),
+    ),
   )
   restarter = processRestarter(shop.root, configFile)
   ctx = {
