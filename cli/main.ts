@@ -6,6 +6,7 @@ import { Command } from 'commander'
 import { packageVersion } from '../core/index.js'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerEdgeCommand } from './commands/edge.js'
+import { registerFleetCommand } from './commands/fleet.js'
 import { registerIngestCommand } from './commands/ingest.js'
 import { registerQuarantineCommand } from './commands/quarantine.js'
 import { registerSensorsCommand } from './commands/sensors.js'
@@ -16,11 +17,14 @@ const program = new Command('streetsense')
   .description("Open street-sensor platform for London's boroughs")
   .version(packageVersion())
   .showHelpAfterError()
+  // Program options only before the subcommand, so `fleet release --version V` is the release's version.
+  .enablePositionalOptions()
 
 registerUpCommand(program)
 registerBrokerCommand(program)
 registerIngestCommand(program)
 registerEdgeCommand(program)
+registerFleetCommand(program)
 registerSensorsCommand(program)
 registerQuarantineCommand(program)
 registerValidateCommand(program)

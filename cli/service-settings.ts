@@ -4,7 +4,7 @@
  */
 import { BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/index.js'
 import type { SettingsSchema } from '../core/index.js'
-import { EdgeSettingsSchema } from '../edge/index.js'
+import { EdgeSettingsSchema, UpdaterSettingsSchema } from '../edge/index.js'
 import { IngestSettingsSchema } from '../ingest/index.js'
 import { UpSettingsSchema } from './up/up-settings.js'
 
@@ -24,6 +24,11 @@ export const SERVICE_SETTINGS: readonly CommandSettings[] = [
     schema: IngestSettingsSchema as SettingsSchema,
   },
   { command: 'edge run', summary: 'the edge agent on a node', schema: EdgeSettingsSchema },
+  {
+    command: 'fleet updater',
+    summary: "the node's updater (also /opt/streetsense/updater/updater.mjs; /etc/streetsense/updater.env)",
+    schema: UpdaterSettingsSchema,
+  },
 ]
 
 /** Variables read outside any one schema. */

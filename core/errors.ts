@@ -40,6 +40,22 @@ export const ERROR_CODES = {
   IOT_EDGE_FLASH: spec(500, 'Flashing an Arduino failed (no board, bad hex, verify mismatch).'),
   IOT_EDGE_PROVISION: spec(400, 'A node could not be provisioned from the given register output.'),
   IOT_EDGE_START_FAILED: spec(500, 'The edge agent could not start; the message says why.'),
+  IOT_EDGE_UPDATE_KEY: spec(
+    400,
+    'A release signing key or public key is missing, unreadable, not Ed25519, or would be overwritten.',
+  ),
+  IOT_EDGE_UPDATE_REFUSED: spec(
+    400,
+    'A release was refused before install (signature, key, hash, length, expiry, version or kind); the message says which.',
+  ),
+  IOT_EDGE_UPDATE_FAILED: spec(
+    500,
+    'An installed release failed its health check or could not start; the node went back to the previous release.',
+  ),
+  IOT_EDGE_FIRMWARE_FAILED: spec(
+    500,
+    'A firmware release did not flash or the board did not report the expected name and version after retries.',
+  ),
 
   // Broker (broker/); the MQTT CONNACK return code is on the error as returnCode
   IOT_BROKER_CONNECTION_RATE: spec(429, 'Too many new connections from one address; retry later.'),

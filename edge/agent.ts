@@ -16,6 +16,7 @@ import { Outbox } from './publish/outbox.js'
 import { Publisher } from './publish/publisher.js'
 import { createDrivers, type DriverDeps } from './sensors/create-driver.js'
 import type { SensorDriver } from './sensors/driver.js'
+import { updateReport } from './update/report.js'
 import { agentVersion } from './version.js'
 
 const ALL_CLASSES: TrafficClass[] = ['pedal_cycle', 'motorcycle', 'car', 'bus_coach', 'lgv', 'hgv', 'pedestrian']
@@ -42,6 +43,11 @@ function trafficClasses(config: EdgeConfig): TrafficClass[] {
     s.driver === 'arduino' ? (s.traffic ?? []).map((t) => t.class) : [],
   )
   return fromArduino.length ? [...new Set(fromArduino)] : ALL_CLASSES
+}
+
+const withUpdate = (file: string) => {
+  const update = updateReport(file)
+  return update ? { update } : {}
 }
 
 export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAgent {
@@ -141,6 +147,7 @@ class NodeAgent implements EdgeAgent {
       clock_synced: this.clock.synced,
       ...(c.lastSeq > 0 ? { last_seq: c.lastSeq } : {}),
       ...(errors.length ? { errors: [...errors] } : {}),
+      ...withUpdate(config.updateStateFile),
     }
   }
 

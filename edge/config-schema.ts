@@ -65,6 +65,7 @@ export const edgeConfigSchema = {
     publishIntervalSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
     statusIntervalSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
     dataDir: { type: 'string', minLength: 1 },
+    updateStateFile: { type: 'string', minLength: 1, default: '/var/lib/streetsense/update/update-state.json' },
     outbox: {
       type: 'object',
       additionalProperties: false,

@@ -3,12 +3,16 @@
  * `streetsense edge run`, without loading the rest of the CLI, so a Pi starts faster and the
  * agent does not depend on the server-side stages.
  */
+import { realpathSync } from 'node:fs'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createLogger, runService } from '../core/index.js'
 import { createEdgeAgent, type EdgeAgent } from './agent.js'
 import { loadEdgeConfig } from './config.js'
 import { createNotifier } from './notify.js'
+import { startHealthReport } from './update/health.js'
+import { agentVersion } from './version.js'
 
 /** Loads the config, starts the agent, tells systemd, and stops cleanly on SIGINT/SIGTERM. */
 export async function runEdgeAgent(
@@ -25,14 +29,21 @@ export async function runEdgeAgent(
     start: async () => {
       const agent = createEdgeAgent(config, { logger, onHealthy: () => notifier.healthy() })
       await agent.start()
-      return { agent, close: () => agent.stop() }
+      // What the updater's trial reads: this version, connected, publishes acknowledged (docs/edge.md).
+      const health = startHealthReport(agent, join(config.dataDir, 'health.json'), agentVersion())
+      const close = () => {
+        health.stop()
+        return agent.stop()
+      }
+      return { agent, close }
     },
     started: () => notifier.ready(),
   })
   return running?.agent
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// realpath: systemd starts the agent as /opt/streetsense/current/main.mjs, a symlink into releases/.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const { values } = parseArgs({ options: { config: { type: 'string' }, 'log-level': { type: 'string' } } })
   const configPath = values.config ?? process.env.STREETSENSE_CONFIG
   if (!configPath) {

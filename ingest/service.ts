@@ -11,6 +11,7 @@ import type { Registry } from '../registry/index.js'
 import { type Checker, inlineChecker, startCheckPool } from './accept/check-pool.js'
 import { createPipeline, type Pipeline } from './accept/pipeline.js'
 import type { IngestConfig } from './config.js'
+import { createDeviceMetrics, type DeviceMetrics } from './device-metrics.js'
 import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
 import { buildApp, type PluginEntry } from './http/app.js'
 import type { Readiness } from './http/ops-routes.js'
@@ -86,16 +87,18 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const { logger, spool, quarantine, stats, metrics } = stores
   const writer = await startWriter(config, stores)
   const checker = await startChecker(config, logger)
+  const devices = startDeviceMetrics(config, stores)
   const pipeline = createPipeline({
     ...stores,
     checker,
     maxPayloadBytes: config.maxPayloadBytes,
     onDurable: () => writer.notify(),
+    onAccepted: (expected, checked) => devices.observe(expected.sensor, expected.borough, checked),
   })
   const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats })
-  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness })
+  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices })
   logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
 
   let closed = false
@@ -152,6 +155,19 @@ async function startWriter(config: IngestConfig, stores: Stores): Promise<Influx
   return startInfluxWriter(config, { spool: stores.spool, quarantine: stores.quarantine, logger, events })
 }
 
+/** Per-device gauges for alerting: every active registered device of this ingest's boroughs. */
+function startDeviceMetrics(config: IngestConfig, stores: Stores): DeviceMetrics {
+  return createDeviceMetrics(stores.metrics.registry, {
+    active: () =>
+      stores.registry
+        ?.listSensors({ status: 'active' })
+        .map((r) => ({ id: r.entry.id, borough: r.entry.borough, since: r.updatedAt })),
+    stats: stores.stats,
+    defaultIntervalSeconds: 60,
+    boroughs: config.boroughs,
+  })
+}
+
 async function startChecker(config: IngestConfig, logger: Logger): Promise<Checker> {
   const checker =
     config.checkThreads > 0
@@ -167,12 +183,16 @@ async function startChecker(config: IngestConfig, logger: Logger): Promise<Check
 async function startHttp(
   config: IngestConfig,
   deps: IngestDeps,
-  parts: Stores & { pipeline: Pipeline; readiness(): Readiness },
+  parts: Stores & { pipeline: Pipeline; readiness(): Readiness; devices: DeviceMetrics },
 ): Promise<{ app: FastifyInstance; port: number }> {
   const plugins = [...(deps.plugins ?? [])]
   if (deps.mount)
     plugins.push(await deps.mount({ registry: parts.registry!, stats: parts.stats, logger: parts.logger }))
-  const app = await buildApp(config, { ...parts, refreshGauges: () => refreshGauges(parts.metrics, parts), plugins })
+  const refresh = () => {
+    refreshGauges(parts.metrics, parts)
+    parts.devices.refresh()
+  }
+  const app = await buildApp(config, { ...parts, refreshGauges: refresh, plugins })
   await app.listen({ host: config.httpHost, port: config.httpPort })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.httpPort

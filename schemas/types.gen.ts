@@ -274,6 +274,15 @@ export interface DeviceStatus {
    */
   retained_evicted?: number
   /**
+   * The outcome of the node's last agent update, from its updater (update-state.json): installed (on trial), healthy, failed or rolled_back, the version it concerns and why it failed
+   */
+  update?: {
+    state: 'installed' | 'healthy' | 'failed' | 'rolled_back'
+    version: string
+    reason?: string
+    time: UtcTime1
+  }
+  /**
    * Recent driver or agent errors
    *
    * @maxItems 50

@@ -5,7 +5,7 @@
  */
 
 import type { ErrorCode } from '../../core/index.js'
-import type { DeviceError, Reading, UpChannel } from '../../schemas/index.js'
+import type { DeviceError, DeviceStatus, Reading, UpChannel } from '../../schemas/index.js'
 import { type FieldError, SCHEMA_IDS, validateReadingMessage, validateStatus } from '../../schemas/index.js'
 import type { SensorDirectory, SensorInfo } from '../directory/sensor-directory.js'
 import { readingFlags, readingToLine, statusToLine } from '../store/line-protocol.js'
@@ -26,6 +26,10 @@ export interface Accepted {
   /** seq of each reading (empty for a status). */
   seqs: number[]
   suspect: number
+  /** The reading interval, seconds (readings), for the device gauges. */
+  interval?: number
+  /** The heartbeat itself (status), for the device gauges. */
+  status?: DeviceStatus
 }
 
 export interface Rejected {
@@ -110,7 +114,7 @@ function checkStatus(expected: Expected, value: unknown, schema: string): Checke
       errors: mismatchErrors(s, expected, ''),
     })
   }
-  return { ok: true, lines: statusToLine(s), count: 1, seqs: [], suspect: 0 }
+  return { ok: true, lines: statusToLine(s), count: 1, seqs: [], suspect: 0, status: s }
 }
 
 /** A reading or a batch: the schema, each reading equal to its topic, then line protocol. */
@@ -137,7 +141,14 @@ function checkReadings(expected: Expected, value: unknown, now: number | undefin
     lines.push(readingToLine(r, flags))
     seqs.push(r.seq)
   }
-  return { ok: true, lines: lines.join('\n'), count: lines.length, seqs, suspect }
+  return {
+    ok: true,
+    lines: lines.join('\n'),
+    count: lines.length,
+    seqs,
+    suspect,
+    interval: result.value.at(-1)?.interval,
+  }
 }
 
 /** A reading's sensor, borough and kind against the topic's. */

@@ -25,6 +25,8 @@ export interface PipelineDeps {
   checker?: Checker
   /** Called after each durable append (wakes the InfluxDB writer). */
   onDurable?(): void
+  /** Called for each accepted message (per-device gauges). */
+  onAccepted?(expected: Expected, checked: Checked & { ok: true }): void
 }
 
 export interface Pipeline {
@@ -86,6 +88,7 @@ async function submit(
   }
   await deps.spool.append({ lines: checked.lines, count: checked.count, source })
   deps.onDurable?.()
+  deps.onAccepted?.(expected, checked)
   countAccepted(state, expected.sensor, checked.seqs)
   return checked
 }

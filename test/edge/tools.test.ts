@@ -223,6 +223,11 @@ describe('deploy files', () => {
     expect(one('SupplementaryGroups')?.split(' ')).toEqual(expect.arrayContaining(['dialout', 'i2c']))
     for (const k of ['NoNewPrivileges', 'ProtectSystem', 'PrivateTmp', 'DevicePolicy'])
       expect(directives.has(k)).toBe(true)
-    expect(one('ExecStart')).toMatch(/edge\/main\.mjs --config \/etc\/streetsense\/edge\/%i\.yaml$/)
+    expect(one('ExecStart')).toMatch(
+      /\/opt\/streetsense\/current\/main\.mjs --config \/etc\/streetsense\/edge\/%i\.yaml$/,
+    )
+    // A trial cut short by a reboot is rolled back before the agent starts (as root: '+').
+    expect(one('ExecStartPre')).toMatch(/^-\+\/usr\/bin\/node \/opt\/streetsense\/updater\/updater\.mjs recover$/)
+    expect(one('OnFailure')).toBe('streetsense-update-recover.service')
   })
 })

@@ -37,3 +37,24 @@ export async function stopAgent(agent: AgentProcess, signal: NodeJS.Signals = 'S
   agent.child.kill(signal)
   await agent.exited
 }
+
+/** A node config with one simulated air sensor, logging in with issued credentials. */
+export function simulatedNodeConfig(o: {
+  id: string
+  borough: string
+  brokerUrl: string
+  login: { username: string; password: string }
+  dataDir: string
+  publishIntervalSeconds: number
+  extra?: Record<string, unknown>
+}): Record<string, unknown> {
+  return {
+    sensor: { id: o.id, borough: o.borough, kind: 'air' },
+    broker: { url: o.brokerUrl, ...o.login, reconnectMinMs: 200, reconnectMaxMs: 1000 },
+    publishIntervalSeconds: o.publishIntervalSeconds,
+    statusIntervalSeconds: 1,
+    dataDir: o.dataDir,
+    sensors: [{ driver: 'simulated', seed: 5, sampleMs: 200 }],
+    ...o.extra,
+  }
+}

@@ -26,13 +26,13 @@ import { SerialPort } from 'serialport'
 
 const require = createRequire(import.meta.url)
 
-function unoFirmataHexPath(): string {
+export function unoFirmataHexPath(): string {
   return join(dirname(require.resolve('avrgirl-arduino/package.json')), 'junk', 'hex', 'uno', 'StandardFirmata.cpp.hex')
 }
 
-/** Intel HEX (record types 00 data, 01 end, 02 segment) -> 32 KiB flash image. */
-function loadHex(text: string): Uint8Array {
-  const flash = new Uint8Array(0x8000)
+/** Intel HEX (record types 00 data, 01 end, 02 segment) -> 32 KiB flash image (`fill` where nothing is written). */
+export function loadHex(text: string, fill = 0): Uint8Array {
+  const flash = new Uint8Array(0x8000).fill(fill)
   let base = 0
   for (const line of text.split(/\r?\n/)) {
     if (!line.startsWith(':')) continue
