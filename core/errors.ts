@@ -49,6 +49,14 @@ export const ERROR_CODES = {
   IOT_BROKER_ACCOUNT_DISABLED: spec(403, 'The account is disabled or its sensor retired (CONNACK 5).'),
   IOT_BROKER_BAD_CLIENT_ID: spec(400, 'The client id is not the one this account must use (CONNACK 2).'),
   IOT_BROKER_PUBLISH_DENIED: spec(403, 'A publish to a topic this account may not use.'),
+  IOT_BROKER_COMMAND_INVALID: spec(
+    400,
+    'A command on a cmd topic is not valid (schemas/command.v1.json), too large or retained; the connection is closed.',
+  ),
+  IOT_BROKER_COMMAND_DENIED: spec(
+    403,
+    'This account may not send that command to that device (role, borough, command, reused id); the connection is closed.',
+  ),
   IOT_BROKER_PACKET_TOO_LARGE: spec(413, 'An MQTT packet larger than the broker accepts; the connection is closed.'),
   IOT_BROKER_REGISTRY_UNAVAILABLE: spec(503, 'The sensor registry could not be read while authenticating.'),
   IOT_BROKER_START_FAILED: spec(500, 'The broker could not start (port taken, TLS files, Redis).'),
