@@ -36,7 +36,15 @@ export const ERROR_CODES = {
   IOT_EDGE_I2C: spec(500, 'An I2C device did not answer or answered with the wrong chip id.'),
   IOT_EDGE_OUTBOX: spec(500, 'The SQLite outbox could not be opened or written.'),
   IOT_EDGE_MQTT: spec(500, 'The MQTT connection to the broker failed; the agent reconnects with backoff.'),
-  IOT_EDGE_COMMAND_INVALID: spec(400, 'A downlink command was malformed, unknown or refused.'),
+  IOT_EDGE_COMMAND_INVALID: spec(
+    400,
+    'A downlink command was malformed or its arguments invalid; the node refused it.',
+  ),
+  IOT_EDGE_COMMAND_UNSUPPORTED: spec(400, "A downlink command this node's agent does not know; it refused it."),
+  IOT_EDGE_COMMAND_EXPIRED: spec(
+    400,
+    'A downlink command arrived after its expires_at (queued while the node was offline); the node refused it.',
+  ),
   IOT_EDGE_FLASH: spec(500, 'Flashing an Arduino failed (no board, bad hex, verify mismatch).'),
   IOT_EDGE_PROVISION: spec(400, 'A node could not be provisioned from the given register output.'),
   IOT_EDGE_START_FAILED: spec(500, 'The edge agent could not start; the message says why.'),
