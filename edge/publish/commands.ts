@@ -46,8 +46,6 @@ export interface CommandRunner {
   flush(): void
 }
 
-const KNOWN = new Set(['set_interval', 'resend', 'status'])
-
 type Envelope = { id: string; command?: string }
 type Outcome = Pick<CommandResult, 'status' | 'reason' | 'code' | 'detail'>
 
@@ -90,7 +88,8 @@ export function createCommandRunner(deps: CommandDeps): CommandRunner {
 function decide(deps: CommandDeps, body: unknown, envelope: Envelope): Outcome {
   const checked = validateCommand(body)
   if (!checked.ok) {
-    if (envelope.command && !KNOWN.has(envelope.command)) {
+    const unknownName = checked.errors.some((e) => e.path === '/command' && e.keyword === 'enum')
+    if (unknownName && envelope.command) {
       return invalidCommand(deps, 'IOT_EDGE_COMMAND_UNSUPPORTED', `unsupported command: ${envelope.command}`)
     }
     const why = checked.errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ')
