@@ -5,8 +5,11 @@
 import type { CommandResult, DeviceCommand } from '../schemas/index.js'
 
 export type CommandName = DeviceCommand['command']
-/** queued: written, not yet published; sent: the broker has it; expired: its expiry passed while queued. */
-export type CommandState = 'queued' | 'sent' | 'expired'
+/**
+ * queued: written, not yet published; sent: the broker has it; expired: its expiry passed while
+ * queued; cancelled: not sent, because its issuer may no longer command that device.
+ */
+export type CommandState = 'queued' | 'sent' | 'expired' | 'cancelled'
 /** The command's own fields (e.g. `interval`, or `from` and `to`), without the envelope. */
 export type CommandArgs = Record<string, unknown>
 
@@ -51,7 +54,11 @@ export interface CommandFilter {
 export type RelayOutcome = 'new' | 'known' | 'conflict'
 
 export interface CommandLog {
-  /** Records a new command, queued for the ingest to send, audited as `command.issue` by `actor`. */
+  /**
+   * Records a new command, queued for the ingest to send, audited as `command.issue` by `actor`
+   * (default: its `by`). Refuses one that is not a valid command (IOT_REGISTRY_INVALID_ENTRY,
+   * field `command`, `args.<name>` or the envelope field) or whose id is taken.
+   */
   issue(command: NewCommand, actor?: string): CommandRecord
   /**
    * The broker accepted a PUBLISH of this command from `actor` (audited as `command.publish`).
@@ -69,6 +76,8 @@ export interface CommandLog {
   markSent(id: string): boolean
   /** Queued commands whose expiry is before `now` become expired (never sent); returns how many. */
   expireQueued(now?: string): number
+  /** A queued command that will not be sent (its issuer lost the right). False when it was not queued. */
+  cancel(id: string): boolean
   /** A device's answer, kept only for a command to that same sensor. False when there is none. */
   recordResult(sensor: string, result: CommandResult): boolean
   /** Deletes commands issued before `before` that are no longer queued; returns how many. */

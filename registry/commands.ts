@@ -6,8 +6,8 @@
  */
 import type Database from 'better-sqlite3'
 import { StreetsenseError } from '../core/index.js'
-import type { CommandResult } from '../schemas/index.js'
-import { commandSummary, sameArgs } from './command-shape.js'
+import { type CommandResult, validateCommand } from '../schemas/index.js'
+import { commandSummary, deviceCommandOf, sameArgs } from './command-shape.js'
 import type { CommandFilter, CommandLog, CommandRecord, NewCommand, RelayOutcome } from './command-types.js'
 import { type RegistryDb, writeTransaction } from './store.js'
 
@@ -67,6 +67,7 @@ function prepare(db: Database.Database) {
     markSent: db.prepare(
       "UPDATE commands SET state = 'sent', sent_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'",
     ),
+    cancel: db.prepare("UPDATE commands SET state = 'cancelled', updated_at = ? WHERE id = ? AND state = 'queued'"),
     expire: db.prepare(
       "UPDATE commands SET state = 'expired', updated_at = ? WHERE state = 'queued' AND expires_at < ?",
     ),
@@ -100,6 +101,7 @@ export function openCommandLog(r: RegistryDb): CommandLog {
     )
   }
   const issue = writeTransaction(r.db, (c: NewCommand, actor: string) => {
+    checkIssued(c)
     if (q.get.get(c.id)) throw new StreetsenseError('IOT_REGISTRY_DUPLICATE', `command ${c.id} already exists`, 'id')
     insert(c, 'queued')
     r.audit(actor, 'command.issue', c.sensor, commandSummary(c))
@@ -135,6 +137,7 @@ export function openCommandLog(r: RegistryDb): CommandLog {
       return q.markSent.run(t, t, id).changes === 1
     },
     expireQueued: (now = r.now()) => q.expire.run(r.now(), now).changes,
+    cancel: (id) => q.cancel.run(r.now(), id).changes === 1,
     recordResult(sensor, res) {
       const t = r.now()
       const detail = res.detail ? JSON.stringify(res.detail) : null
@@ -153,6 +156,24 @@ export function openCommandLog(r: RegistryDb): CommandLog {
       return q.result.run(...args).changes === 1
     },
     prune: (before) => q.prune.run(before).changes,
+  }
+}
+
+const ENVELOPE_FIELDS = new Set(['command', 'id', 'issued_at', 'expires_at', 'by'])
+
+/** An issued command must be one a device can run; the field is named as the issuer wrote it. */
+function checkIssued(c: NewCommand): void {
+  const wire = validateCommand(deviceCommandOf(c))
+  const refuse = (field: string, message: string) => {
+    throw new StreetsenseError('IOT_REGISTRY_INVALID_ENTRY', `${field}: ${message}`, field)
+  }
+  if (!wire.ok) {
+    const first = wire.errors[0]!
+    const name = first.path.split('/')[1] ?? ''
+    refuse(ENVELOPE_FIELDS.has(name) ? name : name ? `args.${name}` : 'args', first.message)
+  }
+  if (c.command === 'resend' && Number(c.args.from) > Number(c.args.to)) {
+    refuse('args.from', 'must not be greater than args.to')
   }
 }
 

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS commands (
   issued_by TEXT NOT NULL,
   issued_at TEXT NOT NULL,
   expires_at TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('queued','sent','expired')),
+  state TEXT NOT NULL CHECK (state IN ('queued','sent','expired','cancelled')),
   sent_at TEXT,
   result_status TEXT,
   result_reason TEXT,

@@ -11,26 +11,24 @@
  */
 import type { PublishPacket } from 'aedes'
 import { type ErrorCode, StreetsenseError } from '../../core/index.js'
-import { type Account, newCommandOf, sameCommandArgs } from '../../registry/index.js'
+import {
+  commandsBorough,
+  issuerMayCommand,
+  newCommandOf,
+  SERVICE_COMMANDS,
+  sameCommandArgs,
+} from '../../registry/index.js'
 import { type DeviceCommand, type TopicParts, validateCommand } from '../../schemas/index.js'
 import type { BrokerContext, Session } from '../context.js'
 
 /** Far more than any command needs; a bigger payload is not read. */
 export const MAX_COMMAND_BYTES = 4096
-/** What the ingest may send on its own account (gap repair). */
-const INGEST_COMMANDS: readonly string[] = ['resend', 'status']
 
 type Refusal = { kind: 'command_invalid' | 'command_denied'; message: string }
 type Verdict = { ok: true; command: DeviceCommand } | ({ ok: false } & Refusal)
 
 const invalid = (message: string): Verdict => ({ ok: false, kind: 'command_invalid', message })
 const denied = (message: string): Verdict => ({ ok: false, kind: 'command_denied', message })
-
-function inScope(account: Account, borough: string): boolean {
-  if (account.role === 'operator' || account.role === 'admin') return account.boroughs.includes(borough)
-  if (account.role === 'ingest') return account.boroughs.length === 0 || account.boroughs.includes(borough)
-  return false
-}
 
 function readCommand(packet: PublishPacket): Verdict {
   if (packet.retain) return invalid('commands may not be retained')
@@ -51,13 +49,12 @@ function relayIssuedByOperator(ctx: BrokerContext, parts: TopicParts, command: D
   const issued = ctx.registry.commands.get(command.id)
   if (!issued || issued.sensor !== parts.sensor || issued.command !== command.command) return false
   if (!sameCommandArgs(issued, command)) return false
-  const issuer = ctx.registry.getAccount(issued.by)
-  return issuer !== undefined && !issuer.disabled && issuer.role !== 'ingest' && inScope(issuer, parts.borough)
+  return issuerMayCommand(ctx.registry.getAccount(issued.by), parts)
 }
 
 function checkCommand(ctx: BrokerContext, session: Session, parts: TopicParts, packet: PublishPacket): Verdict {
   const { account } = session
-  if (!inScope(account, parts.borough))
+  if (!commandsBorough(account, parts.borough))
     return denied(`${account.role} ${account.username} may not command ${parts.borough} devices`)
   const read = readCommand(packet)
   if (!read.ok) return read
@@ -65,7 +62,7 @@ function checkCommand(ctx: BrokerContext, session: Session, parts: TopicParts, p
   if (!sensor || sensor.borough !== parts.borough) return denied(`no sensor ${parts.sensor} in ${parts.borough}`)
   if (sensor.status === 'retired') return denied(`sensor ${parts.sensor} is retired`)
   const { command } = read
-  if (account.role === 'ingest' && !INGEST_COMMANDS.includes(command.command)) {
+  if (account.role === 'ingest' && !SERVICE_COMMANDS.includes(command.command)) {
     if (!relayIssuedByOperator(ctx, parts, command))
       return denied(`the ingest may not send ${command.command} on its own`)
   }

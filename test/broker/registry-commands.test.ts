@@ -10,8 +10,8 @@ import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { StreetsenseError } from '../../core/index.js'
 import { buildEntry } from '../../registry/defaults.js'
-import type { NewCommand, Registry } from '../../registry/index.js'
-import { deviceCommandOf, newCommandOf } from '../../registry/index.js'
+import type { Account, NewCommand, Registry } from '../../registry/index.js'
+import { commandsBorough, deviceCommandOf, issuerMayCommand, newCommandOf } from '../../registry/index.js'
 import { openRegistry } from '../../registry/registry.js'
 import { validateCommand } from '../../schemas/validate.js'
 
@@ -71,6 +71,45 @@ describe('registry: operators and commands', () => {
     expect(() => registry.commands.issue(command('c1'))).toThrow(/already exists/)
   })
 
+  it('refuses to issue a command a device could not run, naming the field', () => {
+    const fieldOf = (c: NewCommand) => {
+      try {
+        registry.commands.issue(c)
+      } catch (err) {
+        expect(err).toBeInstanceOf(StreetsenseError)
+        return [(err as StreetsenseError).code, (err as StreetsenseError).field]
+      }
+      return 'issued'
+    }
+    const code = 'IOT_REGISTRY_INVALID_ENTRY'
+    expect(fieldOf(command('a', { command: 'set_interval', args: { interval: 0 } }))).toEqual([code, 'args.interval'])
+    expect(fieldOf(command('b', { args: { from: 9, to: 2 } }))).toEqual([code, 'args.from'])
+    expect(fieldOf(command('c', { args: { from: 1 } }))).toEqual([code, 'args.to'])
+    expect(fieldOf(command('d', { command: 'reboot' as never, args: {} }))).toEqual([code, 'command'])
+    expect(fieldOf(command('e f'))).toEqual([code, 'id'])
+    expect(registry.commands.list()).toEqual([])
+  })
+
+  it('says who may command what: operators and admins their boroughs, the ingest its own, nobody else', () => {
+    const account = (role: Account['role'], boroughs: string[] = [], disabled = false): Account => ({
+      username: 'x',
+      role,
+      boroughs,
+      disabled,
+    })
+    expect(commandsBorough(account('operator', [CAMDEN]), CAMDEN)).toBe(true)
+    expect(commandsBorough(account('operator', [CAMDEN]), HACKNEY)).toBe(false)
+    expect(commandsBorough(account('admin'), CAMDEN)).toBe(false) // an unscoped admin commands nothing
+    expect(commandsBorough(account('ingest'), HACKNEY)).toBe(true)
+    expect(commandsBorough(account('ingest', [CAMDEN]), HACKNEY)).toBe(false)
+    expect(commandsBorough(account('reader'), CAMDEN)).toBe(false)
+    expect(commandsBorough(account('device'), CAMDEN)).toBe(false)
+    expect(issuerMayCommand(account('operator', [CAMDEN]), { borough: CAMDEN })).toBe(true)
+    expect(issuerMayCommand(account('operator', [CAMDEN], true), { borough: CAMDEN })).toBe(false)
+    expect(issuerMayCommand(account('ingest'), { borough: CAMDEN })).toBe(false)
+    expect(issuerMayCommand(undefined, { borough: CAMDEN })).toBe(false)
+  })
+
   it('sends queued commands once, and expires the ones whose time passed', () => {
     registry.commands.issue(command('c1'))
     registry.commands.issue(command('c2', { sensor: 'hack-1', borough: HACKNEY }))
@@ -83,6 +122,10 @@ describe('registry: operators and commands', () => {
     expect(registry.commands.markSent('c1')).toBe(false)
     expect(registry.commands.markSent('old')).toBe(false)
     expect(registry.commands.get('c1')).toMatchObject({ state: 'sent', sentAt: expect.any(String) })
+    expect(registry.commands.cancel('c1')).toBe(false)
+    expect(registry.commands.cancel('c2')).toBe(true)
+    expect(registry.commands.get('c2')?.state).toBe('cancelled')
+    expect(registry.commands.markSent('c2')).toBe(false)
   })
 
   it("records a device's result for its own command only, never downgrading a final answer", () => {
