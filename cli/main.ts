@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import { packageVersion } from '../core/index.js'
 import { registerBrokerCommand } from './commands/broker.js'
+import { registerDevicesCommand } from './commands/devices.js'
 import { registerEdgeCommand } from './commands/edge.js'
 import { registerIngestCommand } from './commands/ingest.js'
 import { registerQuarantineCommand } from './commands/quarantine.js'
@@ -22,6 +23,7 @@ registerBrokerCommand(program)
 registerIngestCommand(program)
 registerEdgeCommand(program)
 registerSensorsCommand(program)
+registerDevicesCommand(program)
 registerQuarantineCommand(program)
 registerValidateCommand(program)
 

@@ -85,6 +85,10 @@ export const ERROR_CODES = {
   IOT_INGEST_INFLUX_REJECTED: spec(400, 'InfluxDB refused points as malformed; they were quarantined.'),
   IOT_INGEST_START_FAILED: spec(500, 'The ingest could not start (port taken, data dir, settings).'),
   IOT_INGEST_INTERNAL: spec(500, 'An unexpected ingest fault; the log has the details.'),
+  IOT_INGEST_COMMAND_REFUSED: spec(
+    400,
+    'The ingest will not send that command (unknown or retired sensor, outside its boroughs, not one it sends on its own, bad arguments); the field is named.',
+  ),
 
   // Register, open data API and admin API (register/)
   IOT_REGISTER_BAD_PARAM: spec(
@@ -101,6 +105,8 @@ export const ERROR_CODES = {
     'A SensorThings query option, function or path this service does not implement; the message names it.',
   ),
   IOT_REGISTER_DUPLICATE: spec(409, 'A sensor with that id already exists.'),
+  IOT_REGISTER_SENSOR_RETIRED: spec(409, 'The sensor is retired: it takes no commands.'),
+  IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE: spec(415, 'The admin API takes request bodies as application/json only.'),
   IOT_REGISTER_RATE_LIMITED: spec(429, 'Too many requests from this client; retry after the header.'),
   IOT_REGISTER_INFLUX_UNAVAILABLE: spec(503, 'InfluxDB did not answer; try again shortly.'),
   IOT_REGISTER_INTERNAL: spec(500, 'An unexpected register fault; the log has the details.'),
