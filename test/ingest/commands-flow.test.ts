@@ -182,6 +182,9 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     expect(list.code).toBe(0)
     const line = list.stdout.split('\n').find((l) => l.includes(c.id))
     expect(line).toMatch(/resend from=1 to=3 {2}by camden-ops {2}done: from=1 to=3 requeued=\d+/)
+    const unknown = await devicesCli(['command', 'cam-1', 'reboot'])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/IOT_USAGE: action must be one of set-interval, resend, status/)
     // another borough's operator gets the API's refusal; no password, no call
     const foreign = await devicesCli(['command', 'cam-1', 'status'], 'hackney-ops')
     expect(foreign.code).toBe(1)
