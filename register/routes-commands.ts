@@ -50,7 +50,7 @@ async function requireJson(req: FastifyRequest): Promise<void> {
 }
 
 /** The public form of a command: the wire names, and `status` = the answer's, else the state. */
-export function commandJson(c: CommandRecord) {
+function commandJson(c: CommandRecord) {
   return {
     id: c.id,
     sensor: c.sensor,

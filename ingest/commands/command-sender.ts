@@ -64,8 +64,9 @@ export class CommandSender {
   /**
    * Records the command and publishes it. Resolves with its record: state `sent` once the broker
    * acknowledged it, `queued` when the broker cannot be reached now or has not acknowledged it
-   * within 10 s (it goes on reconnect, unless it expires first). Throws IOT_INGEST_COMMAND_REFUSED (with the field) for a command it will
-   * not send: unknown or retired sensor, outside its boroughs, one it may not send on its own.
+   * within 10 s (it goes on reconnect, unless it expires first). Throws
+   * IOT_INGEST_COMMAND_REFUSED (with the field) for a command it will not send: unknown or
+   * retired sensor, outside its boroughs, one it may not send on its own, bad arguments.
    */
   async sendCommand(request: CommandRequest): Promise<CommandRecord> {
     const record = this.issue(request)
@@ -80,14 +81,19 @@ export class CommandSender {
     return this.registry.commands.get(record.id) ?? record
   }
 
-  /** Sends the queued commands of this ingest's boroughs (expiring the ones too old first). */
+  /**
+   * Sends the queued commands of this ingest's boroughs (expiring the ones too old first); those
+   * of other boroughs are another instance's.
+   */
   sendQueued(): void {
     if (!this.link.connected) return
     const { commands } = this.registry
     this.metrics.expired.inc(commands.expireQueued())
-    for (const record of commands.queued(this.config.boroughs, PICK_UP_AT_ONCE)) {
-      if (this.inFlight.has(record.id)) continue
-      if (this.mayPublish(record)) {
+    const own = this.ownAccount()
+    const boroughs = this.config.boroughs.length > 0 ? this.config.boroughs : (own?.boroughs ?? [])
+    for (const record of commands.queued(boroughs, PICK_UP_AT_ONCE)) {
+      if (this.inFlight.has(record.id) || !this.inScope(own, record.borough)) continue
+      if (this.issuedWithRight(record)) {
         void this.publish(record)
         continue
       }
@@ -104,8 +110,7 @@ export class CommandSender {
     const entry = this.registry.getSensor(request.sensor)?.entry
     if (!entry) throw refused(`no sensor ${request.sensor} in the register`, 'sensor')
     if (entry.status === 'retired') throw refused(`sensor ${request.sensor} is retired`, 'sensor')
-    const { boroughs } = this.config
-    if (boroughs.length > 0 && !boroughs.includes(entry.borough)) {
+    if (!this.inScope(this.ownAccount(), entry.borough)) {
       throw refused(`sensor ${request.sensor} is in ${entry.borough}, not in this ingest's boroughs`, 'sensor')
     }
     const seconds = request.expiresInSeconds ?? this.config.commandExpirySeconds
@@ -123,16 +128,25 @@ export class CommandSender {
       issuedAt: new Date(now).toISOString(),
       expiresAt: new Date(now + seconds * 1000).toISOString(),
     }
-    if (!this.mayPublish(command)) {
+    if (!this.issuedWithRight(command)) {
       throw refused(`the ingest sends only ${SERVICE_COMMANDS.join(' and ')} on its own`, 'command')
     }
     return this.throughRegistry(() => this.registry.commands.issue(command, command.by))
   }
 
-  /** The broker's rule (registry/command-rights.ts) for what this ingest's account may publish. */
-  private mayPublish(command: NewCommand): boolean {
-    const own: Account | undefined = this.registry.getAccount(this.username)
-    if (own && !commandsBorough(own, command.borough)) return false
+  private ownAccount(): Account | undefined {
+    return this.registry.getAccount(this.username)
+  }
+
+  /** Its configured boroughs, and the boroughs its account may command (registry/command-rights.ts). */
+  private inScope(own: Account | undefined, borough: string): boolean {
+    const { boroughs } = this.config
+    if (boroughs.length > 0 && !boroughs.includes(borough)) return false
+    return own === undefined || commandsBorough(own, borough)
+  }
+
+  /** The broker's rule: resend and status on its own account, anything else only for an operator. */
+  private issuedWithRight(command: NewCommand): boolean {
     return SERVICE_COMMANDS.includes(command.command) || issuerMayCommand(this.registry.getAccount(command.by), command)
   }
 

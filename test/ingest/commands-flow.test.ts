@@ -21,11 +21,11 @@ import { type AgentProcess, spawnAgent, stopAgent } from '../edge/helpers/agent-
 import { freePort, waitFor } from '../helpers/ports.js'
 import {
   addAccount,
-  addSensor,
   type BrokerProcess,
   cli,
   type IngestProcess,
   type Issued,
+  importSensors,
   runCommand,
   startBroker,
   startIngest,
@@ -111,17 +111,15 @@ describe('commands from operators to devices (real broker, ingest and edge agent
   }
 
   beforeAll(async () => {
-    for (const [id, borough] of [
-      ['cam-1', CAMDEN],
-      ['cam-2', CAMDEN],
-      ['hack-1', HACKNEY],
-    ] as const) {
-      creds[id] = await addSensor(data.dir, id, borough)
-    }
-    creds.ingest = await addAccount(data.dir, 'ingest', 'ingest')
+    // Few CLI starts (each costs seconds on a loaded machine): the sensors in one import, the
+    // operator through the CLI, the other accounts through the registry the CLI writes to.
+    Object.assign(creds, await importSensors(data.dir, ['cam-1', 'cam-2'], CAMDEN))
     creds['camden-ops'] = await addAccount(data.dir, 'camden-ops', 'operator', [CAMDEN])
-    creds['hackney-ops'] = await addAccount(data.dir, 'hackney-ops', 'operator', [HACKNEY])
-    creds.reader = await addAccount(data.dir, 'reader', 'reader')
+    registry = openRegistry(data.dir)
+    registry.addSensor({ ...registry.getSensor('cam-2')!.entry, id: 'hack-1', borough: HACKNEY })
+    creds.ingest = registry.addAccount({ username: 'ingest', role: 'ingest' })
+    creds['hackney-ops'] = registry.addAccount({ username: 'hackney-ops', role: 'operator', boroughs: [HACKNEY] })
+    creds.reader = registry.addAccount({ username: 'reader', role: 'reader' })
     broker = await startBroker(data.dir, ['--connections-per-minute-per-address', '0'])
     ingest = await startIngest({
       dataDir: data.dir,
@@ -129,7 +127,6 @@ describe('commands from operators to devices (real broker, ingest and edge agent
       ...creds.ingest!,
       influxUrl: `http://127.0.0.1:${await freePort()}`, // no InfluxDB: commands do not need it
     })
-    registry = openRegistry(data.dir)
     watcher = mqtt.connect(broker.url, { clientId: 'ingest-watch', ...creds.ingest, reconnectPeriod: 0 })
     await new Promise((r) => watcher.once('connect', r))
     await watcher.subscribeAsync('streetsense/v1/+/cam-1/air', { qos: 1 })
@@ -147,7 +144,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
       }),
     )
     await startAgent()
-  })
+  }, 240_000)
   afterAll(async () => {
     if (agent) await stopAgent(agent)
     watcher?.end(true)
@@ -192,7 +189,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     const noPassword = await runCommand(process.execPath, ['bin/streetsense.js', 'devices', 'commands', 'cam-1', '--api-url', ingest.url, '--api-username', 'camden-ops']) // biome-ignore format: one command line
     expect(noPassword.code).toBe(1)
     expect(noPassword.stderr).toMatch(/STREETSENSE_API_PASSWORD or --api-password-file/)
-  })
+  }, 240_000) // five CLI starts, seconds each on a loaded machine
 
   it('refuses another borough, a reader, no credentials, a body that is not JSON, and bad commands', async () => {
     const recorded = () => registry.commands.list({ limit: 1000 }).length
@@ -214,6 +211,24 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     expect((await command('camden-ops', 'ghost-1', status)).status).toBe(404)
     expect((await command('hackney-ops', 'hack-1', { ...status, expires_in: 0 })).body.field).toBe('expires_in')
     expect(recorded()).toBe(before) // nothing of these was recorded
+  })
+
+  it('the ingest cancels a queued command whose issuer may not command the device, and sends it to no one', async () => {
+    const now = Date.now()
+    const issued = registry.commands.issue({
+      id: `lost-right-${now}`,
+      sensor: 'cam-1',
+      borough: CAMDEN,
+      command: 'set_interval',
+      args: { interval: 9 },
+      by: 'hackney-ops', // as if Camden had been taken from this account after it issued the command
+      issuedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 600_000).toISOString(),
+    })
+    await waitFor(() => registry.commands.get(issued.id)?.state === 'cancelled', 10_000, 'cancelled by the ingest')
+    const metrics = await (await fetch(`${ingest.url}/metrics`)).text()
+    expect(metrics).toMatch(/streetsense_ingest_commands_cancelled_total 1/)
+    expect(registry.commands.get(issued.id)?.result).toBeUndefined()
   })
 
   it("the ingest's sendCommand (gap repair) sends resend and status in its boroughs, and nothing else", async () => {

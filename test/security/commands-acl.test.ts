@@ -91,7 +91,7 @@ describe('commands on cmd topics (real broker process)', () => {
     watcher = await connect(broker.url, { clientId: 'ingest-watcher', ...creds.ingest })
     await watcher.subscribeAsync('streetsense/v1/+/+/cmd', { qos: 1 })
     watcher.on('message', (_topic, payload) => delivered.push(payload.toString()))
-  })
+  }, 240_000)
   afterAll(async () => {
     watcher?.end(true)
     registry?.close()

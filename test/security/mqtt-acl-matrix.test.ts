@@ -185,7 +185,7 @@ describe('MQTT ACL matrix (real broker process)', () => {
     open.push(watcher)
     await watcher.subscribeAsync('streetsense/v1/#', { qos: 1 })
     watcher.on('message', (_topic, payload) => seen.push(payload.toString()))
-  })
+  }, 240_000) // eight CLI starts, seconds each on a loaded machine
   afterAll(async () => {
     for (const c of open) c.end(true)
     await broker?.stop()
