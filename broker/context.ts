@@ -28,6 +28,8 @@ export interface BrokerContext {
   log: Logger
   metrics: BrokerMetrics
   sessions: WeakMap<Client, Session>
+  /** Clients whose CONNECT had an empty client id with clean session off (refused at authenticate). */
+  emptyPersistentIds: WeakSet<Client>
   /** Where each accepted connection comes from (keyed by the stream handed to Aedes). */
   connections: WeakMap<object, ConnectionInfo>
   connectionRate: WindowCounter

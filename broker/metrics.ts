@@ -11,6 +11,8 @@ export const REFUSAL_REASONS = [
   'publish_acl',
   'subscribe_acl',
   'packet_too_large',
+  'command_invalid',
+  'command_denied',
 ] as const
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number]
@@ -57,6 +59,12 @@ function trafficMetrics(registry: Registry) {
     publishesOut: new Counter({
       name: 'streetsense_broker_publishes_out_total',
       help: 'PUBLISH packets delivered to subscribers',
+      registers: [registry],
+    }),
+    commands: new Counter({
+      name: 'streetsense_broker_commands_total',
+      help: 'commands to devices accepted on cmd topics (recorded and audited), by command',
+      labelNames: ['command'] as const,
       registers: [registry],
     }),
   }

@@ -65,6 +65,7 @@ function createRuntime(settings: BrokerSettings, log: Logger, registry: Registry
       log,
       metrics,
       sessions: new WeakMap(),
+      emptyPersistentIds: new WeakSet(),
       connections: new WeakMap(),
       connectionRate: new WindowCounter(60_000),
       publishRate: new TokenBuckets(settings.publishesPerSecondPerDevice, settings.publishBurst),

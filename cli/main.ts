@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import { packageVersion } from '../core/index.js'
 import { registerBrokerCommand } from './commands/broker.js'
+import { registerDevicesCommand } from './commands/devices.js'
 import { registerEdgeCommand } from './commands/edge.js'
 import { registerFleetCommand } from './commands/fleet.js'
 import { registerIngestCommand } from './commands/ingest.js'
@@ -26,6 +27,7 @@ registerIngestCommand(program)
 registerEdgeCommand(program)
 registerFleetCommand(program)
 registerSensorsCommand(program)
+registerDevicesCommand(program)
 registerQuarantineCommand(program)
 registerValidateCommand(program)
 

@@ -6,6 +6,7 @@ import { BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/index.js
 import type { SettingsSchema } from '../core/index.js'
 import { EdgeSettingsSchema, UpdaterSettingsSchema } from '../edge/index.js'
 import { IngestSettingsSchema } from '../ingest/index.js'
+import { DevicesSettingsSchema } from './commands/devices/admin-client.js'
 import { UpSettingsSchema } from './up/up-settings.js'
 
 export interface CommandSettings {
@@ -29,9 +30,16 @@ export const SERVICE_SETTINGS: readonly CommandSettings[] = [
     summary: "the node's updater (also /opt/streetsense/updater/updater.mjs; /etc/streetsense/updater.env)",
     schema: UpdaterSettingsSchema,
   },
+  {
+    command: 'devices',
+    summary: "an operator's commands to devices, through the admin API",
+    schema: DevicesSettingsSchema,
+  },
 ]
 
 /** Variables read outside any one schema. */
 export const GLOBAL_VARIABLES: Record<string, string> = {
   STREETSENSE_LOG_LEVEL: 'log level of every service (debug, info, warn, error); default info',
+  STREETSENSE_API_PASSWORD:
+    'password of the operator or admin account `streetsense devices` uses (or --api-password-file; never a flag)',
 }

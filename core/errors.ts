@@ -36,7 +36,15 @@ export const ERROR_CODES = {
   IOT_EDGE_I2C: spec(500, 'An I2C device did not answer or answered with the wrong chip id.'),
   IOT_EDGE_OUTBOX: spec(500, 'The SQLite outbox could not be opened or written.'),
   IOT_EDGE_MQTT: spec(500, 'The MQTT connection to the broker failed; the agent reconnects with backoff.'),
-  IOT_EDGE_COMMAND_INVALID: spec(400, 'A downlink command was malformed, unknown or refused.'),
+  IOT_EDGE_COMMAND_INVALID: spec(
+    400,
+    'A downlink command was malformed or its arguments invalid; the node refused it.',
+  ),
+  IOT_EDGE_COMMAND_UNSUPPORTED: spec(400, "A downlink command this node's agent does not know; it refused it."),
+  IOT_EDGE_COMMAND_EXPIRED: spec(
+    400,
+    'A downlink command arrived after its expires_at (queued while the node was offline); the node refused it.',
+  ),
   IOT_EDGE_FLASH: spec(500, 'Flashing an Arduino failed (no board, bad hex, verify mismatch).'),
   IOT_EDGE_PROVISION: spec(400, 'A node could not be provisioned from the given register output.'),
   IOT_EDGE_START_FAILED: spec(500, 'The edge agent could not start; the message says why.'),
@@ -65,6 +73,14 @@ export const ERROR_CODES = {
   IOT_BROKER_ACCOUNT_DISABLED: spec(403, 'The account is disabled or its sensor retired (CONNACK 5).'),
   IOT_BROKER_BAD_CLIENT_ID: spec(400, 'The client id is not the one this account must use (CONNACK 2).'),
   IOT_BROKER_PUBLISH_DENIED: spec(403, 'A publish to a topic this account may not use.'),
+  IOT_BROKER_COMMAND_INVALID: spec(
+    400,
+    'A command on a cmd topic is not valid (schemas/command.v1.json), too large or retained; the connection is closed.',
+  ),
+  IOT_BROKER_COMMAND_DENIED: spec(
+    403,
+    'This account may not send that command to that device (role, borough, command, reused id); the connection is closed.',
+  ),
   IOT_BROKER_PACKET_TOO_LARGE: spec(413, 'An MQTT packet larger than the broker accepts; the connection is closed.'),
   IOT_BROKER_REGISTRY_UNAVAILABLE: spec(503, 'The sensor registry could not be read while authenticating.'),
   IOT_BROKER_START_FAILED: spec(500, 'The broker could not start (port taken, TLS files, Redis).'),
@@ -85,6 +101,10 @@ export const ERROR_CODES = {
   IOT_INGEST_INFLUX_REJECTED: spec(400, 'InfluxDB refused points as malformed; they were quarantined.'),
   IOT_INGEST_START_FAILED: spec(500, 'The ingest could not start (port taken, data dir, settings).'),
   IOT_INGEST_INTERNAL: spec(500, 'An unexpected ingest fault; the log has the details.'),
+  IOT_INGEST_COMMAND_REFUSED: spec(
+    400,
+    'The ingest will not send that command (unknown or retired sensor, outside its boroughs, not one it sends on its own, bad arguments); the field is named.',
+  ),
 
   // Register, open data API and admin API (register/)
   IOT_REGISTER_BAD_PARAM: spec(
@@ -101,6 +121,8 @@ export const ERROR_CODES = {
     'A SensorThings query option, function or path this service does not implement; the message names it.',
   ),
   IOT_REGISTER_DUPLICATE: spec(409, 'A sensor with that id already exists.'),
+  IOT_REGISTER_SENSOR_RETIRED: spec(409, 'The sensor is retired: it takes no commands.'),
+  IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE: spec(415, 'The admin API takes request bodies as application/json only.'),
   IOT_REGISTER_RATE_LIMITED: spec(429, 'Too many requests from this client; retry after the header.'),
   IOT_REGISTER_INFLUX_UNAVAILABLE: spec(503, 'InfluxDB did not answer; try again shortly.'),
   IOT_REGISTER_INTERNAL: spec(500, 'An unexpected register fault; the log has the details.'),

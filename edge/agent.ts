@@ -11,6 +11,8 @@ import { buildTopic } from '../schemas/index.js'
 import { Aggregator } from './aggregate/aggregator.js'
 import { type ClockStatus, checkClock } from './aggregate/clock-check.js'
 import type { EdgeConfig, TrafficClass } from './config.js'
+import { CommandLedger } from './publish/command-ledger.js'
+import { type CommandRunner, createCommandRunner } from './publish/commands.js'
 import { createDownlinkHandler } from './publish/downlink.js'
 import { Outbox } from './publish/outbox.js'
 import { Publisher } from './publish/publisher.js'
@@ -65,6 +67,7 @@ class NodeAgent implements EdgeAgent {
   private readonly startedAt: number
   private readonly aggregator: Aggregator
   private readonly statusTopic: string
+  private readonly ledger: CommandLedger
   /** The latest faults, for the heartbeat. */
   private readonly errors: NonNullable<DeviceStatus['errors']> = []
   private clock: ClockStatus = { synced: false, source: 'none', detail: 'not checked yet' }
@@ -91,15 +94,39 @@ class NodeAgent implements EdgeAgent {
       startTime: this.startedAt,
     })
     this.statusTopic = buildTopic(config.sensor.borough, config.sensor.id, 'status')
+    this.ledger = new CommandLedger(config.dataDir)
+    const commands = this.createCommands()
     const onDownlink = createDownlinkHandler({
       log: this.log,
       outbox: this.outbox,
-      aggregator: this.aggregator,
+      commands,
       remember: (err) => this.remember(err),
+    })
+    // On every connect: answers the broker never acknowledged go again (commands queued while
+    // the node was away arrive on their own: persistent session, QoS 1 subscription).
+    const onConnectionChange = (connected: boolean) => connected && commands.flush()
+    this.publisher = new Publisher(config, this.outbox, this.log, { onDownlink, onConnectionChange })
+  }
+
+  private createCommands(): CommandRunner {
+    const { config, outbox, aggregator } = this
+    const resultTopic = buildTopic(config.sensor.borough, config.sensor.id, 'result')
+    return createCommandRunner({
+      sensor: config.sensor.id,
+      borough: config.sensor.borough,
+      log: this.log,
+      ledger: this.ledger,
+      now: this.now,
+      publishResult: (result, acked) => this.publisher.publishNow(resultTopic, JSON.stringify(result), acked),
+      setInterval(seconds) {
+        aggregator.setInterval(seconds)
+        outbox.setSetting('interval', seconds)
+      },
+      requeue: (from, to) => outbox.requeue(from, to),
       rewind: (seq) => this.publisher.rewind(seq),
       sendStatus: () => this.sendStatus(),
+      remember: (err) => this.remember(err),
     })
-    this.publisher = new Publisher(config, this.outbox, this.log, { onDownlink })
   }
 
   async start(): Promise<void> {
@@ -125,6 +152,7 @@ class NodeAgent implements EdgeAgent {
     await Promise.all(this.drivers.map((d) => d.stop().catch(() => undefined)))
     await this.publisher.stop()
     this.outbox.close()
+    this.ledger.close()
   }
 
   status(): DeviceStatus {

@@ -43,6 +43,27 @@ export const IngestSettingsSchema = {
       minimum: 1,
       maximum: 65000,
     },
+    commandPollMs: {
+      type: 'integer',
+      description:
+        'How often the ingest looks for commands the register queued for devices (at once when the register runs in this process)',
+      default: 1000,
+      minimum: 50,
+      maximum: 60000,
+    },
+    commandExpirySeconds: {
+      type: 'integer',
+      description: 'Expiry of the commands the ingest sends on its own (gap repair), unless the caller gives one',
+      default: 3600,
+      minimum: 1,
+      maximum: 604800,
+    },
+    commandRetentionDays: {
+      type: 'integer',
+      description: 'Commands to devices (and their results) older than this are deleted from the commands table',
+      default: 90,
+      minimum: 1,
+    },
     httpHost: { type: 'string', description: 'HTTP listen address', default: '0.0.0.0' },
     httpPort: {
       type: 'integer',

@@ -10,6 +10,7 @@ import { createLogger } from '../core/index.js'
 import type { Registry } from '../registry/index.js'
 import { type Checker, inlineChecker, startCheckPool } from './accept/check-pool.js'
 import { createPipeline, type Pipeline } from './accept/pipeline.js'
+import { type IngestCommands, startCommands } from './commands/commands.js'
 import type { IngestConfig } from './config.js'
 import { createDeviceMetrics, type DeviceMetrics } from './device-metrics.js'
 import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
@@ -51,6 +52,8 @@ export interface MountParts {
   registry: Registry
   stats: SensorStats
   logger: Logger
+  /** Wakes the command sender after the admin API queued a command (absent without MQTT). */
+  commands?: Pick<IngestCommands, 'wake'>
 }
 
 export interface RunningIngest {
@@ -64,6 +67,8 @@ export interface RunningIngest {
   pipeline: Pipeline
   writer: InfluxWriter
   consumers?: Consumers
+  /** Commands to devices (sendCommand); absent without MQTT or a registry. */
+  commands?: IngestCommands
   readiness(): Readiness
   close(): Promise<void>
 }
@@ -96,9 +101,13 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     onAccepted: (expected, checked) => devices.observe(expected.sensor, expected.borough, checked),
   })
   const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
+  const commands =
+    deps.mqtt === false || !stores.registry
+      ? undefined
+      : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats })
-  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices })
+  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands })
   logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
 
   let closed = false
@@ -108,6 +117,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     upkeep.stop()
     await app.close()
     await consumers?.close()
+    await commands?.close()
     await checker.close()
     await writer.stop()
     stats.close()
@@ -116,7 +126,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     stores.ownRegistry?.close()
     logger.info('ingest stopped')
   }
-  return { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, readiness, close }
+  return { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands, readiness, close }
 }
 
 async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Stores> {
@@ -183,11 +193,13 @@ async function startChecker(config: IngestConfig, logger: Logger): Promise<Check
 async function startHttp(
   config: IngestConfig,
   deps: IngestDeps,
-  parts: Stores & { pipeline: Pipeline; readiness(): Readiness; devices: DeviceMetrics },
+  parts: Stores & { pipeline: Pipeline; readiness(): Readiness; devices: DeviceMetrics; commands?: IngestCommands },
 ): Promise<{ app: FastifyInstance; port: number }> {
   const plugins = [...(deps.plugins ?? [])]
-  if (deps.mount)
-    plugins.push(await deps.mount({ registry: parts.registry!, stats: parts.stats, logger: parts.logger }))
+  if (deps.mount) {
+    const { registry, stats, logger, commands } = parts
+    plugins.push(await deps.mount({ registry: registry!, stats, logger, ...(commands ? { commands } : {}) }))
+  }
   const refresh = () => {
     refreshGauges(parts.metrics, parts)
     parts.devices.refresh()

@@ -1,10 +1,11 @@
 /**
  * Who may use the admin API: an enabled 'admin' account of the Registry (HTTP Basic, or Bearer
- * <password> with X-Account: <username>), and only for the sensors of its own boroughs.
+ * <password> with X-Account: <username>), and only for the sensors of its own boroughs. The
+ * command routes also take 'operator' accounts (routes-commands.ts).
  */
 import type { FastifyRequest } from 'fastify'
 import { StreetsenseError } from '../core/index.js'
-import type { Account } from '../registry/index.js'
+import type { Account, AccountRole } from '../registry/index.js'
 import type { ApiContext } from './api-context.js'
 
 /** HTTP Basic (username:password), or `Bearer <password>` with `X-Account: <username>` (as devices do with X-Sensor). */
@@ -22,7 +23,11 @@ function credentials(req: FastifyRequest): [string, string] | undefined {
   return undefined
 }
 
-export async function authenticate(ctx: ApiContext, req: FastifyRequest): Promise<Account> {
+export async function authenticate(
+  ctx: ApiContext,
+  req: FastifyRequest,
+  roles: readonly AccountRole[] = ['admin'],
+): Promise<Account> {
   const given = credentials(req)
   if (!given) {
     throw new StreetsenseError(
@@ -33,8 +38,10 @@ export async function authenticate(ctx: ApiContext, req: FastifyRequest): Promis
   const account = await ctx.registry.verify(given[0], given[1])
   if (!account || account.disabled)
     throw new StreetsenseError('IOT_REGISTER_UNAUTHORIZED', 'unknown account or wrong password')
-  if (account.role !== 'admin')
-    throw new StreetsenseError('IOT_REGISTER_FORBIDDEN', `account ${account.username} is not an admin`)
+  if (!roles.includes(account.role)) {
+    const wanted = roles.map((r) => `an ${r}`).join(' or ')
+    throw new StreetsenseError('IOT_REGISTER_FORBIDDEN', `account ${account.username} is not ${wanted}`)
+  }
   return account
 }
 

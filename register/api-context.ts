@@ -22,7 +22,7 @@ import type { InfluxReader } from './influx-read.js'
 /** The Registry's reads, and the writes of the admin API (the Registry validates and audits them). */
 export type OpenDataRegistry = Pick<
   Registry,
-  'listSensors' | 'getSensor' | 'addSensor' | 'updateSensor' | 'retireSensor' | 'verify' | 'listAudit'
+  'listSensors' | 'getSensor' | 'addSensor' | 'updateSensor' | 'retireSensor' | 'verify' | 'listAudit' | 'commands'
 >
 
 /** The ingest's per-sensor counters, for last seen and the counters of one sensor. */
@@ -34,6 +34,8 @@ export interface ApiContext {
   stats?: OpenDataStats
   log: Logger
   publicBaseUrl?: string
+  /** Called after the admin API queued a command (see OpenDataPluginOptions.onCommandQueued). */
+  onCommandQueued?: () => void
   liveRefreshSeconds: number
   now(): number
 }

@@ -15,6 +15,7 @@ import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
 import { installLicenceHeaders } from './licence.js'
 import { registerPages } from './pages/routes.js'
 import { registerAdminRoutes } from './routes-admin.js'
+import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
 import { registerSensorRoutes } from './routes-sensors.js'
@@ -33,6 +34,11 @@ export interface OpenDataPluginOptions {
   rateLimit?: { max: number; timeWindowMs?: number } | false
   /** Register CORS (GET from any origin) on this plugin's routes; false when the app does. */
   cors?: boolean
+  /**
+   * Called after the admin API queued a command for a device. The ingest sends queued commands
+   * (it polls the commands table); in one process with the ingest this wakes it at once.
+   */
+  onCommandQueued?: () => void
   /** How often the register page refreshes live values (seconds). */
   liveRefreshSeconds?: number
   /** Clock, for tests that pin "now". */
@@ -55,6 +61,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
     stats: opts.stats,
     log,
     publicBaseUrl: opts.publicBaseUrl,
+    ...(opts.onCommandQueued ? { onCommandQueued: opts.onCommandQueued } : {}),
     liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
     now: opts.now ?? Date.now,
   }
@@ -87,5 +94,6 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)
   registerAdminRoutes(typed, ctx)
+  registerCommandRoutes(typed, ctx)
   await registerPages(typed, ctx)
 }

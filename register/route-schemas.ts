@@ -112,6 +112,38 @@ export const auditQuery = {
   },
 } as const satisfies JSONSchema
 
+/** A command for a device (the admin API's body); the registry checks the command and its args. */
+export const commandBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['command'],
+  properties: {
+    command: { type: 'string', maxLength: 32, description: 'set_interval | resend | status' },
+    args: {
+      type: 'object',
+      description: 'set_interval: { interval } (seconds); resend: { from, to } (seq); status: none',
+      maxProperties: 20,
+      default: {},
+    },
+    expires_in: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 604800,
+      default: 3600,
+      description: 'Seconds until the device must refuse it (a command queued for an offline device)',
+    },
+  },
+} as const satisfies JSONSchema
+
+export const commandsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    state: { type: 'string', enum: ['queued', 'sent', 'expired', 'cancelled'] },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+  },
+} as const satisfies JSONSchema
+
 /** The register page's filter form: empty values mean "all". */
 export const indexPageQuery = {
   type: 'object',

@@ -61,7 +61,7 @@ function throughRegistry<T>(write: () => T): T {
   }
 }
 
-function requireRecord(ctx: ApiContext, id: string): SensorRecord {
+export function requireRecord(ctx: ApiContext, id: string): SensorRecord {
   const current = ctx.registry.getSensor(id)
   if (!current) throw new StreetsenseError('IOT_REGISTER_NOT_FOUND', `no sensor ${id} in the register`)
   return current

@@ -1,6 +1,7 @@
 /**
- * Service accounts (ingest, reader, admin) and reading accounts of every role. Device accounts are
- * created with their sensor (sensors.ts); a username is never both a sensor and an account.
+ * Service accounts (ingest, reader, operator, admin) and reading accounts of every role. Device
+ * accounts are created with their sensor (sensors.ts); a username is never both a sensor and an
+ * account. An operator commands the devices of its boroughs, so it must have at least one.
  */
 import { StreetsenseError } from '../core/index.js'
 import { isBoroughCode, isSensorId } from '../schemas/index.js'
@@ -8,7 +9,7 @@ import { toAccount } from './rows.js'
 import { type RegistryStore, writeTransaction } from './store.js'
 import type { AccountRole, IssuedCredentials, Registry } from './types.js'
 
-const SERVICE_ROLES: readonly AccountRole[] = ['ingest', 'reader', 'admin']
+const SERVICE_ROLES: readonly AccountRole[] = ['ingest', 'reader', 'operator', 'admin']
 
 export function accountMethods(s: RegistryStore): Pick<Registry, 'addAccount' | 'getAccount' | 'listAccounts'> {
   const add = writeTransaction(s.db, (username: string, role: AccountRole, boroughs: string[], actor: string) =>
@@ -37,6 +38,9 @@ function checkServiceAccount(username: string, role: AccountRole, boroughs: stri
   const bad = boroughs.find((b) => !isBoroughCode(b))
   if (bad !== undefined) {
     throw new StreetsenseError('IOT_REGISTRY_INVALID_ENTRY', `not a London borough code: ${bad}`, 'boroughs')
+  }
+  if (role === 'operator' && boroughs.length === 0) {
+    throw new StreetsenseError('IOT_REGISTRY_INVALID_ENTRY', 'an operator account needs its boroughs', 'boroughs')
   }
 }
 

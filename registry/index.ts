@@ -1,4 +1,17 @@
-/** The sensor registry: register entries, accounts, hashed credentials and the audit log (SQLite). */
+/** The sensor registry: register entries, accounts, hashed credentials, commands and the audit log (SQLite). */
+export { commandsBorough, issuerMayCommand, SERVICE_COMMANDS } from './command-rights.js'
+export { argsOf, commandSummary, deviceCommandOf, newCommandOf, sameCommandArgs } from './command-shape.js'
+export type {
+  CommandArgs,
+  CommandFilter,
+  CommandLog,
+  CommandName,
+  CommandOutcome,
+  CommandRecord,
+  CommandState,
+  NewCommand,
+  RelayOutcome,
+} from './command-types.js'
 export { entriesFromCsv, toCsv } from './csv.js'
 export { buildEntry, type EntryOptions } from './defaults.js'
 export { openRegistry } from './registry.js'

@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3'
 import { accountMethods } from './accounts.js'
+import { openCommandLog } from './commands.js'
 import { openCredentials } from './credentials.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
 import { sensorMethods } from './sensors.js'
@@ -24,6 +25,7 @@ export function openRegistry(dataDir: string): Registry {
     ...accountMethods(store),
     ...credentials,
     listAudit: (filter) => listAudit(store.db, filter),
+    commands: openCommandLog(store),
     close: () => store.db.close(),
   }
 }

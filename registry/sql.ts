@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS sensors (
 CREATE INDEX IF NOT EXISTS sensors_borough ON sensors(borough);
 CREATE TABLE IF NOT EXISTS accounts (
   username TEXT PRIMARY KEY,
-  role TEXT NOT NULL CHECK (role IN ('device','ingest','reader','admin')),
+  role TEXT NOT NULL CHECK (role IN ('device','ingest','reader','operator','admin')),
   sensor TEXT REFERENCES sensors(id),
   boroughs TEXT NOT NULL DEFAULT '[]',
   disabled INTEGER NOT NULL DEFAULT 0,
@@ -39,7 +39,56 @@ CREATE TABLE IF NOT EXISTS audit (
   detail TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_sensor ON audit(sensor);
+CREATE TABLE IF NOT EXISTS commands (
+  id TEXT PRIMARY KEY,
+  sensor TEXT NOT NULL,
+  borough TEXT NOT NULL,
+  command TEXT NOT NULL,
+  args TEXT NOT NULL DEFAULT '{}',
+  issued_by TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued','sent','expired','cancelled')),
+  sent_at TEXT,
+  result_status TEXT,
+  result_reason TEXT,
+  result_code TEXT,
+  result_detail TEXT,
+  result_time TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS commands_sensor ON commands(sensor);
+CREATE INDEX IF NOT EXISTS commands_state ON commands(state, borough);
 `
+
+/**
+ * Registries made before the `operator` role have a CHECK on accounts.role without it. SQLite
+ * cannot alter a CHECK, so the table is rebuilt (the documented 12-step way: foreign keys off,
+ * copy, drop, rename, check), once, in one write transaction.
+ */
+export function migrateAccountRoles(db: Database.Database): void {
+  const current = () =>
+    db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'accounts'").get()
+      ?.sql
+  const before = current()
+  if (before === undefined || before.includes("'operator'")) return
+  const columns = 'username, role, sensor, boroughs, disabled, created_at, updated_at'
+  const create = /CREATE TABLE IF NOT EXISTS accounts \(([\s\S]*?)\n\);/.exec(SCHEMA_SQL)![1]
+  db.pragma('foreign_keys = OFF')
+  try {
+    db.transaction(() => {
+      if (current()?.includes("'operator'")) return // another process migrated it meanwhile
+      db.exec(`CREATE TABLE accounts_new (${create});
+        INSERT INTO accounts_new (${columns}) SELECT ${columns} FROM accounts;
+        DROP TABLE accounts;
+        ALTER TABLE accounts_new RENAME TO accounts;`)
+      if ((db.pragma('foreign_key_check') as unknown[]).length > 0)
+        throw new Error('registry migration broke a foreign key')
+    }).immediate()
+  } finally {
+    db.pragma('foreign_keys = ON')
+  }
+}
 
 export function prepareStatements(db: Database.Database) {
   return {

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { prepareStatements, SCHEMA_SQL, type Statements } from './sql.js'
+import { migrateAccountRoles, prepareStatements, SCHEMA_SQL, type Statements } from './sql.js'
 import type { IssuedCredentials } from './types.js'
 
 export interface RegistryDb {
@@ -29,6 +29,7 @@ export function openRegistryDb(dataDir: string): RegistryDb {
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
   db.exec(SCHEMA_SQL)
+  migrateAccountRoles(db)
   const q = prepareStatements(db)
   const now = () => new Date().toISOString()
   return {

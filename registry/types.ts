@@ -1,7 +1,8 @@
 /** The registry's public types: what the broker, the ingest and the CLI see of it. */
 import type { RegisterEntry } from '../schemas/index.js'
+import type { CommandLog } from './command-types.js'
 
-export type AccountRole = 'device' | 'ingest' | 'reader' | 'admin'
+export type AccountRole = 'device' | 'ingest' | 'reader' | 'operator' | 'admin'
 export interface Account {
   username: string
   role: AccountRole
@@ -51,5 +52,7 @@ export interface Registry {
   /** Like verify, but says why a login fails (the broker maps it to a CONNACK code). */
   check(username: string, password: string): Promise<LoginCheck>
   listAudit(filter?: { sensor?: string; limit?: number }): AuditEvent[]
+  /** Commands to devices: who issued what, when, for which sensor, and the device's answer. */
+  readonly commands: CommandLog
   close(): void
 }

@@ -157,7 +157,24 @@ export const validateStatus = (value: unknown): ValidationResult<DeviceStatus> =
 export const validateRegisterEntry = (value: unknown): ValidationResult<RegisterEntry> =>
   run(validators.registerEntry, value)
 export const validateDeviceError = (value: unknown): ValidationResult<DeviceError> => run(validators.deviceError, value)
-export const validateCommand = (value: unknown): ValidationResult<DeviceCommand> => run(validators.command, value)
+/** The command names in the order of command.v1.json's variants (oneOf). */
+const COMMAND_NAMES = commandSchema.oneOf.map((v) => v.properties.command.const) as string[]
+
+/**
+ * A command (schemas/command.v1.json). When it fails, the errors are those of the variant its
+ * `command` names (or that the name is unknown), not every variant's of the oneOf.
+ */
+export function validateCommand(value: unknown): ValidationResult<DeviceCommand> {
+  const whole = run(validators.command, value)
+  if (whole.ok || value === null || typeof value !== 'object' || Array.isArray(value)) return whole
+  const variant = COMMAND_NAMES.indexOf((value as { command?: unknown }).command as string)
+  if (variant < 0) {
+    const message = `must be one of ${COMMAND_NAMES.join(', ')}`
+    return { ok: false, errors: [{ path: '/command', message, keyword: 'enum' }] }
+  }
+  const own = run(compiled<DeviceCommand>(`${SCHEMA_IDS.command}#/oneOf/${variant}`), value)
+  return own.ok ? whole : own
+}
 export const validateCommandResult = (value: unknown): ValidationResult<CommandResult> =>
   run(validators.commandResult, value)
 

@@ -2,7 +2,8 @@
  * CONNECT: username/password against the registry. CONNACK codes (MQTT 3.1.1):
  * 4 = unknown user or wrong password (also: no username/password), 5 = account retired/disabled,
  * throttled address, or a TLS client certificate whose CN is not the username, 2 = client id not
- * allowed (a device's client id must equal its username; a service account's must start with it).
+ * allowed (a device's client id must equal its username; a service account's must start with it;
+ * an empty client id with clean session off is refused before anything else, MQTT-3.1.3-8).
  * The steps: throttle and missing credentials (no scrypt spent) -> registry.check -> admit
  * (the check's answer, client id, certificate, register entry) -> a session for the hooks after.
  */
@@ -39,6 +40,9 @@ interface Login {
 export function createAuthenticate(ctx: BrokerContext): AuthenticateHandler {
   return (client, username, password, done) => {
     const login: Login = { client, username, address: addressOf(ctx, client), done }
+    if (ctx.emptyPersistentIds.has(client)) {
+      return refuse(ctx, login, { kind: 'badClientId', message: 'empty client id needs clean session (MQTT-3.1.3-8)' })
+    }
     // Refusals that need no registry lookup (and cost no scrypt).
     if (ctx.loginThrottle.isThrottled(login.address, username)) {
       return refuse(ctx, login, { kind: 'throttled', message: 'too many failed logins' })

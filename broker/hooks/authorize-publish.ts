@@ -1,20 +1,25 @@
 /**
- * PUBLISH ACL, then the per-device rate and the overload guard.
- * - device: only its own up topics (streetsense/v1/{its borough}/{its id}/{air|traffic|status});
- * - ingest: only devices' `errors` topics (within its boroughs, when it has any);
- * - reader, admin: nothing. `$SYS/...` is refused to everyone (Aedes' default rule).
+ * PUBLISH ACL, then the per-account rate and the overload guard.
+ * - device: only its own up topics (streetsense/v1/{its borough}/{its id}/{air|traffic|status|result});
+ * - ingest: devices' `errors` topics (within its boroughs, when it has any);
+ * - reader: nothing. `$SYS/...` is refused to everyone (Aedes' default rule).
+ * - `cmd` topics: operators, admins and (for gap repair) the ingest, as authorize-command.ts decides.
  * MQTT 3.1.1 cannot refuse one PUBLISH, so a violation closes the connection (Aedes does that
  * on an error); it is logged with the device id and counted.
- * Rate: a device over its publish rate is DELAYED, not dropped: the callback (and with it the
- * PUBACK and Aedes' reading of that socket) waits until the device's token bucket refills.
+ * Rate: an account over its publish rate is DELAYED, not dropped: the callback (and with it the
+ * PUBACK and Aedes' reading of that socket) waits until its token bucket refills. The ingest's
+ * service account is not rate-limited.
  */
 import type { Client, PublishPacket } from 'aedes'
 import { StreetsenseError } from '../../core/index.js'
-import { parseTopic } from '../../schemas/index.js'
+import { parseTopic, type TopicParts } from '../../schemas/index.js'
 import type { AuthorizePublishHandler, BrokerContext, Session } from '../context.js'
+import { refuseCommand } from './authorize-command.js'
 
-function allowed(session: Session, topic: string): boolean {
-  const parts = parseTopic(topic)
+/** Accounts that may command some devices; anyone else's PUBLISH to a cmd topic is an ACL refusal. */
+const COMMANDERS: readonly string[] = ['operator', 'admin', 'ingest']
+
+function allowed(session: Session, parts: TopicParts | undefined): boolean {
   if (!parts) return false
   const { account } = session
   if (account.role === 'device') {
@@ -44,14 +49,18 @@ export function createAuthorizePublish(ctx: BrokerContext): AuthorizePublishHand
     if (packet.topic.startsWith('$SYS/')) return callback(deny(client, packet.topic, client?.id))
     if (!client) return callback(willAllowed(packet) ? null : deny(null, packet.topic, undefined))
     const session = ctx.sessions.get(client)
-    if (!session || !allowed(session, packet.topic)) {
+    const parts = parseTopic(packet.topic)
+    if (session && parts?.channel === 'cmd' && COMMANDERS.includes(session.account.role)) {
+      const refused = refuseCommand(ctx, session, parts, packet)
+      if (refused) return callback(refused)
+    } else if (!session || !allowed(session, parts)) {
       return callback(deny(client, packet.topic, session?.account.sensor ?? client.id))
     }
     const go = () => {
       metrics.publishesIn.inc({ qos: String(packet.qos) })
       overload.admit(() => callback(null))
     }
-    const wait = session.account.role === 'device' ? publishRate.take(session.account.username) : 0
+    const wait = session.account.role === 'ingest' ? 0 : publishRate.take(session.account.username)
     if (wait === 0) return go()
     metrics.publishDelayed.inc()
     metrics.publishDelay.observe(wait / 1000)

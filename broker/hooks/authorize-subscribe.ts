@@ -2,8 +2,9 @@
  * SUBSCRIBE ACL. A refused filter gets SUBACK 0x80 and the connection stays up.
  * - device: only its own downlink: streetsense/v1/{borough}/{id}/+ , .../cmd or .../errors;
  * - ingest: any filter under streetsense/v1/ (+ and # allowed), within its boroughs if it has any;
- * - reader, admin: readings only: streetsense/v1/{borough|+}/{sensor|+}/{air|traffic|status}
- *   (no '#' and no '+' channel, so they never see devices' cmd/errors topics).
+ * - reader, operator, admin: readings only: streetsense/v1/{borough|+}/{sensor|+}/{air|traffic|status}
+ *   (no '#' and no '+' channel, so they never see devices' cmd/errors topics); operators and
+ *   admins also the `result` channel (answers to commands) of their own boroughs.
  * `$share/...` (granted but silently dead in Aedes 1.x) and `$SYS/...` are refused to everyone.
  */
 import {
@@ -42,7 +43,9 @@ function serviceFilterAllowed(session: Session, filter: string): boolean {
       (sensor === '+' || isSensorId(sensor)) && (channel === '+' || channel === '#' || ALL_CHANNELS.includes(channel))
     )
   }
-  return levels.length === 5 && boroughOk(borough) && (sensor === '+' || isSensorId(sensor)) && DATA.includes(channel)
+  if (levels.length !== 5 || !(sensor === '+' || isSensorId(sensor))) return false
+  if (channel === 'result') return (role === 'operator' || role === 'admin') && boroughs.includes(borough)
+  return boroughOk(borough) && DATA.includes(channel)
 }
 
 export function createAuthorizeSubscribe(ctx: BrokerContext): AuthorizeSubscribeHandler {

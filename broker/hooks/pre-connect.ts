@@ -1,6 +1,9 @@
 /**
  * Before CONNECT is processed: the connection cap and the per-address connection rate. A refusal
  * is always an Error (the socket is destroyed); `callback(null, false)` would leave it open.
+ * Also notes an empty client id with clean session off: MQTT-3.1.3-8 wants CONNACK 2 for it, but
+ * Aedes 1.x gives such a client a random id and a persistent session nobody can resume. Only a
+ * CONNACK from authenticate reaches the client, so the refusal happens there.
  */
 
 import { StreetsenseError } from '../../core/index.js'
@@ -10,6 +13,7 @@ export function createPreConnect(ctx: BrokerContext): PreConnectHandler {
   const { settings, metrics, log } = ctx
   return (client, packet, callback) => {
     const address = addressOf(ctx, client)
+    if (!packet.clientId && packet.clean === false) ctx.emptyPersistentIds.add(client)
     if (ctx.connectedClients() >= settings.maxConnections) {
       metrics.refusals.inc({ reason: 'max_connections' })
       log.warn({ address, clientId: packet.clientId }, 'refused: too many connections')

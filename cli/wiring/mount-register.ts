@@ -1,14 +1,16 @@
 /**
  * The register and open data API served on the ingest's HTTP port: built from the ingest's
  * registry and per-sensor counters, reading the same InfluxDB. The CLI wires the two stages so
- * that neither imports the other's internals (the ingest comes first in the flow).
+ * that neither imports the other's internals (the ingest comes first in the flow). Commands the
+ * admin API queues wake the ingest's command sender at once (a register in its own process
+ * leaves them to the sender's poll of the commands table).
  */
 import type { IngestConfig, IngestDeps } from '../../ingest/index.js'
 import { openDataPlugin } from '../../register/index.js'
 
 export function mountRegister(config: IngestConfig): NonNullable<IngestDeps['mount']> {
   const v2 = config.influxOrg !== undefined
-  return ({ registry, stats, logger }) => ({
+  return ({ registry, stats, logger, commands }) => ({
     plugin: openDataPlugin,
     options: {
       registry,
@@ -19,6 +21,7 @@ export function mountRegister(config: IngestConfig): NonNullable<IngestDeps['mou
       },
       stats,
       log: logger,
+      ...(commands ? { onCommandQueued: () => commands.wake() } : {}),
     },
   })
 }

@@ -156,7 +156,16 @@ export class Publisher {
   }
 
   publishStatus(topic: string, payload: string): void {
-    if (this.client?.connected) this.client.publish(topic, payload, { qos: 1 })
+    this.publishNow(topic, payload)
+  }
+
+  /** Publishes at QoS 1 if connected (`acked` runs on PUBACK); false when not connected. */
+  publishNow(topic: string, payload: string, acked?: () => void): boolean {
+    if (!this.client?.connected) return false
+    this.client.publish(topic, payload, { qos: 1 }, (err) => {
+      if (!err) acked?.()
+    })
+    return true
   }
 
   async stop(graceMs = 2000): Promise<void> {

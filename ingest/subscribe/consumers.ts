@@ -5,11 +5,12 @@
  * leaves only after the pipeline made it durable or quarantined it (handle-message.ts,
  * ordered-acks.ts).
  */
-import mqtt, { type MqttClient } from 'mqtt'
+import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { BOROUGHS, buildTopic, readingFilters } from '../../schemas/index.js'
 import type { Pipeline } from '../accept/pipeline.js'
 import type { IngestMetrics } from '../metrics.js'
+import { connectPersistent } from '../mqtt-session.js'
 import type { Spool } from '../spool/spool.js'
 import type { Connection, ConsumerGroup, ConsumerOptions } from './consumer-group.js'
 import { handleMessage } from './handle-message.js'
@@ -64,16 +65,7 @@ export function startConsumers(
 /** One connection: persistent session, subscribed to its boroughs' filters on every connect. */
 function connect(group: ConsumerGroup, clientId: string, boroughs: string[]): Connection {
   const { options, metrics } = group
-  const client = mqtt.connect(options.mqttUrl, {
-    clientId,
-    clean: false,
-    protocolVersion: 4,
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-    keepalive: 30,
-    ...(options.mqttUsername ? { username: options.mqttUsername } : {}),
-    ...(options.mqttPassword ? { password: options.mqttPassword } : {}),
-  })
+  const client = connectPersistent(options, clientId)
   const log = group.logger.child({ clientId })
   const filters = readingFilters(boroughs)
   const conn: Connection = {

@@ -5,7 +5,7 @@
  * full or the ack window is used up, the callback waits, which stops reading from the socket.
  */
 import type { IPublishPacket } from 'mqtt'
-import { parseTopic, type UpChannel } from '../../schemas/index.js'
+import { DATA_CHANNELS, parseTopic, type UpChannel } from '../../schemas/index.js'
 import type { Connection, ConsumerGroup } from './consumer-group.js'
 
 type Done = (err?: Error) => void
@@ -45,8 +45,10 @@ function acceptMessage(
     packet.qos > 0 && packet.messageId !== undefined ? conn.acks.hold(packet.messageId, arrivedIn) : undefined
   callback()
   const parts = parseTopic(packet.topic)
-  if (parts?.direction !== 'up') {
-    conn.log.warn({ topic: packet.topic }, 'message outside the topic grammar ignored')
+  // Only data reaches the pipeline: the consumers subscribe to data channels only, and a command
+  // result (ingest/commands/) must never become a reading or a quarantined message.
+  if (parts?.direction !== 'up' || !(DATA_CHANNELS as readonly string[]).includes(parts.channel)) {
+    conn.log.warn({ topic: packet.topic }, 'message outside the data topics ignored')
     held?.done()
     return Promise.resolve()
   }

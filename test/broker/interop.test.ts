@@ -3,14 +3,14 @@
  * Paho (python3), mqtt.js over TLS with client certificates and over WebSocket; QoS 1 and
  * persistent sessions.
  */
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTopic, readingFilters } from '../../schemas/topics.js'
 import { waitFor } from '../helpers/ports.js'
+import { runCommand } from '../helpers/processes.js'
 import {
   addAccount,
   addSensor,
@@ -21,18 +21,9 @@ import {
   tempDataDir,
 } from './broker-process.js'
 
-const exec = promisify(execFile)
 const CAMDEN = 'E09000007'
 
-async function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(cmd, args, { timeout: 20_000 })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const run = runCommand
 
 /** Starts a command and keeps its output as it comes, to wait for a line it prints. */
 function startCommand(

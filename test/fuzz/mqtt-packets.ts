@@ -24,8 +24,14 @@ const str = (s: string) => {
 
 const packet = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type]), remainingLength(body.length), body])
 
-export function connectPacket(clientId: string, username?: string, password?: string, keepalive = 30): Buffer {
-  let flags = 0x02 // clean session
+export function connectPacket(
+  clientId: string,
+  username?: string,
+  password?: string,
+  keepalive = 30,
+  clean = true,
+): Buffer {
+  let flags = clean ? 0x02 : 0x00
   if (username !== undefined) flags |= 0x80
   if (password !== undefined) flags |= 0x40
   const ka = Buffer.alloc(2)

@@ -28,6 +28,20 @@ export async function cli(args: string[]): Promise<string> {
   return stdout
 }
 
+/** Runs any command to completion (20 s at most); its exit code and output, never a throw. */
+export async function runCommand(
+  cmd: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(cmd, args, { timeout: 20_000 })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
 export interface Issued {
   username: string
   password: string

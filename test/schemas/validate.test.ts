@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { plausibilityFlags } from '../../schemas/plausibility.js'
 import type { Reading } from '../../schemas/types.gen.js'
-import { MAX_FUTURE_MS, validateReading, validateReadingMessage } from '../../schemas/validate.js'
+import { MAX_FUTURE_MS, validateCommand, validateReading, validateReadingMessage } from '../../schemas/validate.js'
 
 const example = (name: string): Reading =>
   JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/examples/valid', name), 'utf8'))
@@ -50,5 +50,30 @@ describe('plausibility: possible but suspicious values are flagged, not rejected
   it('leaves an ordinary reading unflagged', () => {
     expect(plausibilityFlags(example('reading-air.json'))).toEqual([])
     expect(plausibilityFlags(example('reading-traffic.json'))).toEqual([])
+  })
+})
+
+describe('command validation', () => {
+  const envelope = { id: 'c-1', expires_at: '2026-12-01T11:00:00Z' }
+  it('names the failing field of the command given, not of every variant', () => {
+    expect(validateCommand({ ...envelope, command: 'set_interval', interval: 0 })).toEqual({
+      ok: false,
+      errors: [{ path: '/interval', message: 'must be >= 1', keyword: 'minimum' }],
+    })
+    expect(validateCommand({ ...envelope, command: 'resend', from: 1 })).toMatchObject({
+      ok: false,
+      errors: [{ path: '/to', keyword: 'required' }],
+    })
+  })
+
+  it('lists the known commands for an unknown one', () => {
+    expect(validateCommand({ ...envelope, command: 'reboot' })).toEqual({
+      ok: false,
+      errors: [{ path: '/command', message: 'must be one of set_interval, resend, status', keyword: 'enum' }],
+    })
+    expect(validateCommand({ ...envelope, command: 'status' })).toEqual({
+      ok: true,
+      value: { ...envelope, command: 'status' },
+    })
   })
 })

@@ -5,10 +5,13 @@
  * - publish allowed  = PUBACK and the message reaches a privileged watcher (ingest on streetsense/v1/#);
  * - publish refused  = the connection is closed and the watcher never sees the message;
  * - subscribe refused = SUBACK 0x80 (128) for that filter, the connection stays up.
+ * On cmd topics the payload is a valid `status` command, so a refusal there is the right, not
+ * the payload; commands-acl.test.ts covers payloads, command types and third-party clients.
  * Failed-login throttling is checked on a second broker with a low threshold.
  */
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectPacket, rawExchange } from '../fuzz/mqtt-packets.js'
 import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
@@ -60,16 +63,19 @@ async function connackCode(url: string, opts: IClientOptions): Promise<number | 
   }
 }
 
-type Role = 'device' | 'otherDevice' | 'ingest' | 'reader' | 'admin'
+type Role = 'device' | 'otherDevice' | 'ingest' | 'reader' | 'operator' | 'admin'
 
 // Topic kinds, from the point of view of `device` (cam-1 in Camden).
 const PUBLISH_TOPICS = {
   ownAir: t(CAMDEN, 'cam-1', 'air'),
   ownTraffic: t(CAMDEN, 'cam-1', 'traffic'),
   ownStatus: t(CAMDEN, 'cam-1', 'status'),
+  ownResult: t(CAMDEN, 'cam-1', 'result'),
   ownCmd: t(CAMDEN, 'cam-1', 'cmd'),
   ownErrors: t(CAMDEN, 'cam-1', 'errors'),
   otherAir: t(CAMDEN, 'cam-2', 'air'),
+  otherCmd: t(CAMDEN, 'cam-2', 'cmd'),
+  otherBoroughCmd: t(HACKNEY, 'hack-1', 'cmd'),
   otherBoroughAir: t(HACKNEY, 'cam-1', 'air'),
   otherErrors: t(HACKNEY, 'hack-1', 'errors'),
   offGrammar: 'streetsense/v1/E09000007/cam-1/air/extra',
@@ -79,11 +85,20 @@ type PubKind = keyof typeof PUBLISH_TOPICS
 
 /** Expected publish permissions (broker/hooks/authorize-publish.ts): everything else is refused. */
 const PUBLISH_ALLOWED: Record<Role, PubKind[]> = {
-  device: ['ownAir', 'ownTraffic', 'ownStatus'],
-  otherDevice: ['otherAir'], // cam-2: only its own air topic of all these
-  ingest: ['ownErrors', 'otherErrors'],
+  device: ['ownAir', 'ownTraffic', 'ownStatus', 'ownResult'],
+  otherDevice: ['otherAir'], // cam-2: only its own air topic of all these; never another's cmd
+  // the ingest (all boroughs) may send `status` (and `resend`) for gap repair
+  ingest: ['ownErrors', 'otherErrors', 'ownCmd', 'otherCmd', 'otherBoroughCmd'],
   reader: [],
-  admin: [],
+  // Camden's operator and admin command Camden's devices, not Hackney's
+  operator: ['ownCmd', 'otherCmd'],
+  admin: ['ownCmd', 'otherCmd'],
+}
+
+/** What goes to a topic kind: a valid command on cmd topics (the marker is its id), else the marker. */
+function payloadFor(kind: PubKind, marker: string): string {
+  if (!PUBLISH_TOPICS[kind].endsWith('/cmd')) return marker
+  return JSON.stringify({ command: 'status', id: marker, expires_at: new Date(Date.now() + 3_600_000).toISOString() })
 }
 
 const SUBSCRIBE_FILTERS = {
@@ -93,6 +108,8 @@ const SUBSCRIBE_FILTERS = {
   ownAir: t(CAMDEN, 'cam-1', 'air'),
   otherCmd: t(CAMDEN, 'cam-2', 'cmd'),
   otherErrors: t(HACKNEY, 'hack-1', 'errors'),
+  ownResult: t(CAMDEN, 'cam-1', 'result'),
+  otherBoroughResult: t(HACKNEY, 'hack-1', 'result'),
   allReadings: 'streetsense/v1/+/+/air',
   everything: 'streetsense/v1/#',
   hash: '#',
@@ -105,10 +122,23 @@ type SubKind = keyof typeof SUBSCRIBE_FILTERS
 const SUBSCRIBE_ALLOWED: Record<Role, SubKind[]> = {
   device: ['ownDownlink', 'ownCmd', 'ownErrors'],
   otherDevice: ['otherCmd'], // cam-2: of these only its own cmd topic
-  ingest: ['ownDownlink', 'ownCmd', 'ownErrors', 'ownAir', 'otherCmd', 'otherErrors', 'allReadings', 'everything'],
+  ingest: [
+    'ownDownlink',
+    'ownCmd',
+    'ownErrors',
+    'ownAir',
+    'otherCmd',
+    'otherErrors',
+    'ownResult',
+    'otherBoroughResult',
+    'allReadings',
+    'everything',
+  ],
   reader: ['ownAir', 'allReadings'],
-  // this admin account is scoped to Camden: a scoped account gets its boroughs only, never '+'
-  admin: ['ownAir'],
+  // operator and admin are scoped to Camden: their boroughs only, never '+'; and the answers
+  // to commands (result) of their boroughs
+  operator: ['ownAir', 'ownResult'],
+  admin: ['ownAir', 'ownResult'],
 }
 
 describe('MQTT ACL matrix (real broker process)', () => {
@@ -117,13 +147,15 @@ describe('MQTT ACL matrix (real broker process)', () => {
   const creds: Record<string, Issued> = {}
   const open: MqttClient[] = []
   let watcher: MqttClient
-  const seen = new Set<string>()
+  const seen: string[] = []
+  const wasSeen = (marker: string) => seen.some((p) => p.includes(marker))
 
   const login: Record<Role, () => IClientOptions> = {
     device: () => ({ clientId: 'cam-1', ...creds['cam-1'] }),
     otherDevice: () => ({ clientId: 'cam-2', ...creds['cam-2'] }),
     ingest: () => ({ clientId: `ingest-${Math.random().toString(36).slice(2, 8)}`, ...creds.ingest }),
     reader: () => ({ clientId: `reader-${Math.random().toString(36).slice(2, 8)}`, ...creds.reader }),
+    operator: () => ({ clientId: `camden-ops-${Math.random().toString(36).slice(2, 8)}`, ...creds.operator }),
     admin: () => ({ clientId: `admin-${Math.random().toString(36).slice(2, 8)}`, ...creds.admin }),
   }
 
@@ -139,6 +171,7 @@ describe('MQTT ACL matrix (real broker process)', () => {
     }
     creds.ingest = await addAccount(data.dir, 'ingest', 'ingest')
     creds.reader = await addAccount(data.dir, 'reader', 'reader')
+    creds.operator = await addAccount(data.dir, 'camden-ops', 'operator', [CAMDEN])
     creds.admin = await addAccount(data.dir, 'admin', 'admin', [CAMDEN])
     await cli(['sensors', 'retire', 'old-1', '--data-dir', data.dir])
     // Many connections from one address in a short time: lift the per-address rate for the matrix.
@@ -151,8 +184,8 @@ describe('MQTT ACL matrix (real broker process)', () => {
     watcher = await connect(broker.url, { clientId: 'ingest-watcher', ...creds.ingest })
     open.push(watcher)
     await watcher.subscribeAsync('streetsense/v1/#', { qos: 1 })
-    watcher.on('message', (_topic, payload) => seen.add(payload.toString()))
-  })
+    watcher.on('message', (_topic, payload) => seen.push(payload.toString()))
+  }, 240_000) // eight CLI starts, seconds each on a loaded machine
   afterAll(async () => {
     for (const c of open) c.end(true)
     await broker?.stop()
@@ -170,6 +203,17 @@ describe('MQTT ACL matrix (real broker process)', () => {
     expect(await connackCode(url, { clientId: 'cam-2', ...creds['cam-1'] })).toBe(2)
   })
 
+  it('answers an empty client id with clean session off with CONNACK 2 (MQTT-3.1.3-8)', async () => {
+    const connack = async (...login: [string | undefined, string | undefined]) => {
+      const r = await rawExchange(broker.ports.mqtt, [connectPacket('', ...login, 30, false)], 5000)
+      expect(r.closedByBroker).toBe(true)
+      return [...r.received.subarray(0, 4)]
+    }
+    // CONNACK, remaining length 2, no session present, return code 2 (identifier rejected)
+    expect(await connack('cam-1', creds['cam-1']!.password)).toEqual([0x20, 2, 0, 2])
+    expect(await connack(undefined, undefined)).toEqual([0x20, 2, 0, 2])
+  })
+
   const cases = (Object.keys(PUBLISH_ALLOWED) as Role[]).flatMap((role) =>
     (Object.keys(PUBLISH_TOPICS) as PubKind[]).map((kind) => ({
       role,
@@ -185,16 +229,16 @@ describe('MQTT ACL matrix (real broker process)', () => {
       const marker = `acl:${role}:${kind}:${Date.now()}`
       const outcome = await new Promise<'acked' | 'closed'>((resolve) => {
         client.once('close', () => resolve('closed'))
-        client.publish(PUBLISH_TOPICS[kind], marker, { qos: 1 }, (err) => {
+        client.publish(PUBLISH_TOPICS[kind], payloadFor(kind, marker), { qos: 1 }, (err) => {
           if (!err) resolve('acked')
         })
       })
       if (outcome === 'acked' && !PUBLISH_TOPICS[kind].startsWith('$')) {
         // allowed means delivered: wait until the watcher has it
-        await waitFor(() => seen.has(marker), 5000, marker).catch(() => undefined)
+        await waitFor(() => wasSeen(marker), 5000, marker).catch(() => undefined)
       }
       client.end(true)
-      const delivered = seen.has(marker)
+      const delivered = wasSeen(marker)
       outcomes.push(`${role} ${kind}: ${outcome}${delivered ? ' delivered' : ''}`)
       expect({ role, kind, outcome, delivered }).toEqual({
         role,
@@ -209,9 +253,9 @@ describe('MQTT ACL matrix (real broker process)', () => {
     const sentinel = `acl:sentinel:${Date.now()}`
     await last.publishAsync(PUBLISH_TOPICS.ownAir, sentinel, { qos: 1 })
     last.end(true)
-    await waitFor(() => seen.has(sentinel), 10_000, 'the sentinel at the watcher')
+    await waitFor(() => wasSeen(sentinel), 10_000, 'the sentinel at the watcher')
     for (const { role, kind, allowed } of cases) {
-      if (!allowed) expect([...seen].some((m) => m.startsWith(`acl:${role}:${kind}:`))).toBe(false)
+      if (!allowed) expect(wasSeen(`acl:${role}:${kind}:`)).toBe(false)
     }
     console.log(
       `ACL publish matrix: ${cases.length} cases, ${cases.filter((c) => c.allowed).length} allowed, ${cases.filter((c) => !c.allowed).length} refused`,
@@ -235,7 +279,8 @@ describe('MQTT ACL matrix (real broker process)', () => {
       refused += kinds.length - SUBSCRIBE_ALLOWED[role].length
       client.end(true)
     }
-    console.log(`ACL subscribe matrix: ${5 * kinds.length} cases, ${refused} refused with 0x80`)
+    const roles = Object.keys(SUBSCRIBE_ALLOWED).length
+    console.log(`ACL subscribe matrix: ${roles * kinds.length} cases, ${refused} refused with 0x80`)
   })
 
   it('a refused subscription receives nothing; the owner receives its downlink', async () => {

@@ -1,6 +1,7 @@
 /**
- * `sensors add-account` / `sensors ensure-account`: service accounts (ingest, reader, admin) that
- * use the broker but are not sensors. `ensure-account` is the idempotent form for deployments.
+ * `sensors add-account` / `sensors ensure-account`: accounts that are not sensors: ingest, reader,
+ * operator (commands the devices of its boroughs) and admin. `ensure-account` is the idempotent
+ * form for deployments.
  */
 import type { Command } from 'commander'
 import { StreetsenseError } from '../../../core/index.js'
@@ -21,11 +22,11 @@ export function registerServiceAccountCommands(sensors: Command): void {
   registrySubcommand(
     sensors,
     'add-account',
-    'create a service account (ingest, reader or admin) and issue its password',
+    'create an account (ingest, reader, operator or admin) and issue its password',
   )
     .requiredOption('--username <name>', 'account name (also the prefix of its MQTT client ids)')
-    .requiredOption('--role <role>', 'ingest | reader | admin')
-    .option('--boroughs <codes>', 'comma-separated borough codes the account is limited to')
+    .requiredOption('--role <role>', 'ingest | reader | operator | admin')
+    .option('--boroughs <codes>', 'comma-separated borough codes the account is limited to (required for operator)')
     .action(
       withRegistry((registry, o) => {
         const boroughs = boroughsOption(o)
@@ -41,7 +42,7 @@ export function registerServiceAccountCommands(sensors: Command): void {
     'create a service account if missing and set its password from an environment variable (idempotent; for deployments)',
   )
     .requiredOption('--username <name>', 'account name')
-    .requiredOption('--role <role>', 'ingest | reader | admin')
+    .requiredOption('--role <role>', 'ingest | reader | operator | admin')
     .requiredOption('--password-env <variable>', 'environment variable holding the password (at least 22 characters)')
     .option('--boroughs <codes>', 'comma-separated borough codes the account is limited to')
     .action(
