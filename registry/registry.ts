@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3'
 import { accountMethods } from './accounts.js'
 import { openCredentials } from './credentials.js'
+import { qualityMethods } from './quality-records.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
 import { sensorMethods } from './sensors.js'
 import { openRegistryDb } from './store.js'
@@ -23,6 +24,7 @@ export function openRegistry(dataDir: string): Registry {
     ...sensorMethods(store),
     ...accountMethods(store),
     ...credentials,
+    ...qualityMethods(store),
     listAudit: (filter) => listAudit(store.db, filter),
     close: () => store.db.close(),
   }
