@@ -17,6 +17,7 @@ import { registerPages } from './pages/routes.js'
 import { registerAdminRoutes } from './routes-admin.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
+import { registerQualityRoutes } from './routes-quality.js'
 import { registerSensorRoutes } from './routes-sensors.js'
 import { registerStaRoutes } from './routes-sta.js'
 
@@ -87,5 +88,6 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)
   registerAdminRoutes(typed, ctx)
+  registerQualityRoutes(typed, ctx)
   await registerPages(typed, ctx)
 }
