@@ -8,6 +8,7 @@ import { registerBrokerCommand } from './commands/broker.js'
 import { registerEdgeCommand } from './commands/edge.js'
 import { registerFleetCommand } from './commands/fleet.js'
 import { registerIngestCommand } from './commands/ingest.js'
+import { registerQualityCommand } from './commands/quality.js'
 import { registerQuarantineCommand } from './commands/quarantine.js'
 import { registerSensorsCommand } from './commands/sensors.js'
 import { registerUpCommand } from './commands/up.js'
@@ -27,6 +28,7 @@ registerEdgeCommand(program)
 registerFleetCommand(program)
 registerSensorsCommand(program)
 registerQuarantineCommand(program)
+registerQualityCommand(program)
 registerValidateCommand(program)
 
 await program.parseAsync(process.argv)
