@@ -1,6 +1,6 @@
 /**
  * The ingest's memory for the series rules: one state per InfluxDB series (series-state.ts),
- * bounded by `maxSeries` (the least recently used is written out and dropped), loaded from and
+ * bounded by `maxSeries` (the least recently used are written out and dropped), loaded from and
  * written to the state file (state-store.ts) so that a restart continues where it stopped.
  *
  * `observe` runs on the main thread for every accepted message, in arrival order, after the check
@@ -13,8 +13,16 @@ import { escapeString } from '../store/line-protocol.js'
 import { type QcBatch, ROW_HEAD, rowStride } from './batch.js'
 import { AIR_QC_FIELDS } from './catalogue.js'
 import { ALL_VALUES, fails } from './reading-rules.js'
-import { type Mark, observeValue } from './series-rules.js'
-import { deserialise, MAX_MARKS, type Member, newSeriesState, type SeriesState, serialise } from './series-state.js'
+import { FIELD_RULES, type Mark, observeValue } from './series-rules.js'
+import {
+  type Base,
+  deserialise,
+  MAX_MARKS,
+  newFieldState,
+  newSeriesState,
+  type SeriesState,
+  serialise,
+} from './series-state.js'
 
 /** Where series states are kept between runs. */
 export interface QcStateStore {
@@ -29,32 +37,46 @@ export interface QcExtraPoints {
 
 export class QcHistory {
   private readonly series = new Map<string, SeriesState>()
-  private readonly dirty = new Set<string>()
+  /** States changed since the last flush. */
+  private dirty: SeriesState[] = []
+  /** Counts uses, to find the least recently used series. */
+  private tick = 0
+  /** The extra points of the message being observed (one instance, emptied per message). */
+  private readonly corrections = new Corrections()
 
   constructor(private readonly options: { maxSeries: number; store?: QcStateStore }) {}
 
   /** The series rules over one message's readings; extra points for the readings they flag. */
   observe(batch: QcBatch): QcExtraPoints | undefined {
-    const corrections = new Corrections()
+    const corrections = this.corrections
+    corrections.clear()
     const stride = rowStride(batch.kind)
+    let key = ''
+    let state: SeriesState | undefined
     for (let i = 0, at = 0; at < batch.rows.length; i++, at += stride) {
-      const key = batch.keys[batch.rows[at + 3]!]!
-      const state = this.state(key)
-      this.dirty.add(key)
-      observeRow(state, batch, i, at, corrections)
+      // The readings of a message are mostly of one series: look it up once.
+      const k = batch.keys[batch.rows[at + 3]!]!
+      if (k !== key || !state) {
+        key = k
+        state = this.state(key)
+        if (!state.dirty) {
+          state.dirty = true
+          this.dirty.push(state)
+        }
+      }
+      observeRow(state, batch, i, at, corrections, this.markOf(state))
     }
     return corrections.points()
   }
 
   /** Writes the states that changed since the last flush. */
   flush(): void {
-    if (this.dirty.size === 0 || !this.options.store) return
-    const states: [string, string][] = []
-    for (const key of this.dirty) {
-      const state = this.series.get(key)
-      if (state) states.push([key, serialise(state)])
-    }
-    this.dirty.clear()
+    if (this.dirty.length === 0 || !this.options.store) return
+    const states = this.dirty.map((state): [string, string] => {
+      state.dirty = false
+      return [state.key, serialise(state)]
+    })
+    this.dirty = []
     this.options.store.save(states)
   }
 
@@ -65,14 +87,13 @@ export class QcHistory {
   private state(key: string): SeriesState {
     let state = this.series.get(key)
     if (state) {
-      // Least recently used goes first: move this one to the end of the map's order.
-      this.series.delete(key)
-      this.series.set(key, state)
+      state.used = ++this.tick
       return state
     }
     state = this.load(key)
+    state.used = ++this.tick
     this.series.set(key, state)
-    if (this.series.size > this.options.maxSeries) this.evictOldest()
+    if (this.series.size > this.options.maxSeries) this.evict()
     return state
   }
 
@@ -86,27 +107,50 @@ export class QcHistory {
     }
   }
 
-  private evictOldest(): void {
-    const [key, state] = this.series.entries().next().value as [string, SeriesState]
-    if (this.dirty.delete(key)) this.options.store?.save([[key, serialise(state)]])
-    this.series.delete(key)
+  /**
+   * Writes out and drops the least recently used tenth of the series: one scan per many new
+   * series, rather than an ordered structure to update for every reading.
+   */
+  private evict(): void {
+    const uses = [...this.series.values()].map((s) => s.used).sort((a, b) => a - b)
+    const cut = uses[Math.max(0, Math.floor(uses.length / 10) - 1)]!
+    const out: [string, string][] = []
+    for (const [key, state] of this.series) {
+      if (state.used > cut) continue
+      if (state.dirty) out.push([key, serialise(state)])
+      state.dirty = false
+      this.series.delete(key)
+    }
+    this.dirty = this.dirty.filter((s) => s.dirty)
+    if (out.length > 0) this.options.store?.save(out)
+  }
+
+  /** The series' `mark`, made once per series rather than once per message. */
+  private markOf(state: SeriesState): Mark {
+    if (!state.mark) state.mark = (t, base, flag, field) => this.corrections.mark(state, t, base, flag, field)
+    return state.mark
   }
 }
 
-function observeRow(state: SeriesState, batch: QcBatch, i: number, at: number, corrections: Corrections): void {
+function observeRow(
+  state: SeriesState,
+  batch: QcBatch,
+  i: number,
+  at: number,
+  corrections: Corrections,
+  mark: Mark,
+): void {
   const rows = batch.rows
   const t = rows[at]!
   const seq = rows[at + 1]!
   const base = batch.marked?.[i]
-  const member: Member = base ? { t, base } : { t }
-  const mark: Mark = (m, flag, field) => corrections.mark(state, m, flag, field)
   // A reading from a clock running fast says nothing about the order of the ones around it.
   if (base?.[0].includes('clock_ahead')) return
   if (t <= state.lastT) {
     if (seq > state.lastSeq) {
       state.lastSeq = seq
-      mark(member, 'clock_backwards', ALL_VALUES)
-    } else if (state.marks.has(t)) corrections.resend(state, member) // a redelivered reading
+      corrections.mark(state, t, base, 'clock_backwards', ALL_VALUES)
+    } else if (state.marks.has(t)) corrections.resend(state, t, base) // a redelivered reading
     return
   }
   state.lastT = t
@@ -117,47 +161,61 @@ function observeRow(state: SeriesState, batch: QcBatch, i: number, at: number, c
   for (let f = 0; f < AIR_QC_FIELDS.length; f++) {
     const value = rows[at + ROW_HEAD + f]!
     if (Number.isNaN(value)) continue
-    const field = AIR_QC_FIELDS[f]!
+    const rule = FIELD_RULES[f]!
     // A value the reading rules failed is not part of the series' recent past.
-    if (failed && fails(failed, field)) continue
-    observeValue(state, { member, field, value, intervalMs }, mark)
+    if (failed && fails(failed, rule.field)) continue
+    let fs = state.fields[f]
+    if (!fs) {
+      fs = newFieldState()
+      state.fields[f] = fs
+    }
+    observeValue(fs, rule, value, t, base, intervalMs, mark)
   }
 }
 
 interface Correction {
   key: string
-  member: Member
+  t: number
+  base: Base
   marks: { flags: string[]; fail: string[] }
 }
 
 /** The points a message's readings need again, one per flagged reading. */
 class Corrections {
-  private readonly points_ = new Map<string, Correction>()
+  /** Made on the first flag: most messages have none. */
+  private points_: Map<string, Correction> | undefined
 
-  mark(state: SeriesState, member: Member, flag: string, field: string): void {
-    let marks = state.marks.get(member.t)
+  clear(): void {
+    this.points_ = undefined
+  }
+
+  mark(state: SeriesState, t: number, base: Base, flag: string, field: string): void {
+    let marks = state.marks.get(t)
     if (!marks) {
       marks = { flags: [], fail: [] }
-      state.marks.set(member.t, marks)
+      state.marks.set(t, marks)
       if (state.marks.size > MAX_MARKS) state.marks.delete(state.marks.keys().next().value as number)
     }
     if (!marks.flags.includes(flag)) marks.flags.push(flag)
     if (!marks.fail.includes(field)) marks.fail.push(field)
-    this.points_.set(`${state.key} ${member.t}`, { key: state.key, member, marks })
+    this.points_ ??= new Map()
+    this.points_.set(`${state.key} ${t}`, { key: state.key, t, base, marks })
   }
 
-  resend(state: SeriesState, member: Member): void {
-    const marks = state.marks.get(member.t)
-    if (marks) this.points_.set(`${state.key} ${member.t}`, { key: state.key, member, marks })
+  resend(state: SeriesState, t: number, base: Base): void {
+    const marks = state.marks.get(t)
+    if (!marks) return
+    this.points_ ??= new Map()
+    this.points_.set(`${state.key} ${t}`, { key: state.key, t, base, marks })
   }
 
   points(): QcExtraPoints | undefined {
-    if (this.points_.size === 0) return undefined
+    if (!this.points_) return undefined
     const lines: string[] = []
-    for (const { key, member, marks } of this.points_.values()) {
-      const flags = union(member.base?.[0], marks.flags)
-      const fail = union(member.base?.[1], marks.fail)
-      lines.push(`${key} suspect=true,flags=${escapeString(flags)},qc_fail=${escapeString(fail)} ${member.t}`)
+    for (const { key, t, base, marks } of this.points_.values()) {
+      const flags = union(base?.[0], marks.flags)
+      const fail = union(base?.[1], marks.fail)
+      lines.push(`${key} suspect=true,flags=${escapeString(flags)},qc_fail=${escapeString(fail)} ${t}`)
     }
     return { lines: lines.join('\n'), count: lines.length }
   }

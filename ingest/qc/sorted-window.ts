@@ -1,66 +1,83 @@
 /**
- * A short window of values kept both in arrival order (to drop the oldest) and sorted (so the
- * median is one lookup). The spike rule asks for the median of every reading and for the MAD only
- * when a value is already far from it, which is rare.
+ * A short window of values kept both in arrival order (a ring, to drop the oldest) and sorted (so
+ * the median is one lookup). The spike rule asks for the median of every reading and for the MAD
+ * only when a value is already far from it, which is rare. Fixed-size typed arrays: this runs on
+ * the ingest's main thread for every pollutant value, and allocates nothing.
  */
 export class SortedWindow {
-  readonly values: number[] = []
-  readonly times: number[] = []
-  private readonly sorted: number[] = []
+  private readonly values: Float64Array
+  private readonly times: Float64Array
+  private readonly sorted: Float64Array
+  private head = 0
+  size = 0
 
-  get size(): number {
-    return this.values.length
+  constructor(readonly capacity: number) {
+    this.values = new Float64Array(capacity)
+    this.times = new Float64Array(capacity)
+    this.sorted = new Float64Array(capacity)
   }
 
+  /** Adds a value, dropping the oldest when full. */
   push(time: number, value: number): void {
-    this.values.push(value)
-    this.times.push(time)
-    this.sorted.splice(this.position(value), 0, value)
+    if (this.size === this.capacity) this.shift()
+    const at = (this.head + this.size) % this.capacity
+    this.values[at] = value
+    this.times[at] = time
+    let i = this.size++
+    while (i > 0 && this.sorted[i - 1]! > value) {
+      this.sorted[i] = this.sorted[i - 1]!
+      i--
+    }
+    this.sorted[i] = value
   }
 
   /** Drops the oldest value. */
   shift(): void {
-    const value = this.values.shift()
-    this.times.shift()
-    if (value !== undefined) this.sorted.splice(this.position(value), 1)
+    if (this.size === 0) return
+    const value = this.values[this.head]!
+    this.head = (this.head + 1) % this.capacity
+    this.size--
+    let i = 0
+    while (this.sorted[i] !== value) i++
+    for (; i < this.size; i++) this.sorted[i] = this.sorted[i + 1]!
   }
 
   /** Drops every value older than `time`. */
   dropBefore(time: number): void {
-    while (this.times.length > 0 && this.times[0]! < time) this.shift()
+    while (this.size > 0 && this.times[this.head]! < time) this.shift()
   }
 
   median(): number {
-    return medianOfSorted(this.sorted)
+    return medianOf(this.sorted, this.size)
   }
 
   /** Median absolute deviation from `median` (unscaled). */
   mad(median: number): number {
-    const deviations = this.sorted.map((v) => Math.abs(v - median)).sort((a, b) => a - b)
-    return medianOfSorted(deviations)
+    const deviations = new Float64Array(this.size)
+    for (let i = 0; i < this.size; i++) deviations[i] = Math.abs(this.sorted[i]! - median)
+    return medianOf(deviations.sort(), this.size)
   }
 
-  /** First index whose value is not below `value` (binary search). */
-  private position(value: number): number {
-    let lo = 0
-    let hi = this.sorted.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (this.sorted[mid]! < value) lo = mid + 1
-      else hi = mid
+  /** [times, values], oldest first (for the state file). */
+  toArrays(): [number[], number[]] {
+    const times: number[] = []
+    const values: number[] = []
+    for (let k = 0; k < this.size; k++) {
+      const at = (this.head + k) % this.capacity
+      times.push(this.times[at]!)
+      values.push(this.values[at]!)
     }
-    return lo
+    return [times, values]
   }
 
-  static from(times: number[], values: number[]): SortedWindow {
-    const w = new SortedWindow()
+  static from(capacity: number, times: readonly number[], values: readonly number[]): SortedWindow {
+    const w = new SortedWindow(capacity)
     for (let i = 0; i < values.length; i++) w.push(times[i]!, values[i]!)
     return w
   }
 }
 
-function medianOfSorted(s: readonly number[]): number {
-  const n = s.length
+function medianOf(s: Float64Array, n: number): number {
   if (n === 0) return Number.NaN
   const mid = n >> 1
   return n % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
