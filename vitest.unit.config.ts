@@ -21,6 +21,8 @@ export const UNIT_TESTS = [
   'test/ingest/check-pool.test.ts',
   'test/ingest/line-protocol.test.ts',
   'test/ingest/ordered-acks.test.ts',
+  'test/ingest/qc-docs.test.ts',
+  'test/ingest/qc-rules.test.ts',
   'test/ingest/sc-mapping.test.ts',
   'test/ingest/spool.test.ts',
   'test/register/daqi.test.ts',
