@@ -25,6 +25,7 @@ export const UNIT_TESTS = [
   'test/ingest/qc-rules.test.ts',
   'test/ingest/sc-mapping.test.ts',
   'test/ingest/spool.test.ts',
+  'test/register/calibration-fit.test.ts',
   'test/register/daqi.test.ts',
   'test/register/influx-read.test.ts',
   'test/register/mappings.test.ts',
