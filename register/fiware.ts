@@ -65,7 +65,8 @@ export function airQualityObserved(entry: RegisterEntry, reading: ApiReading, so
   }
   const failed = new Set(reading.failed ?? [])
   for (const [field, value] of Object.entries(reading.values)) {
-    const a = fieldMapping(field)?.kind === 'air' && !failed.has(field) ? measured(field, value, reading.time) : undefined
+    const a =
+      fieldMapping(field)?.kind === 'air' && !failed.has(field) ? measured(field, value, reading.time) : undefined
     if (a) attrs[a[0]] = a[1]
   }
   if (failed.size > 0 || reading.suspect) attrs.reliability = property(0.5, { observedAt: reading.time })

@@ -112,6 +112,8 @@ export interface PageOptions extends TimeRange {
   status?: DataStatus
   /** Ratifications up to this version (the data as it stood then). */
   asOf?: number
+  /** The fields to aggregate (default: every field of the kind). */
+  fields?: readonly string[]
 }
 
 /** One page of raw readings or aggregates in [from, to), keyset-paged on time. */
@@ -173,6 +175,7 @@ async function aggregatePage(
     asOf: opts.asOf,
     skip,
     limit: opts.limit,
+    ...(opts.fields ? { fields: opts.fields } : {}),
   })
   const readings = opts.status ? rows.filter((r) => r.status === opts.status) : rows
   const last = rows[rows.length - 1]

@@ -75,6 +75,7 @@ async function listReadings(ctx: ApiContext, req: RequestOf<typeof READINGS>, re
     cursor: parseCursor(q.cursor),
     status: asked.status,
     asOf: asked.version,
+    fields: measuredFields(entry),
   })
   let next: string | null = null
   if (page.next) {
@@ -105,6 +106,15 @@ function nextPageUrl(
   if (asked.status) params.set('status', asked.status)
   if (asked.version) params.set('version', String(asked.version))
   return `${base}/v1/sensors/${encodeURIComponent(asked.entry.id)}/readings?${params}`
+}
+
+/** What a sensor's aggregates are computed for: the fields its entry says it measures. */
+function measuredFields(entry: RegisterEntry): string[] | undefined {
+  const measured = new Set<string>([...entry.measures, ...(entry.kind === 'traffic' ? ['total_vehicles'] : [])])
+  const fields = fieldsOf(entry.kind)
+    .map((f) => f.field)
+    .filter((f) => measured.has(f))
+  return fields.length > 0 ? fields : undefined
 }
 
 const isAggregate = (r: ApiReading | AggregateRow): r is AggregateRow => 'count' in r

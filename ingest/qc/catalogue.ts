@@ -8,25 +8,24 @@
  * threshold here changes, so that stored results say which rules produced them.
  */
 
+import { VALUE_FIELDS } from '../../schemas/index.js'
+
 export const QC_VERSION = 1
 
 export type Severity = 'fail' | 'note'
 
 /** Values each rule looks at (field names of the reading schema). */
-export const PM_FIELDS = ['pm1', 'pm2_5', 'pm10'] as const
+export const PM_FIELDS = ['pm1', 'pm2_5', 'pm4', 'pm10'] as const
+/** Particle numbers come from the same optical sensors, so humidity inflates them too. */
+export const OPTICAL_FIELDS: readonly string[] = [...PM_FIELDS, 'pnc0_5', 'pnc1', 'pnc2_5', 'pnc4', 'pnc10']
 export const GAS_FIELDS = ['no2', 'o3', 'so2'] as const
-/** Spikes are looked for in pollutants only (weather values change smoothly and are not in the index). */
+/**
+ * Spikes are looked for in the pollutant masses only: weather values change smoothly, and particle
+ * numbers have no floor of known noise to judge them by.
+ */
 export const SPIKE_FIELDS: readonly string[] = [...PM_FIELDS, ...GAS_FIELDS]
-/** Every air value, in a fixed order: the order of the values a check hands to the history rules. */
-export const AIR_QC_FIELDS = [
-  ...PM_FIELDS,
-  ...GAS_FIELDS,
-  'co2',
-  'temperature',
-  'relative_humidity',
-  'pressure',
-  'noise_laeq',
-] as const
+/** Every air value of the schema, in its order: the order of the values a check hands to the series rules. */
+export const AIR_QC_FIELDS: readonly string[] = VALUE_FIELDS.air
 
 export const QC_THRESHOLDS = {
   /** A reading whose interval ends this far after it was received is from a clock running fast. */
@@ -45,7 +44,7 @@ export const QC_THRESHOLDS = {
     /** Deviations from the window's median above k scaled MADs ... */
     k: 3,
     /** ... and above this floor (ug/m3), so a quiet, quantised series does not flag noise. */
-    floor: { pm1: 10, pm2_5: 10, pm10: 10, no2: 20, o3: 20, so2: 20 } as Record<string, number>,
+    floor: { pm1: 10, pm2_5: 10, pm4: 10, pm10: 10, no2: 20, o3: 20, so2: 20 } as Record<string, number>,
   },
   flatline: {
     /** A run of identical values covering at least this long ... */
@@ -71,6 +70,7 @@ export interface FlagSpec {
 }
 
 const CLOCK = 'every value of the reading'
+const OPTICAL = 'PM (`pm1`, `pm2_5`, `pm4`, `pm10`) and particle numbers (`pnc*`) of non-reference sensors'
 
 export const FLAG_CATALOGUE: readonly FlagSpec[] = [
   {
@@ -120,7 +120,7 @@ export const FLAG_CATALOGUE: readonly FlagSpec[] = [
     flag: '<field>_humid',
     rule: 'humidity (optical PM)',
     severity: 'note',
-    values: '`pm1`, `pm2_5`, `pm10` of non-reference sensors',
+    values: OPTICAL,
     threshold: `relative humidity of the same reading above ${QC_THRESHOLDS.humidNote}% (and below ${QC_THRESHOLDS.fogFail}%)`,
     source:
       'SDS011 rated to 70 %RH (Sensor.Community wiki); OPC-N2 artefact above 85 %RH (Crilley et al. 2018, AMT 11, 709)',
@@ -129,7 +129,7 @@ export const FLAG_CATALOGUE: readonly FlagSpec[] = [
     flag: '<field>_fog',
     rule: 'humidity (optical PM)',
     severity: 'fail',
-    values: '`pm1`, `pm2_5`, `pm10` of non-reference sensors',
+    values: OPTICAL,
     threshold: `relative humidity of the same reading at or above ${QC_THRESHOLDS.fogFail}%`,
     source:
       'hygroscopic growth diverges towards 100 %RH; open implementations of the Crilley kappa-Koehler correction cap RH at 95%',
@@ -138,7 +138,7 @@ export const FLAG_CATALOGUE: readonly FlagSpec[] = [
     flag: '<field>_spike',
     rule: 'spike (Hampel)',
     severity: 'fail',
-    values: '`pm1`, `pm2_5`, `pm10`, `no2`, `o3`, `so2`',
+    values: '`pm1`, `pm2_5`, `pm4`, `pm10`, `no2`, `o3`, `so2`',
     threshold: `more than ${QC_THRESHOLDS.spike.k} x 1.4826 x MAD (and more than 10 ug/m3 for PM, 20 for gases) from the median of up to ${QC_THRESHOLDS.spike.window} preceding readings within ${QC_THRESHOLDS.spike.window} intervals (at least ${QC_THRESHOLDS.spike.minWindow}), with the next reading back within that distance`,
     source:
       'Hampel identifier / MAD test (USGS sensorQC); SDS011 absolute accuracy +-10 ug/m3 (spec V1.3) as the floor; a level that stays is not a spike',

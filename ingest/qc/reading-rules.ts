@@ -6,7 +6,7 @@
  */
 import type { Reading } from '../../schemas/index.js'
 import { plausibilityFlags } from '../../schemas/index.js'
-import { GAS_FIELDS, PM_FIELDS, QC_THRESHOLDS } from './catalogue.js'
+import { GAS_FIELDS, OPTICAL_FIELDS, QC_THRESHOLDS } from './catalogue.js'
 
 /** What QC found: every flag (the device's own too), and the values it failed (`*`: all of them). */
 export interface QcVerdict {
@@ -64,7 +64,7 @@ function airRules(reading: Reading, flags: string[], fail: string[]): void {
   // Reference PM instruments dry their sample; only optical low-cost sensors see the droplets.
   if (rh === undefined || rh <= QC_THRESHOLDS.humidNote || reading.quality?.grade === 'reference') return
   const fog = rh >= QC_THRESHOLDS.fogFail
-  for (const field of PM_FIELDS) {
+  for (const field of OPTICAL_FIELDS) {
     if (values[field] === undefined) continue
     flags.push(`${field}_${fog ? 'fog' : 'humid'}`)
     if (fog) fail.push(field)

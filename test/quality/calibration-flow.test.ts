@@ -223,6 +223,6 @@ describe('a calibration fitted on a synthetic co-location', () => {
       reference: REFERENCE,
       field: 'co2',
     })
-    expect(badField.json.message).toBe('field: must be one of pm2_5, pm10, no2, o3')
+    expect(badField.json.message).toBe('field: must be equal to one of the allowed values: pm2_5, pm10, no2, o3')
   })
 })

@@ -154,7 +154,7 @@ describe('a sensor a few minutes old', () => {
     expect(raw.json.field).toBe('status')
     const bad = await getJson(p, `/v1/sensors/${NEW}/readings?status=validated`)
     expect(bad.status).toBe(400)
-    expect(bad.json.message).toBe('status: must be one of raw, provisional, ratified')
+    expect(bad.json.message).toBe('status: must be equal to one of the allowed values: raw, provisional, ratified')
   })
 })
 
