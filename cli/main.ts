@@ -9,6 +9,7 @@ import { registerDevicesCommand } from './commands/devices.js'
 import { registerEdgeCommand } from './commands/edge.js'
 import { registerFleetCommand } from './commands/fleet.js'
 import { registerIngestCommand } from './commands/ingest.js'
+import { registerQualityCommand } from './commands/quality.js'
 import { registerQuarantineCommand } from './commands/quarantine.js'
 import { registerSensorsCommand } from './commands/sensors.js'
 import { registerUpCommand } from './commands/up.js'
@@ -29,6 +30,7 @@ registerFleetCommand(program)
 registerSensorsCommand(program)
 registerDevicesCommand(program)
 registerQuarantineCommand(program)
+registerQualityCommand(program)
 registerValidateCommand(program)
 
 await program.parseAsync(process.argv)

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   IOT_REGISTRY_INVALID_ENTRY: spec(400, 'A register entry or account breaks the schema; the field is named.'),
   IOT_REGISTRY_DUPLICATE: spec(409, 'A sensor or account with that id already exists.'),
   IOT_REGISTRY_NOT_FOUND: spec(404, 'No sensor or account with that id.'),
+  IOT_REGISTRY_INVALID_RECORD: spec(400, 'A ratification or calibration record is invalid; the field is named.'),
 
   // Edge agent (edge/)
   IOT_EDGE_CONFIG_INVALID: spec(400, 'The node config breaks its schema; the field is named.'),
@@ -123,6 +124,10 @@ export const ERROR_CODES = {
   IOT_REGISTER_DUPLICATE: spec(409, 'A sensor with that id already exists.'),
   IOT_REGISTER_SENSOR_RETIRED: spec(409, 'The sensor is retired: it takes no commands.'),
   IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE: spec(415, 'The admin API takes request bodies as application/json only.'),
+  IOT_REGISTER_CALIBRATION_DATA: spec(
+    422,
+    'Too little co-located data to fit a calibration (or a singular fit); the message says how much there is.',
+  ),
   IOT_REGISTER_RATE_LIMITED: spec(429, 'Too many requests from this client; retry after the header.'),
   IOT_REGISTER_INFLUX_UNAVAILABLE: spec(503, 'InfluxDB did not answer; try again shortly.'),
   IOT_REGISTER_INTERNAL: spec(500, 'An unexpected register fault; the log has the details.'),

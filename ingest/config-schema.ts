@@ -144,6 +144,13 @@ export const IngestSettingsSchema = {
       description: 'Serve the public register page, the open data API and the admin API on the HTTP port',
       default: true,
     },
+    qcMaxSeries: {
+      type: 'integer',
+      description:
+        'Series whose recent past the QC spike, flatline and clock rules keep in memory (least recently used beyond it are written out and dropped)',
+      default: 20000,
+      minimum: 1,
+    },
     scIntervalSeconds: {
       type: 'integer',
       description: 'Interval of Sensor.Community readings whose body does not give one (airrohr: 145 s)',

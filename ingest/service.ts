@@ -17,6 +17,8 @@ import { registryDirectory, type SensorDirectory } from './directory/sensor-dire
 import { buildApp, type PluginEntry } from './http/app.js'
 import type { Readiness } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics, refreshGauges } from './metrics.js'
+import { QcHistory } from './qc/history.js'
+import { openQcStateFile, type QcStateFile } from './qc/state-store.js'
 import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
 import { readinessOf } from './readiness.js'
 import { openOwnRegistry } from './registry-wiring.js'
@@ -84,12 +86,15 @@ interface Stores {
   quarantine: Quarantine
   stats: SensorStats
   metrics: IngestMetrics
+  /** The series QC rules and the file their state survives restarts in. */
+  qc: QcHistory
+  qcFile: QcStateFile
 }
 
 /** Stores, then the InfluxDB writer, the check threads, the pipeline, the consumers, HTTP. */
 export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
   const stores = await openStores(config, deps)
-  const { logger, spool, quarantine, stats, metrics } = stores
+  const { logger, spool, quarantine, stats, metrics, qc, qcFile } = stores
   const writer = await startWriter(config, stores)
   const checker = await startChecker(config, logger)
   const devices = startDeviceMetrics(config, stores)
@@ -106,7 +111,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       ? undefined
       : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
   const readiness = () => readinessOf(config, { spool, writer, consumers })
-  const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats })
+  const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
   const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands })
   logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
 
@@ -120,6 +125,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     await commands?.close()
     await checker.close()
     await writer.stop()
+    qc.flush()
+    qcFile.close()
     stats.close()
     spool.close()
     quarantine.close()
@@ -133,6 +140,7 @@ async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Store
   const logger = (deps.logger ?? deps.log ?? createLogger()).child({ service: 'ingest', instance: config.instance })
   const ownRegistry = deps.registry || (deps.directory && !deps.mount) ? undefined : await openOwnRegistry(config)
   const registry = deps.registry ?? ownRegistry
+  const qcFile = openQcStateFile(config.dataDir)
   return {
     logger,
     ownRegistry,
@@ -145,6 +153,8 @@ async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Store
     }),
     stats: openSensorStats(config.dataDir),
     metrics: createIngestMetrics(),
+    qc: new QcHistory({ maxSeries: config.qcMaxSeries, store: qcFile }),
+    qcFile,
   }
 }
 

@@ -22,7 +22,18 @@ import type { InfluxReader } from './influx-read.js'
 /** The Registry's reads, and the writes of the admin API (the Registry validates and audits them). */
 export type OpenDataRegistry = Pick<
   Registry,
-  'listSensors' | 'getSensor' | 'addSensor' | 'updateSensor' | 'retireSensor' | 'verify' | 'listAudit' | 'commands'
+  | 'listSensors'
+  | 'getSensor'
+  | 'addSensor'
+  | 'updateSensor'
+  | 'retireSensor'
+  | 'verify'
+  | 'listAudit'
+  | 'commands'
+  | 'addRatification'
+  | 'listRatifications'
+  | 'addCalibration'
+  | 'listCalibrations'
 >
 
 /** The ingest's per-sensor counters, for last seen and the counters of one sensor. */

@@ -2,5 +2,9 @@
 
 export type { OpenDataRegistry, OpenDataStats } from './api-context.js'
 export { DAQI_AVERAGING, DAQI_BREAKPOINTS, DAQI_COLOURS, type DaqiPollutant } from './daqi.js'
+export { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
 export { fieldsOf } from './mappings.js'
 export { type OpenDataPluginOptions, openDataPlugin } from './plugin.js'
+export { passedQc } from './quality/aggregates.js'
+export { type CalibrateRequest, calibrate } from './quality/calibrate.js'
+export { correctionLabel } from './quality/corrections.js'

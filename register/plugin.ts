@@ -18,6 +18,7 @@ import { registerAdminRoutes } from './routes-admin.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
+import { registerQualityRoutes } from './routes-quality.js'
 import { registerSensorRoutes } from './routes-sensors.js'
 import { registerStaRoutes } from './routes-sta.js'
 
@@ -95,5 +96,6 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerStaRoutes(typed, ctx)
   registerAdminRoutes(typed, ctx)
   registerCommandRoutes(typed, ctx)
+  registerQualityRoutes(typed, ctx)
   await registerPages(typed, ctx)
 }

@@ -54,6 +54,17 @@ export const readingsQuery = {
     limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
     cursor: { type: 'string', maxLength: 200 },
     format: { type: 'string', enum: ['json', 'csv'] },
+    status: {
+      type: 'string',
+      enum: ['raw', 'provisional', 'ratified'],
+      description:
+        'Only readings (or periods) of this status: raw (not checked), provisional (checked by automated QC), ratified (reviewed by an operator)',
+    },
+    version: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Ratifications up to this version only: the data as it stood after that version',
+    },
   },
 } as const satisfies JSONSchema
 
@@ -158,4 +169,50 @@ export const assetParams = {
   type: 'object',
   required: ['name'],
   properties: { name: { type: 'string' } },
+} as const satisfies JSONSchema
+
+const DECISION = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['action', 'fields', 'from', 'to', 'reason'],
+  properties: {
+    action: { type: 'string', enum: ['exclude', 'accept'] },
+    fields: { type: 'array', minItems: 1, maxItems: 30, items: { type: 'string', maxLength: 48 } },
+    from: TIME,
+    to: TIME,
+    reason: { type: 'string', minLength: 1, maxLength: 500 },
+  },
+} as const satisfies JSONSchema
+
+export const ratificationBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['from', 'to'],
+  properties: {
+    from: TIME,
+    to: TIME,
+    note: { type: 'string', maxLength: 2000 },
+    decisions: { type: 'array', maxItems: 200, items: DECISION },
+  },
+} as const satisfies JSONSchema
+
+export const calibrationBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['field', 'reference', 'from', 'to'],
+  properties: {
+    field: { type: 'string', enum: ['pm2_5', 'pm10', 'no2', 'o3'] },
+    reference: SENSOR_ID,
+    from: TIME,
+    to: TIME,
+    covariates: {
+      type: 'array',
+      maxItems: 2,
+      uniqueItems: true,
+      items: { type: 'string', enum: ['relative_humidity', 'temperature'] },
+    },
+    valid_from: TIME,
+    valid_to: TIME,
+    note: { type: 'string', maxLength: 2000 },
+  },
 } as const satisfies JSONSchema

@@ -5,6 +5,8 @@ import { toCsv } from './csv.js'
 import { licenceBlock, setLicence } from './licence.js'
 import { inBBox, parseBBox } from './params.js'
 import { isOpenData, type PublicEntry, publicEntry } from './public-entry.js'
+import { judgeReadings } from './quality/judge-readings.js'
+import { sensorQuality } from './quality/sensor-quality.js'
 import { latestByBorough } from './queries.js'
 import { sendCsv, wants } from './reply-formats.js'
 import { idParams, latestQuery, sensorsQuery } from './route-schemas.js'
@@ -116,7 +118,7 @@ async function latest(ctx: ApiContext, req: RequestOf<typeof LATEST>) {
     borough: r.entry.borough,
     kind: r.entry.kind,
     location: r.entry.location,
-    readings: newest.get(r.entry.id)?.readings ?? [],
+    readings: judgeReadings(newest.get(r.entry.id)?.readings ?? [], sensorQuality(ctx.registry, r.entry.id)),
   }))
   return { count: sensors.length, sensors, ...licenceBlock() }
 }

@@ -34,6 +34,56 @@ export interface SensorFilter {
   kind?: string
   status?: string
 }
+/** What an operator decided about a field (or `*`: every field) for part of a ratified period. */
+export interface RatificationDecision {
+  /** exclude: the values are invalid whatever QC said; accept: they are valid, flags or not. */
+  action: 'exclude' | 'accept'
+  fields: string[]
+  from: string
+  to: string
+  reason: string
+}
+export interface RatificationInput {
+  sensor: string
+  from: string
+  to: string
+  decisions?: RatificationDecision[]
+  note?: string
+}
+/** An operator's review of a sensor's period; never changed: a correction is a new version. */
+export interface Ratification extends Required<Omit<RatificationInput, 'note'>> {
+  id: number
+  /** 1, 2, ... per sensor; for any time the highest version whose period covers it applies. */
+  version: number
+  note?: string
+  by: string
+  at: string
+}
+export interface CalibrationInput {
+  sensor: string
+  field: string
+  method: string
+  /** `intercept`, the field itself, and one per covariate: corrected = intercept + sum(c * value). */
+  coefficients: Record<string, number>
+  covariates: string[]
+  reference: string
+  colocationFrom: string
+  colocationTo: string
+  averaging: string
+  stats: Record<string, unknown>
+  /** Whether the fit met its targets; only applied calibrations correct the public series. */
+  applied: boolean
+  validFrom: string
+  validTo?: string
+  note?: string
+}
+/** A fitted calibration of one field of one sensor; never changed: a refit is a new version. */
+export interface Calibration extends CalibrationInput {
+  id: number
+  version: number
+  fittedBy: string
+  fittedAt: string
+}
 export interface Registry {
   addSensor(entry: RegisterEntry, actor?: string): IssuedCredentials
   /** Adds many sensors in one transaction: all or none. With `update`, existing ids are updated. */
@@ -54,5 +104,11 @@ export interface Registry {
   listAudit(filter?: { sensor?: string; limit?: number }): AuditEvent[]
   /** Commands to devices: who issued what, when, for which sensor, and the device's answer. */
   readonly commands: CommandLog
+  /** Records a ratification as the sensor's next version (audited). */
+  addRatification(input: RatificationInput, actor?: string): Ratification
+  listRatifications(sensor: string): Ratification[]
+  /** Records a calibration as the next version for the sensor's field (audited). */
+  addCalibration(input: CalibrationInput, actor?: string): Calibration
+  listCalibrations(sensor: string): Calibration[]
   close(): void
 }

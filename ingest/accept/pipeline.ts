@@ -7,10 +7,11 @@ import type { Logger } from 'pino'
 import type { DeviceError } from '../../schemas/index.js'
 import type { SensorDirectory } from '../directory/sensor-directory.js'
 import type { IngestMetrics } from '../metrics.js'
+import type { QcHistory } from '../qc/history.js'
 import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
-import type { Checked, Expected, Rejected } from './check-message.js'
+import type { Accepted, Checked, Expected, Rejected } from './check-message.js'
 import { type Checker, inlineChecker } from './check-pool.js'
 
 export interface PipelineDeps {
@@ -23,6 +24,8 @@ export interface PipelineDeps {
   maxPayloadBytes: number
   /** Where messages are parsed and validated (check-pool.ts); default: on this thread. */
   checker?: Checker
+  /** The series QC rules (spike, flatline, clock going back); none: only the reading rules run. */
+  qc?: QcHistory
   /** Called after each durable append (wakes the InfluxDB writer). */
   onDurable?(): void
   /** Called for each accepted message (per-device gauges). */
@@ -86,11 +89,25 @@ async function submit(
     quarantineRejected(state, expected, original ?? payload, source, checked)
     return checked
   }
-  await deps.spool.append({ lines: checked.lines, count: checked.count, source })
+  await deps.spool.append(withSeriesQc(deps.qc, checked, source))
   deps.onDurable?.()
   deps.onAccepted?.(expected, checked)
   countAccepted(state, expected.sensor, checked.seqs)
   return checked
+}
+
+/**
+ * The spool entry of an accepted message: its points, plus a QC point for each reading the series
+ * rules flag (history.ts). Synchronous and on this thread: the rules need the readings in order.
+ */
+function withSeriesQc(qc: QcHistory | undefined, checked: Accepted, source: string) {
+  const extra = checked.qc && qc?.observe(checked.qc)
+  if (!extra) return { lines: checked.lines, count: checked.count, source }
+  const lines =
+    typeof checked.lines === 'string'
+      ? `${checked.lines}\n${extra.lines}`
+      : Buffer.concat([checked.lines, Buffer.from(`\n${extra.lines}`)])
+  return { lines, count: checked.count + extra.count, source }
 }
 
 /** Per-sensor counters of a durable message: seen (a status), or readings, duplicates and gaps. */

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
 import { fieldMapping } from '../mappings.js'
+import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
@@ -63,11 +64,14 @@ async function sensorChart(ctx: ApiContext, entry: RegisterEntry): Promise<strin
   // The schema requires at least one measure.
   if (fields.length === 0) fields = entry.measures.slice(0, 1)
   const now = ctx.now()
-  const series = await chartSeries(ctx.influx, entry.id, entry.kind, fields, now)
+  const series = await chartSeries(ctx.influx, entry.id, entry.kind, fields, sensorQuality(ctx.registry, entry.id), now)
   const unit = fieldMapping(fields[0]!)?.unit
   return chart24h({
     id: 'chart24',
-    title: entry.kind === 'air' ? `Air quality, 15-minute means (${unit})` : 'Vehicles per hour, all lanes',
+    title:
+      entry.kind === 'air'
+        ? `Air quality, 15-minute means of the readings that passed the checks (${unit})`
+        : 'Vehicles per hour, all lanes',
     fields: fields.flatMap((f) => fieldMapping(f) ?? []).filter((m) => m.unit === unit),
     rows: series.rows,
     now,

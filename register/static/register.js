@@ -62,6 +62,20 @@
           const text = fmt(v, f)
           if (cell.textContent !== text) cell.textContent = text
         }
+        const newest = latest[0] || {}
+        for (const cell of table.querySelectorAll('td[data-corrected]')) {
+          const v = newest.corrected?.[cell.dataset.corrected]
+          cell.textContent = v === undefined ? '' : fmt(v, cell.dataset.corrected)
+        }
+        // The server words each note; here only whether a value is left out of averages changes.
+        for (const cell of table.querySelectorAll('td[data-note]')) {
+          const out = (newest.failed || []).includes(cell.dataset.note)
+          if (out && !cell.textContent.startsWith('Left out'))
+            cell.textContent = 'Left out of averages: failed a check.'
+          if (!out && cell.textContent.startsWith('Left out')) cell.textContent = ''
+        }
+        const status = document.getElementById('latest-status')
+        if (status && newest.status) status.textContent = newest.status
         const t = document.getElementById('latest-time')
         if (t) t.textContent = `${time.replace('T', ' ').slice(0, 16)} UTC`
       } catch {
