@@ -5,7 +5,7 @@
  *   broker` (auth + ACL + guards on; only the per-device publish-rate and per-address connection
  *   limits off: the load comes from one address far above a device's normal rate) and
  *   `streetsense ingest` with its production defaults (4 consumer connections), both at the
- *   production log level (info);
+ *   production log level (info) (bench/service.ts);
  * - naive: plain Aedes 1.2 (bench/broker/plain-aedes.ts) and one mqtt.js consumer that acks on
  *   receipt, checks with ajv against the same schema and writes batches (bench/ingest/naive-consumer.ts).
  */
@@ -16,20 +16,23 @@ import { createInterface } from 'node:readline'
 import { buildEntry } from '../../registry/defaults.js'
 import type { InfluxServer } from '../../test/helpers/influxd.js'
 import { freePort } from '../../test/helpers/ports.js'
-import { addAccount, cli, type Issued, spawnCli, tempDir } from '../../test/helpers/processes.js'
+import { addAccount, cli, type Issued, tempDir } from '../../test/helpers/processes.js'
 import { BENCH_SENSORS } from '../ingest/common.js'
 import { type LoadGenerator, startLoadGenerator } from '../load/control.js'
 import type { PacketSensor } from '../load/packets.js'
+import { type ServiceOptions, startService } from '../service.js'
 
 export type Role = 'load' | 'broker' | 'ingest' | 'influxd'
 export const ROLES: Role[] = ['load', 'broker', 'ingest', 'influxd']
 export type PipelineName = 'streetsense' | 'naive'
-/** Extra environment for the streetsense broker and ingest (e.g. NODE_OPTIONS=--cpu-prof). */
-export type ProcessEnv = { broker?: Record<string, string>; ingest?: Record<string, string> }
+/** Extra Node flags or environment for the streetsense broker and ingest (e.g. --cpu-prof). */
+export type ProcessEnv = { broker?: ServiceOptions; ingest?: ServiceOptions }
 
 export interface Pipeline {
   name: PipelineName
   url: string
+  /** The ingest's HTTP port (register, open data API), streetsense only. */
+  httpUrl?: string
   load: LoadGenerator
   pids: Record<Role, number>
   stop(): Promise<void>
@@ -78,9 +81,6 @@ export function influxdPid(influx: InfluxServer): number {
   throw new Error('influxd process not found')
 }
 
-const INFO = { STREETSENSE_LOG_LEVEL: 'info' }
-const listening = (l: string) => l.startsWith('{"event":"listening"')
-
 function loadFor(port: number, fleet: Fleet): Promise<LoadGenerator> {
   return startLoadGenerator({ host: '127.0.0.1', port, sensors: fleet.sensors, window: 20 })
 }
@@ -91,33 +91,36 @@ export async function startStreetsense(influx: InfluxServer, fleet: Fleet, env: 
     if (existsSync(join(fleet.dir, f))) copyFileSync(join(fleet.dir, f), join(data.dir, f))
   const brokerArgs = ['broker', '--data-dir', data.dir, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0']
   brokerArgs.push('--publishes-per-second-per-device', '0', '--connections-per-minute-per-address', '0')
-  const broker = await spawnCli(brokerArgs, listening, { ...INFO, ...env.broker })
-  const port = (JSON.parse(broker.readyLine) as { ports: { mqtt: number } }).ports.mqtt
+  const broker = await startService(brokerArgs, env.broker)
+  const port = (broker.ready.ports as { mqtt: number }).mqtt
   const url = `mqtt://127.0.0.1:${port}`
   const ingestArgs = ['ingest', '--data-dir', data.dir, '--mqtt-url', url, '--mqtt-username', fleet.ingest.username]
   ingestArgs.push('--http-host', '127.0.0.1', '--http-port', '0', '--influx-url', influx.url)
-  const ingest = await spawnCli(ingestArgs, listening, {
-    ...INFO,
-    STREETSENSE_MQTT_PASSWORD: fleet.ingest.password,
+  // The password goes by environment, as an operator would pass a secret.
+  const ingest = await startService(ingestArgs, {
     ...env.ingest,
+    env: { STREETSENSE_MQTT_PASSWORD: fleet.ingest.password, ...env.ingest?.env },
   })
   const load = await loadFor(port, fleet)
   return {
     name: 'streetsense',
     url,
+    httpUrl: `http://127.0.0.1:${ingest.ready.port as number}`,
     load,
-    pids: { load: load.pid, broker: broker.running.pid, ingest: ingest.running.pid, influxd: influxdPid(influx) },
+    pids: { load: load.pid, broker: broker.pid, ingest: ingest.pid, influxd: influxdPid(influx) },
     async stop() {
       await load.stop()
-      await ingest.running.stop()
-      await broker.running.stop()
+      await ingest.stop()
+      await broker.stop()
       data.remove()
     },
   }
 }
 
-function spawnReady(file: string, args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+function spawnReady(file: string, args: string[], nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('"event":"listening"')) resolve(child)
@@ -134,12 +137,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
 }
 
-export async function startNaive(influx: InfluxServer, fleet: Fleet): Promise<Pipeline> {
+export async function startNaive(influx: InfluxServer, fleet: Fleet, env: ProcessEnv = {}): Promise<Pipeline> {
   const port = await freePort()
-  const broker = await spawnReady('bench/broker/plain-aedes.ts', [String(port)])
+  const broker = await spawnReady('bench/broker/plain-aedes.ts', [String(port)], env.broker?.nodeArgs)
   const url = `mqtt://127.0.0.1:${port}`
   await influx.createDatabase('streetsense')
-  const consumer = await spawnReady('bench/ingest/naive-consumer.ts', [url, influx.url, 'streetsense'])
+  const consumer = await spawnReady(
+    'bench/ingest/naive-consumer.ts',
+    [url, influx.url, 'streetsense'],
+    env.ingest?.nodeArgs,
+  )
   // Plain Aedes takes any credentials; the generator still sends each sensor's own.
   const load = await loadFor(port, fleet)
   return {
@@ -161,5 +168,5 @@ export function startPipeline(
   fleet: Fleet,
   env: ProcessEnv = {},
 ): Promise<Pipeline> {
-  return name === 'streetsense' ? startStreetsense(influx, fleet, env) : startNaive(influx, fleet)
+  return name === 'streetsense' ? startStreetsense(influx, fleet, env) : startNaive(influx, fleet, env)
 }

@@ -64,16 +64,8 @@ export async function latencyCurve(
   return withPipeline(
     name,
     fleet,
-    async (pipeline, influx) => {
-      const probe = fleet.probe
-      const probeClient = await mqtt.connectAsync(pipeline.url, {
-        clientId: probe.id,
-        username: probe.id,
-        password: probe.password,
-        protocolVersion: 4,
-      })
-      try {
-        const ctx: StepContext = { pipeline, influx, probeClient, probe, nextProbeSeq: 0 }
+    async (pipeline, influx) =>
+      withProbe(pipeline, influx, fleet.probe, async (ctx) => {
         const steps: StepResult[] = []
         let seqStart = 0
         for (const { label, rate } of rates) {
@@ -89,10 +81,27 @@ export async function latencyCurve(
           steps.map((s) => ({ ...s, label: `${name} ${s.label}` })),
         )
         return { steps, loss }
-      } finally {
-        await probeClient.endAsync()
-      }
-    },
+      }),
     env,
   )
+}
+
+/** A step context with the fleet's probe sensor connected (mqtt.js, its own credentials); ended after `fn`. */
+export async function withProbe<T>(
+  pipeline: Pipeline,
+  influx: InfluxServer,
+  probe: Fleet['probe'],
+  fn: (ctx: StepContext) => Promise<T>,
+): Promise<T> {
+  const probeClient = await mqtt.connectAsync(pipeline.url, {
+    clientId: probe.id,
+    username: probe.id,
+    password: probe.password,
+    protocolVersion: 4,
+  })
+  try {
+    return await fn({ pipeline, influx, probeClient, probe, nextProbeSeq: 0 })
+  } finally {
+    await probeClient.endAsync()
+  }
 }

@@ -2,7 +2,9 @@
  * Reads the .cpuprofile files Node writes under --cpu-prof and says where the time went: self
  * time per function (file:line function), time per package or repository file, and inclusive
  * time of the repository's own functions (a hook with everything it calls). Percentages are of
- * the busy time (samples that were not idle).
+ * the busy time (samples that were not idle). A window keeps only the samples of the loaded
+ * part (start-up, module loading and settings checks are not the hot path). Files that tsx
+ * compiled have no useful line numbers, so they are named by file and function.
  *   node --import tsx bench/profile/summarize.ts <dir> [top]
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -20,8 +22,15 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[]
+  startTime: number
   samples: number[]
   timeDeltas: number[]
+}
+
+/** Only samples taken in this span count (µs of CLOCK_MONOTONIC: process.hrtime.bigint() / 1000n). */
+export interface ProfileWindow {
+  fromUs: number
+  toUs: number
 }
 
 export interface ProfileRow {
@@ -53,19 +62,25 @@ function place(url: string): string {
   return path.startsWith('/') ? relative(ROOT, path) : path
 }
 
-const frameKey = (f: CallFrame) =>
-  f.url ? `${place(f.url)}:${f.lineNumber + 1} ${f.functionName || '(anonymous)'}` : f.functionName
+function frameKey(f: CallFrame): string {
+  if (!f.url) return f.functionName
+  const where = place(f.url)
+  const line = f.url.endsWith('.ts') ? '' : `:${f.lineNumber + 1}`
+  return `${where}${line} ${f.functionName || '(anonymous)'}`
+}
 const isOwn = (f: CallFrame) => f.url.startsWith('file://') && !f.url.includes('/node_modules/')
 
-function addProfile(
-  p: CpuProfile,
-  acc: { self: Map<string, number>; byFile: Map<string, number>; own: Map<string, number> },
-) {
+type Totals = { self: Map<string, number>; byFile: Map<string, number>; own: Map<string, number> }
+
+function addProfile(p: CpuProfile, acc: Totals, window?: ProfileWindow) {
   const byId = new Map(p.nodes.map((n) => [n.id, n]))
   const parent = new Map<number, number>()
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   let busy = 0
+  let t = p.startTime
   p.samples.forEach((id, i) => {
+    t += p.timeDeltas[i] ?? 0
+    if (window && (t < window.fromUs || t > window.toUs)) return
     const node = byId.get(id)
     const dt = (p.timeDeltas[i] ?? 0) / 1000
     if (!node || IDLE.has(node.callFrame.functionName) || dt <= 0) return
@@ -85,11 +100,11 @@ function addProfile(
   return busy
 }
 
-export function summarizeProfiles(dir: string, top = 20): ProfileSummary {
+export function summarizeProfiles(dir: string, top = 20, window?: ProfileWindow): ProfileSummary {
   const acc = { self: new Map<string, number>(), byFile: new Map<string, number>(), own: new Map<string, number>() }
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))
   let busyMs = 0
-  for (const f of files) busyMs += addProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, acc)
+  for (const f of files) busyMs += addProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, acc, window)
   const rows = (m: Map<string, number>) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
