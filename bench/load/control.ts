@@ -19,9 +19,13 @@ export interface GeneratorStats {
   markAt: number
   connected: number
   outstanding: number
+  /** Devices whose connection closed since the mark. */
   closed: number
+  /** Of those, connected again (a later CONNACK). */
   reconnected: number
   lastReconnectAt: number
+  /** Connections lost since the mark (a device may lose more than one). */
+  closes: number
 }
 
 export interface ConnectSummary {
@@ -38,6 +42,8 @@ export interface LoadGenerator {
   step(rate: number, seconds: number, seqStart: number, settleMs?: number): Promise<LoadStepResult>
   stats(): Promise<GeneratorStats>
   mark(): Promise<number>
+  /** Ends the running step early. */
+  cut(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -94,6 +100,9 @@ export async function startLoadGenerator(config: GeneratorConfig, opts: StartOpt
     step: (rate, seconds, seqStart, settleMs) => ask({ cmd: 'step', rate, seconds, seqStart, settleMs }),
     stats: () => ask({ cmd: 'stats' }),
     mark: async () => (await ask<{ at: number }>({ cmd: 'mark' })).at,
+    cut: async () => {
+      await ask({ cmd: 'cut' })
+    },
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return
       proc.stdin!.write('end\n')

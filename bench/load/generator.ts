@@ -8,13 +8,14 @@
  *   node --import tsx bench/load/generator.ts <config.json>
  * Commands arrive on stdin, one JSON line each with an `id` the answer repeats:
  *   {"cmd":"step","rate":readings/s in total (0 = flat out),"seconds","seqStart"} -> step-done
- *   {"cmd":"stats"} -> connection counts; {"cmd":"mark"} starts counting drops/reconnects anew
+ *   {"cmd":"stats"} -> connection counts; {"cmd":"mark"} starts counting drops/reconnects anew;
+ *   {"cmd":"cut"} ends the running step now (its answer comes as usual)
  */
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { BenchDevice, type DeviceOptions } from './device.js'
 import type { PacketSensor } from './packets.js'
-import { runStep, type StepCommand } from './schedule.js'
+import { cutStep, runStep, type StepCommand } from './schedule.js'
 
 export interface GeneratorConfig {
   host: string
@@ -37,7 +38,7 @@ const say = (o: object) => {
 const note = (s: string) => process.stderr.write(`load generator: ${s}\n`)
 
 let markAt = Date.now()
-const drops = { closed: 0, reconnected: 0, lastReconnectAt: 0 }
+let closes = 0 // connections lost since the mark (a device may lose more than one)
 const addresses = config.localAddresses?.length ? config.localAddresses : [undefined]
 const devices = config.sensors.map((sensor, k) => {
   const opts: DeviceOptions = {
@@ -55,13 +56,7 @@ const devices = config.sensors.map((sensor, k) => {
   }
   return new BenchDevice(sensor, opts, {
     closed: (_d, at) => {
-      if (at >= markAt) drops.closed++
-    },
-    connected: (d, at) => {
-      if (d.closedAt >= markAt) {
-        drops.reconnected++
-        drops.lastReconnectAt = at
-      }
+      if (at >= markAt) closes++
     },
   })
 })
@@ -88,14 +83,34 @@ async function connectAll(): Promise<void> {
   })
 }
 
+/** Devices that lost their connection since the mark, and how many of those are connected again. */
 function stats() {
   let connected = 0
   let outstanding = 0
+  let closed = 0
+  let reconnected = 0
+  let lastReconnectAt = 0
   for (const d of devices) {
     if (d.connected) connected++
     outstanding += d.outstanding()
+    if (d.closedAt < markAt) continue
+    closed++
+    if (d.connected && d.connectedAt > d.closedAt) {
+      reconnected++
+      lastReconnectAt = Math.max(lastReconnectAt, d.connectedAt)
+    }
   }
-  return { event: 'stats', at: Date.now(), markAt, connected, outstanding, ...drops }
+  return {
+    event: 'stats',
+    at: Date.now(),
+    markAt,
+    connected,
+    outstanding,
+    closed,
+    reconnected,
+    lastReconnectAt,
+    closes,
+  }
 }
 
 setInterval(() => {
@@ -112,9 +127,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   }
   const cmd = JSON.parse(line) as { id: number; cmd: string } & StepCommand
   if (cmd.cmd === 'stats') return say({ id: cmd.id, ...stats() })
+  if (cmd.cmd === 'cut') return say({ id: cmd.id, event: 'cut', cut: cutStep() })
   if (cmd.cmd === 'mark') {
     markAt = Date.now()
-    Object.assign(drops, { closed: 0, reconnected: 0, lastReconnectAt: 0 })
+    closes = 0
     return say({ id: cmd.id, event: 'marked', at: markAt })
   }
   // Steps run one at a time, in the order they arrive.

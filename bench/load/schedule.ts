@@ -59,11 +59,25 @@ function flatOut(devices: BenchDevice[], step: StepCommand): () => void {
   }
 }
 
+/** Ends the running step now (the `cut` command): used when a step was given a generous length. */
+let cutNow: (() => void) | undefined
+export function cutStep(): boolean {
+  cutNow?.()
+  return cutNow !== undefined
+}
+
 export async function runStep(devices: BenchDevice[], step: StepCommand): Promise<StepDone> {
   for (const d of devices) d.resetCounts()
   const firstAt = Date.now()
   const stop = step.rate > 0 ? pace(devices, step, firstAt) : flatOut(devices, step)
-  await sleep(step.seconds * 1000)
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, step.seconds * 1000)
+    cutNow = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+  })
+  cutNow = undefined
   stop()
   const settleBy = Date.now() + (step.settleMs ?? 180_000)
   let outstanding = 0
