@@ -10,6 +10,8 @@
  * Writes docs/benchmarks.md (bench:fleet markers) and docs/img/fleet.svg.
  *   node --import tsx bench/fleet/fleet-bench.ts [--devices 100000] [--brokers 2] [--steady 120]
  *     [--warm 30] [--no-kill] [--kill-limit 1800] [--probes 10] [--concurrency N] [--cache-dir DIR]
+ *     [--files-per-process N: plan as if each process could open only N files, to try the
+ *      many-process set-up (several generators, HAProxy instances, brokers) with a small fleet]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -19,6 +21,7 @@ import { procSample, sleep } from '../e2e/measure.js'
 import { type ShardedLoad, startShardedLoad } from '../load/sharded.js'
 import { writeBenchSection } from '../machine.js'
 import { type Cluster, startCluster } from './cluster.js'
+import { fleetSensor } from './fleet-ids.js'
 import { storedCheck } from './fleet-loss.js'
 import { brokerMemory, followConnections, killOneBroker, steadyCpu } from './phases.js'
 import { planFleet } from './plan.js'
@@ -38,6 +41,7 @@ const { values: a } = parseArgs({
     concurrency: { type: 'string' },
     'cache-dir': { type: 'string' },
     'haproxy-maxconn': { type: 'string' },
+    'files-per-process': { type: 'string' },
   },
 })
 const N = Number(a.devices)
@@ -45,6 +49,7 @@ const PLAN = planFleet(N, {
   brokers: Number(a.brokers),
   kill: !a['no-kill'],
   ...(a['haproxy-maxconn'] ? { haproxyMaxconn: Number(a['haproxy-maxconn']) } : {}),
+  ...(a['files-per-process'] ? { filesPerProcess: Number(a['files-per-process']) } : {}),
 })
 const CONCURRENCY = Number(a.concurrency ?? 16 * PLAN.brokers)
 const INGEST_CONNECTIONS = 4
@@ -144,6 +149,8 @@ async function measure(reg: FleetRegistry, cluster: Cluster): Promise<FleetRepor
     log(
       `  lost ${loss.lost} of ${loss.acked}${loss.problems.length ? `: ${loss.problems.slice(0, 10).join('; ')}` : ''}`,
     )
+    if (loss.lost > 0) log(`  readings missing by borough: ${JSON.stringify(missingByBorough(loss.problems))}`)
+    log(`  ingest /readyz after the run: ${await (await fetch(`${ingestUrl(cluster)}/readyz`)).text()}`)
     const k = killed?.kill
     return {
       plan: PLAN,
@@ -170,6 +177,20 @@ async function measure(reg: FleetRegistry, cluster: Cluster): Promise<FleetRepor
     await load.stop()
   }
 }
+
+/** Where the missing readings were: the ingest splits the boroughs between its consumer connections. */
+function missingByBorough(problems: string[]): Record<string, number> {
+  const by: Record<string, number> = {}
+  for (const p of problems) {
+    const m = /f-(\d+): acked (\d+)\/\d+, stored (\d+)/.exec(p)
+    if (!m) continue
+    const borough = fleetSensor(Number(m[1])).borough
+    by[borough] = (by[borough] ?? 0) + Number(m[2]) - Number(m[3])
+  }
+  return by
+}
+
+const ingestUrl = (cluster: Cluster) => `http://127.0.0.1:${cluster.ingest.ready.port as number}`
 
 async function main(): Promise<void> {
   const reg = await fleetRegistry(N, Number(a.probes), { ...(a['cache-dir'] ? { cacheDir: a['cache-dir'] } : {}), log })

@@ -24,15 +24,20 @@ const RESERVE = 1000
 
 export function planFleet(
   devices: number,
-  opts: { brokers: number; kill: boolean; haproxyMaxconn?: number },
+  opts: { brokers: number; kill: boolean; haproxyMaxconn?: number; filesPerProcess?: number },
 ): FleetPlan {
-  const files = fileLimit(2 * devices + 10_000)
+  const found = fileLimit(2 * devices + 10_000)
+  // A lower cap on purpose tries the many-process set-up with a small fleet.
+  const files = opts.filesPerProcess
+    ? { ...found, perProcess: Math.min(found.perProcess, opts.filesPerProcess), raised: false }
+    : found
   const ports = ephemeralPorts()
   const socketsPerProcess = files.perProcess - RESERVE
   const haproxyMaxconn = opts.haproxyMaxconn ?? Math.floor((files.perProcess - 100) / 2)
   const brokerCap = Math.min(socketsPerProcess, ports - 500, devices + RESERVE)
-  // After a kill the survivors must be able to take the dead node's devices.
-  const needed = Math.ceil(devices / brokerCap) + (opts.kill ? 1 : 0)
+  // Room for the probes and the ingest's connections too (5%); after a kill the survivors must
+  // be able to take the dead node's devices.
+  const needed = Math.ceil((devices * 1.05) / brokerCap) + (opts.kill ? 1 : 0)
   return {
     devices,
     files,

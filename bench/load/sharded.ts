@@ -1,7 +1,8 @@
 /**
  * Several load generator processes steered as one (bench/fleet: one process cannot hold more
  * sockets than its open-files limit). Sensor i goes to shard i mod `shards`; every command goes
- * to all shards and their answers are merged (counts summed, times the latest).
+ * to all shards (a paced rate split by their share of the sensors) and their answers are merged
+ * (counts summed, times the latest).
  */
 
 import {
@@ -64,7 +65,15 @@ export async function startShardedLoad(
       refusals: gens.reduce((a, g) => a + g.connect.refusals, 0),
       timeouts: gens.reduce((a, g) => a + g.connect.timeouts, 0),
     },
-    step: async (...args) => mergeSteps(await Promise.all(gens.map((g) => g.step(...args)))),
+    // A paced rate is for the whole fleet: each shard offers its share.
+    step: async (rate, seconds, seqStart, settleMs) =>
+      mergeSteps(
+        await Promise.all(
+          gens.map((g, k) =>
+            g.step((rate * configs[k]!.sensors.length) / config.sensors.length, seconds, seqStart, settleMs),
+          ),
+        ),
+      ),
     stats: async () => mergeStats(await Promise.all(gens.map((g) => g.stats()))),
     mark: async () => Math.min(...(await Promise.all(gens.map((g) => g.mark())))),
     cut: async () => {
