@@ -64,3 +64,18 @@ export async function startService(args: string[], opts: ServiceOptions = {}): P
   }
   return { proc, pid: proc.pid!, ready, stop: () => end('SIGTERM', 20_000), kill: () => end('SIGKILL', 5000) }
 }
+
+/**
+ * Starts a set of processes with `build`, which registers a stop for each one it started; if a
+ * later one fails to start, those already running are stopped (newest first) before the error
+ * goes on, so a failed start leaves no process behind.
+ */
+export async function startAll<T>(build: (started: (() => Promise<unknown>)[]) => Promise<T>): Promise<T> {
+  const started: (() => Promise<unknown>)[] = []
+  try {
+    return await build(started)
+  } catch (err) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined)
+    throw err
+  }
+}

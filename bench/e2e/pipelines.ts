@@ -20,7 +20,7 @@ import { addAccount, cli, type Issued, tempDir } from '../../test/helpers/proces
 import { BENCH_SENSORS } from '../ingest/common.js'
 import { type LoadGenerator, startLoadGenerator } from '../load/control.js'
 import type { PacketSensor } from '../load/packets.js'
-import { type ServiceOptions, startService } from '../service.js'
+import { type ServiceOptions, startAll, startService } from '../service.js'
 
 export type Role = 'load' | 'broker' | 'ingest' | 'influxd'
 export const ROLES: Role[] = ['load', 'broker', 'ingest', 'influxd']
@@ -91,30 +91,35 @@ export async function startStreetsense(influx: InfluxServer, fleet: Fleet, env: 
     if (existsSync(join(fleet.dir, f))) copyFileSync(join(fleet.dir, f), join(data.dir, f))
   const brokerArgs = ['broker', '--data-dir', data.dir, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0']
   brokerArgs.push('--publishes-per-second-per-device', '0', '--connections-per-minute-per-address', '0')
-  const broker = await startService(brokerArgs, env.broker)
-  const port = (broker.ready.ports as { mqtt: number }).mqtt
-  const url = `mqtt://127.0.0.1:${port}`
-  const ingestArgs = ['ingest', '--data-dir', data.dir, '--mqtt-url', url, '--mqtt-username', fleet.ingest.username]
-  ingestArgs.push('--http-host', '127.0.0.1', '--http-port', '0', '--influx-url', influx.url)
-  // The password goes by environment, as an operator would pass a secret.
-  const ingest = await startService(ingestArgs, {
-    ...env.ingest,
-    env: { STREETSENSE_MQTT_PASSWORD: fleet.ingest.password, ...env.ingest?.env },
+  return startAll(async (started) => {
+    started.push(async () => data.remove())
+    const broker = await startService(brokerArgs, env.broker)
+    started.push(() => broker.stop())
+    const port = (broker.ready.ports as { mqtt: number }).mqtt
+    const url = `mqtt://127.0.0.1:${port}`
+    const ingestArgs = ['ingest', '--data-dir', data.dir, '--mqtt-url', url, '--mqtt-username', fleet.ingest.username]
+    ingestArgs.push('--http-host', '127.0.0.1', '--http-port', '0', '--influx-url', influx.url)
+    // The password goes by environment, as an operator would pass a secret.
+    const ingest = await startService(ingestArgs, {
+      ...env.ingest,
+      env: { STREETSENSE_MQTT_PASSWORD: fleet.ingest.password, ...env.ingest?.env },
+    })
+    started.push(() => ingest.stop())
+    const load = await loadFor(port, fleet)
+    return {
+      name: 'streetsense' as const,
+      url,
+      httpUrl: `http://127.0.0.1:${ingest.ready.port as number}`,
+      load,
+      pids: { load: load.pid, broker: broker.pid, ingest: ingest.pid, influxd: influxdPid(influx) },
+      async stop() {
+        await load.stop()
+        await ingest.stop()
+        await broker.stop()
+        data.remove()
+      },
+    }
   })
-  const load = await loadFor(port, fleet)
-  return {
-    name: 'streetsense',
-    url,
-    httpUrl: `http://127.0.0.1:${ingest.ready.port as number}`,
-    load,
-    pids: { load: load.pid, broker: broker.pid, ingest: ingest.pid, influxd: influxdPid(influx) },
-    async stop() {
-      await load.stop()
-      await ingest.stop()
-      await broker.stop()
-      data.remove()
-    },
-  }
 }
 
 function spawnReady(file: string, args: string[], nodeArgs: string[] = []): Promise<ChildProcess> {
@@ -139,27 +144,28 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startNaive(influx: InfluxServer, fleet: Fleet, env: ProcessEnv = {}): Promise<Pipeline> {
   const port = await freePort()
-  const broker = await spawnReady('bench/broker/plain-aedes.ts', [String(port)], env.broker?.nodeArgs)
-  const url = `mqtt://127.0.0.1:${port}`
-  await influx.createDatabase('streetsense')
-  const consumer = await spawnReady(
-    'bench/ingest/naive-consumer.ts',
-    [url, influx.url, 'streetsense'],
-    env.ingest?.nodeArgs,
-  )
-  // Plain Aedes takes any credentials; the generator still sends each sensor's own.
-  const load = await loadFor(port, fleet)
-  return {
-    name: 'naive',
-    url,
-    load,
-    pids: { load: load.pid, broker: broker.pid!, ingest: consumer.pid!, influxd: influxdPid(influx) },
-    async stop() {
-      await load.stop()
-      await stopChild(consumer)
-      await stopChild(broker)
-    },
-  }
+  return startAll(async (started) => {
+    const broker = await spawnReady('bench/broker/plain-aedes.ts', [String(port)], env.broker?.nodeArgs)
+    started.push(() => stopChild(broker))
+    const url = `mqtt://127.0.0.1:${port}`
+    await influx.createDatabase('streetsense')
+    const args = [url, influx.url, 'streetsense']
+    const consumer = await spawnReady('bench/ingest/naive-consumer.ts', args, env.ingest?.nodeArgs)
+    started.push(() => stopChild(consumer))
+    // Plain Aedes takes any credentials; the generator still sends each sensor's own.
+    const load = await loadFor(port, fleet)
+    return {
+      name: 'naive' as const,
+      url,
+      load,
+      pids: { load: load.pid, broker: broker.pid!, ingest: consumer.pid!, influxd: influxdPid(influx) },
+      async stop() {
+        await load.stop()
+        await stopChild(consumer)
+        await stopChild(broker)
+      },
+    }
+  })
 }
 
 export function startPipeline(

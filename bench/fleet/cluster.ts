@@ -11,7 +11,7 @@ import { promisify } from 'node:util'
 import { type InfluxServer, startInfluxd } from '../../test/helpers/influxd.js'
 import { freePort, waitFor } from '../../test/helpers/ports.js'
 import { influxdPid } from '../e2e/pipelines.js'
-import { type ServiceProcess, startService } from '../service.js'
+import { type ServiceProcess, startAll, startService } from '../service.js'
 import { type Haproxy, startHaproxy } from './haproxy.js'
 import type { FleetPlan } from './plan.js'
 import type { FleetRegistry } from './registry-cache.js'
@@ -72,40 +72,52 @@ async function startBroker(i: number, reg: FleetRegistry, redisUrl: string, plan
 }
 
 export async function startCluster(reg: FleetRegistry, plan: FleetPlan): Promise<Cluster> {
-  const influx = await startInfluxd()
-  const redis = await startRedis(reg.dataDir)
-  const brokers: Broker[] = []
-  for (let i = 0; i < plan.brokers; i++) brokers.push(await startBroker(i, reg, redis.url, plan))
-  const port = await freePort()
-  const ports = brokers.map((b) => b.port)
-  const haproxy = await startHaproxy(reg.dataDir, port, ports, {
-    instances: plan.haproxies,
-    maxconn: plan.haproxyMaxconn,
-  })
-  const ingestArgs = ['ingest', '--data-dir', reg.dataDir, '--mqtt-url', `mqtt://127.0.0.1:${port}`]
-  ingestArgs.push('--mqtt-username', reg.ingest.username, '--http-host', '127.0.0.1', '--http-port', '0')
-  ingestArgs.push('--influx-url', influx.url)
-  const ingest = await startService(ingestArgs, { env: { STREETSENSE_MQTT_PASSWORD: reg.ingest.password } })
-  const influxPid = influxdPid(influx)
-  return {
-    influx,
-    redis,
-    brokers,
-    haproxy,
-    ingest,
-    pids: () => ({
-      ...Object.fromEntries(brokers.filter((b) => b.alive).map((b) => [b.name, b.pid])),
-      ...Object.fromEntries(haproxy.pids.map((pid, i) => [`haproxy-${i}`, pid])),
-      redis: redis.pid,
-      ingest: ingest.pid,
-      influxd: influxPid,
-    }),
-    async stop() {
-      await ingest.stop()
-      await haproxy.stop()
-      for (const b of brokers) await b.stop()
+  return startAll(async (started) => {
+    const influx = await startInfluxd()
+    started.push(() => influx.stop())
+    const redis = await startRedis(reg.dataDir)
+    started.push(async () => {
       redis.proc.kill('SIGTERM')
-      await influx.stop()
-    },
-  }
+    })
+    const brokers: Broker[] = []
+    for (let i = 0; i < plan.brokers; i++) {
+      const b = await startBroker(i, reg, redis.url, plan)
+      brokers.push(b)
+      started.push(() => b.stop())
+    }
+    const port = await freePort()
+    const haproxy = await startHaproxy(
+      reg.dataDir,
+      port,
+      brokers.map((b) => b.port),
+      {
+        instances: plan.haproxies,
+        maxconn: plan.haproxyMaxconn,
+      },
+    )
+    started.push(() => haproxy.stop())
+    const ingestArgs = ['ingest', '--data-dir', reg.dataDir, '--mqtt-url', `mqtt://127.0.0.1:${port}`]
+    ingestArgs.push('--mqtt-username', reg.ingest.username, '--http-host', '127.0.0.1', '--http-port', '0')
+    ingestArgs.push('--influx-url', influx.url)
+    const ingest = await startService(ingestArgs, { env: { STREETSENSE_MQTT_PASSWORD: reg.ingest.password } })
+    started.push(() => ingest.stop())
+    const influxPid = influxdPid(influx)
+    return {
+      influx,
+      redis,
+      brokers,
+      haproxy,
+      ingest,
+      pids: () => ({
+        ...Object.fromEntries(brokers.filter((b) => b.alive).map((b) => [b.name, b.pid])),
+        ...Object.fromEntries(haproxy.pids.map((pid, i) => [`haproxy-${i}`, pid])),
+        redis: redis.pid,
+        ingest: ingest.pid,
+        influxd: influxPid,
+      }),
+      async stop() {
+        for (const stop of [...started].reverse()) await stop().catch(() => undefined)
+      },
+    }
+  })
 }

@@ -32,7 +32,7 @@ export function planFleet(
     ? { ...found, perProcess: Math.min(found.perProcess, opts.filesPerProcess), raised: false }
     : found
   const ports = ephemeralPorts()
-  const socketsPerProcess = files.perProcess - RESERVE
+  const socketsPerProcess = files.perProcess - Math.min(RESERVE, Math.floor(files.perProcess / 4))
   const haproxyMaxconn = opts.haproxyMaxconn ?? Math.floor((files.perProcess - 100) / 2)
   const brokerCap = Math.min(socketsPerProcess, ports - 500, devices + RESERVE)
   // Room for the probes and the ingest's connections too (5%); after a kill the survivors must
