@@ -130,10 +130,7 @@ describe('faults: a clustered broker killed behind HAProxy', () => {
     c?.data.remove()
   })
 
-  // Open (docs/reliability.md, "Open"): with the fix for shared packets in place, one of two runs
-  // still lost 710 of 3,200 readings the survivor had acknowledged (the other: 0 lost). Skipped,
-  // as this suite's regression tests are while their bug is open; run it with `it` to reproduce.
-  it.skip('kill -9 of the broker holding the consumers: every acknowledged reading stored exactly once', async () => {
+  it('kill -9 of the broker holding the consumers: every acknowledged reading stored exactly once', async () => {
     await waitFor(async () => (await fetch(`${c.ingest.url}/readyz`)).ok, 30_000, 'ingest subscribed')
     const counts = await Promise.all(c.brokers.map(connections))
     const victim = c.brokers[counts[0]! >= counts[1]! ? 0 : 1]!
