@@ -122,7 +122,7 @@ class NodeAgent implements EdgeAgent {
         aggregator.setInterval(seconds)
         outbox.setSetting('interval', seconds)
       },
-      requeue: (from, to) => outbox.requeue(from, to),
+      requeue: (from, to) => outbox.resend(from, to).requeued,
       rewind: (seq) => this.publisher.rewind(seq),
       sendStatus: () => this.sendStatus(),
       remember: (err) => this.remember(err),
@@ -136,6 +136,9 @@ class NodeAgent implements EdgeAgent {
       this.log.warn({ clock: this.clock }, 'system clock not known to be synchronised; readings flagged clock_unsynced')
     }
     for (const d of this.drivers) await this.startDriver(d)
+    if (this.config.outbox.keepSent !== undefined) {
+      this.log.warn('outbox.keepSent is ignored: the resend window is outbox.retainSentHours and retainSentMB')
+    }
     this.publisher.start()
     this.scheduleClose()
     this.startTimers()
@@ -158,6 +161,7 @@ class NodeAgent implements EdgeAgent {
   status(): DeviceStatus {
     const { config, outbox, errors } = this
     const c = outbox.counters()
+    const w = outbox.resendWindow()
     const firmware = this.drivers
       .map((d) => d.firmware)
       .filter(Boolean)
@@ -173,7 +177,10 @@ class NodeAgent implements EdgeAgent {
       evicted: c.evicted,
       rejected: c.rejected,
       clock_synced: this.clock.synced,
-      ...(c.lastSeq > 0 ? { last_seq: c.lastSeq } : {}),
+      last_seq: c.lastSeq,
+      resendable_from: w.resendableFrom,
+      retained: w.retained,
+      retained_evicted: w.retainedEvicted,
       ...(errors.length ? { errors: [...errors] } : {}),
       ...withUpdate(config.updateStateFile),
     }
@@ -199,7 +206,7 @@ class NodeAgent implements EdgeAgent {
     this.timers.push(
       setInterval(() => this.sendStatus(), this.config.statusIntervalSeconds * 1000),
       setInterval(() => outbox.evictExpired(), 60_000),
-      setInterval(() => outbox.pruneDone(), 30_000),
+      setInterval(() => outbox.trimWindow(), 30_000),
       setInterval(() => outbox.checkpoint(), 600_000),
       setInterval(() => this.checkClock(), 600_000),
     )

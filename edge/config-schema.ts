@@ -75,7 +75,15 @@ export const edgeConfigSchema = {
         maxAgeHours: { type: 'number', exclusiveMinimum: 0, maximum: 87600, default: 720 },
         inFlight: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
         batchSize: { type: 'integer', minimum: 1, maximum: 500, default: 60 },
-        keepSent: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
+        // The resend window: acknowledged readings kept so the platform can ask for them again
+        // (docs/edge.md explains the defaults for an SD card).
+        retainSentHours: { type: 'number', minimum: 0, maximum: 87600, default: 168 },
+        retainSentMB: { type: 'number', minimum: 0, maximum: 100000, default: 64 },
+        keepSent: {
+          type: 'integer',
+          minimum: 0,
+          description: 'Deprecated and ignored: the resend window is retainSentHours and retainSentMB',
+        },
       },
     },
     sensors: {

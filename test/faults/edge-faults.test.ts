@@ -29,7 +29,7 @@ import {
 /** Writes a node config and a pre-filled outbox of `backlog` readings (seq 1..backlog). */
 function prepareNode(dir: string, sensor: string, password: string, url: string, backlog: number): string {
   const dataDir = join(dir, sensor)
-  const outbox = new Outbox(dataDir, { maxRows: 100_000, maxAgeHours: 720, keepSent: 100_000 })
+  const outbox = new Outbox(dataDir, { maxRows: 100_000, maxAgeHours: 720, retainSentHours: 168, retainSentMB: 64 })
   const drafts = Array.from({ length: backlog }, (_, i) => {
     const { seq: _seq, ...draft } = reading(sensor, i + 1)
     return draft
@@ -43,7 +43,7 @@ function prepareNode(dir: string, sensor: string, password: string, url: string,
     publishIntervalSeconds: 86400,
     statusIntervalSeconds: 86400,
     dataDir,
-    outbox: { inFlight: 4, batchSize: 2, keepSent: 100_000 },
+    outbox: { inFlight: 4, batchSize: 2 },
     sensors: [{ driver: 'simulated', sampleMs: 600000 }],
   }
   const file = join(dir, `${sensor}.json`)
