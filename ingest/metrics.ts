@@ -31,6 +31,33 @@ export function createIngestMetrics() {
       ['sensor', 'why'],
     ),
     statuses: counter('streetsense_ingest_status_total', 'Device status messages stored'),
+    // gap repair (ingest/repair/)
+    gapsOpened: counter('streetsense_ingest_gaps_opened_total', 'Seq gaps still missing after the grace period'),
+    gapsRepaired: counter('streetsense_ingest_gaps_repaired_total', 'Opened gaps whose readings all arrived'),
+    gapsUnrecoverable: counter(
+      'streetsense_ingest_gaps_unrecoverable_total',
+      'Gap ranges given up (recorded with the reason), by reason',
+      ['reason'],
+    ),
+    readingsRecovered: counter('streetsense_ingest_readings_recovered_total', 'Readings that arrived in an opened gap'),
+    readingsUnrecoverable: counter(
+      'streetsense_ingest_readings_unrecoverable_total',
+      'Missing readings given up, by reason',
+      ['reason'],
+    ),
+    resendRequests: counter('streetsense_ingest_resend_requests_total', 'resend commands sent to devices'),
+    gapsOpen: new Gauge({
+      name: 'streetsense_ingest_gaps_open',
+      help: 'Gaps followed now: in their grace period, or opened and being repaired',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+    repairSeconds: new Histogram({
+      name: 'streetsense_ingest_gap_repair_seconds',
+      help: 'From noticing a gap to its last reading arriving (repaired gaps)',
+      buckets: [1, 2, 5, 10, 30, 60, 120, 300, 900, 3600],
+      registers: [registry],
+    }),
     // spool and quarantine
     spoolDepth: gauge('streetsense_ingest_spool_depth', 'Points in the spool'),
     quarantineDepth: gauge('streetsense_ingest_quarantine_depth', 'Rows in the quarantine'),

@@ -1,10 +1,11 @@
 /**
  * `startIngest(config, deps)`: the whole ingest in one process. Spool, quarantine and stats
- * (SQLite under the data dir), the InfluxDB writer, the MQTT consumers and the HTTP app; an
+ * (SQLite under the data dir), the InfluxDB writer, the MQTT consumers, gap repair and the HTTP app; an
  * `ingest_health` point every healthIntervalMs. `close()` stops intake first, then the writer,
  * and leaves unwritten points in the spool for the next start.
  */
 import type { FastifyInstance } from 'fastify'
+import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { createLogger } from '../core/index.js'
 import type { Registry } from '../registry/index.js'
@@ -22,6 +23,8 @@ import { openQcStateFile, type QcStateFile } from './qc/state-store.js'
 import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
 import { readinessOf } from './readiness.js'
 import { openOwnRegistry } from './registry-wiring.js'
+import { GapRepair } from './repair/gap-repair.js'
+import { mqttResendRequester } from './repair/resend-requester.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
@@ -71,6 +74,8 @@ export interface RunningIngest {
   consumers?: Consumers
   /** Commands to devices (sendCommand); absent without MQTT or a registry. */
   commands?: IngestCommands
+  /** Gap repair (absent with gapRepair off or without MQTT). */
+  repair?: GapRepair
   readiness(): Readiness
   close(): Promise<void>
 }
@@ -98,18 +103,22 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const writer = await startWriter(config, stores)
   const checker = await startChecker(config, logger)
   const devices = startDeviceMetrics(config, stores)
+  const mqtt = deps.mqtt !== false
+  const repair = mqtt && config.gapRepair ? gapRepair(config, stores, () => consumers?.clients[0]) : undefined
   const pipeline = createPipeline({
     ...stores,
     checker,
     maxPayloadBytes: config.maxPayloadBytes,
     onDurable: () => writer.notify(),
     onAccepted: (expected, checked) => devices.observe(expected.sensor, expected.borough, checked),
+    repair,
   })
-  const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
+  const consumers = mqtt ? startConsumers(config, { pipeline, spool, metrics, logger }) : undefined
   const commands =
-    deps.mqtt === false || !stores.registry
+    !mqtt || !stores.registry
       ? undefined
       : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
+  repair?.start()
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
   const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands })
@@ -120,6 +129,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     if (closed) return
     closed = true
     upkeep.stop()
+    repair?.stop()
     await app.close()
     await consumers?.close()
     await commands?.close()
@@ -133,7 +143,30 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     stores.ownRegistry?.close()
     logger.info('ingest stopped')
   }
-  return { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands, readiness, close }
+  const running = { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands, repair }
+  return { ...running, readiness, close }
+}
+
+/** Gap repair over the stats' seq ranges, asking devices through the first consumer connection. */
+function gapRepair(config: IngestConfig, stores: Stores, client: () => MqttClient | undefined): GapRepair {
+  const requester = mqttResendRequester(client, {
+    ttlMs: config.repairCommandTtlMs,
+    by: config.mqttUsername ?? config.instance,
+  })
+  return new GapRepair({
+    seqs: stores.stats.seqs,
+    directory: stores.directory,
+    requester,
+    metrics: stores.metrics,
+    logger: stores.logger.child({ component: 'gap-repair' }),
+    options: {
+      graceMs: config.repairGraceMs,
+      backoffMs: config.repairBackoffMs,
+      maxBackoffMs: config.repairMaxBackoffMs,
+      maxAttempts: config.repairMaxAttempts,
+      tickMs: config.repairTickMs,
+    },
+  })
 }
 
 async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Stores> {

@@ -5,11 +5,13 @@
  * them). The register API opens the file read-only for last-seen and completeness.
  *
  * A reading whose seq is at or below the last seq seen counts as a duplicate (redelivery after a
- * reconnect, or a replay); a jump forward counts the skipped numbers as gaps.
+ * reconnect, or a replay); a jump forward counts the skipped numbers as gaps. The exact record of
+ * which seqs are stored is the seq ranges (seq-ranges.ts) in the same file.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { readStoredCount, SeqRanges } from './seq-ranges.js'
 
 export interface SensorCounters {
   accepted: number
@@ -22,6 +24,8 @@ export interface SensorCounters {
 
 export interface SensorStatsView {
   get(sensor: string): SensorCounters | undefined
+  /** How many seqs of from..to the ingest has stored for the sensor (seq-ranges.ts). */
+  storedSeqs(sensor: string, from: number, to: number): number
   list(): (SensorCounters & { sensor: string })[]
   close(): void
 }
@@ -32,6 +36,8 @@ export interface SensorStats extends SensorStatsView {
   recordRejected(sensor: string, n?: number): void
   /** Marks a sensor seen (status messages carry no seq). */
   recordSeen(sensor: string): void
+  /** The seq ranges stored and accounted for, per sensor (gap repair reads and closes them). */
+  readonly seqs: SeqRanges
   flush(): void
 }
 
@@ -94,6 +100,10 @@ class StatsView implements SensorStatsView {
     return row ? toCounters(row) : undefined
   }
 
+  storedSeqs(sensor: string, from: number, to: number): number {
+    return readStoredCount(this.db, sensor, from, to)
+  }
+
   list(): (SensorCounters & { sensor: string })[] {
     const rows = new Map((this.selectAll.all() as Row[]).map((r) => [r.sensor, toCounters(r)]))
     for (const [sensor, c] of this.live) rows.set(sensor, { ...c })
@@ -110,9 +120,11 @@ class StatsRecorder extends StatsView implements SensorStats {
   private readonly dirty = new Set<string>()
   private readonly clock = new SecondClock()
   private readonly flushAll: (sensors: string[]) => void
+  readonly seqs: SeqRanges
 
   constructor(db: Database.Database) {
     super(db)
+    this.seqs = new SeqRanges(db)
     const upsert = db.prepare(UPSERT)
     this.flushAll = db.transaction((sensors: string[]) => {
       for (const sensor of sensors) upsert.run({ sensor, ...this.live.get(sensor) })
@@ -141,7 +153,12 @@ class StatsRecorder extends StatsView implements SensorStats {
     this.counters(sensor).lastSeen = this.clock.now()
   }
 
+  override storedSeqs(sensor: string, from: number, to: number): number {
+    return this.seqs.storedCount(sensor, from, to)
+  }
+
   flush(): void {
+    this.seqs.flush()
     if (this.dirty.size === 0) return
     const sensors = [...this.dirty]
     this.dirty.clear()
