@@ -19,6 +19,8 @@ export interface Gap {
   /** When the gap is next looked at (end of grace, then of each backoff). */
   nextAt: number
   lastRequestAt?: number
+  /** `missing` when the last request went, to see a device answering. */
+  missingAtRequest?: number
 }
 
 export interface Reconciled {

@@ -8,7 +8,7 @@
  * is opened and a `resend` requested; then again after a backoff (doubling), at most maxAttempts
  * times. A request counts only when the device can hear it: after the first, the next goes only
  * once the device has been heard from since the last (an offline device gets its queued command
- * when it reconnects). A gap that cannot be repaired is closed with the reason, never dropped:
+ * when it reconnects); and none goes while the gap is shrinking (the device is answering). A gap that cannot be repaired is closed with the reason, never dropped:
  * below the node's resendable_from (evicted at the edge), the device retired or gone from the
  * register, or every attempt answered without the readings.
  */
@@ -109,7 +109,8 @@ export class GapRepair {
   /** The sensor's gaps after this tick's reconcile; counts what was repaired. */
   private follow(sensor: string, s: SensorSeqs): Gap[] {
     const known = this.gaps.get(sensor) ?? []
-    const top = this.upperBound(sensor, s)
+    // A known gap stays known while a heartbeat hides the tail (a node serving a resend has a backlog).
+    const top = Math.max(this.upperBound(sensor, s) ?? 0, ...known.map((g) => g.last)) || undefined
     const missing = top === undefined ? [] : missingRanges(s, Math.max(FIRST_SEQ, s.floor), top)
     if (known.length === 0 && missing.length === 0) return known
     const now = this.now()
@@ -152,6 +153,12 @@ export class GapRepair {
     const heard = g.lastRequestAt === undefined || (device?.lastSeenMs ?? 0) > g.lastRequestAt
     // Not heard from since the last request: it waits at the broker; ask again once the device is back.
     if (g.missing === 0 || !heard) return
+    if (g.missingAtRequest !== undefined && g.missing < g.missingAtRequest) {
+      // The device is answering (a long range takes a while): wait, asking again would resend twice.
+      g.missingAtRequest = g.missing
+      g.nextAt = this.now() + this.deps.options.backoffMs
+      return
+    }
     if (g.attempts >= this.deps.options.maxAttempts) {
       this.close(sensor, g, g.last, 'attempts_exhausted')
       return
@@ -165,6 +172,7 @@ export class GapRepair {
     this.budget--
     g.attempts++
     g.lastRequestAt = now
+    g.missingAtRequest = g.missing
     g.nextAt = now + Math.min(maxBackoffMs, backoffMs * 2 ** (g.attempts - 1))
     this.deps.metrics.resendRequests.inc()
   }

@@ -106,6 +106,14 @@ describe('gap repair', () => {
     at(0)
     at(GRACE)
     expect(requests).toEqual([[6, 8]])
+    // serving the resend, the node has a backlog again: the tail stays a gap until it arrives
+    repair.noteMessage(S, { lastSeq: 8, resendableFrom: 1, outboxDepth: 3 })
+    at(10)
+    expect(await value(metrics.gapsRepaired)).toBe(0)
+    readings(6, 7, 8)
+    at(10)
+    expect(await value(metrics.gapsRepaired)).toBe(1)
+    expect(await value(metrics.readingsRecovered)).toBe(3)
   })
 
   it('asks again after a backoff, only when the device was heard from, then gives up with the reason', async () => {
@@ -135,6 +143,22 @@ describe('gap repair', () => {
     expect(stats.seqs.closedLog(S)[0]).toMatchObject({ first: 6, last: 8, missing: 3, reason: 'attempts_exhausted' })
     at(100 * BACKOFF)
     expect(requests.length).toBe(3) // closed: never asked for again
+  })
+
+  it('does not ask again while the device is answering', () => {
+    readings(...range(1, 5), 100)
+    at(0)
+    at(GRACE)
+    expect(requests).toEqual([[6, 99]])
+    now += 10
+    readings(...range(6, 40))
+    at(BACKOFF)
+    expect(requests.length).toBe(1) // 35 arrived since: still coming
+    at(BACKOFF)
+    expect(requests).toEqual([
+      [6, 99],
+      [41, 99],
+    ])
   })
 
   it('closes the part below the node resend window and asks for the rest', async () => {
