@@ -157,12 +157,14 @@ class StatsRecorder extends StatsView implements SensorStats {
     return this.seqs.storedCount(sensor, from, to)
   }
 
+  /** Writes the changed counters and seq ranges in one transaction (one fsync). */
   flush(): void {
-    this.seqs.flush()
-    if (this.dirty.size === 0) return
     const sensors = [...this.dirty]
     this.dirty.clear()
-    this.flushAll(sensors)
+    this.db.transaction(() => {
+      this.seqs.flush()
+      if (sensors.length > 0) this.flushAll(sensors)
+    })()
   }
 
   override close(): void {
