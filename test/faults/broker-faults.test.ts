@@ -11,17 +11,15 @@ import { type RedisServer, type RunningProcess, startRedis, tempDir } from '../h
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { drained, nodeTally, outboxState, prepareNode, startAgent } from './edge-nodes.js'
 import {
-  describeRepair,
   expectNothingLost,
   letFaultLast,
   type Platform,
-  REPAIR_ARGS,
-  repairFigures,
   report,
   SequencedDevice,
   startPlatform,
   tally,
 } from './fault-kit.js'
+import { describeRepair, REPAIR_ARGS, settledRepair } from './repair-figures.js'
 
 const CLUSTER = ['rc-1', 'rc-2']
 const PACED = ['--publishes-per-second-per-device', '50', '--publish-burst', '10']
@@ -102,7 +100,7 @@ describe('faults: broker restarts and crashes', () => {
       await a.kill()
       await drained(work.dir, CLUSTER)
       const t = await nodeTally(p, work.dir, CLUSTER)
-      const r = await repairFigures(p.ingest)
+      const r = await settledRepair(p.ingest)
       report('cluster node kill -9 (Redis)', t, describeRepair(r))
       expectNothingLost(t)
       expect(t.stored).toBe(CLUSTER.length * backlog)

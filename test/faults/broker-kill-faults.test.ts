@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/ports.js'
 import { drained, loseQueuedBacklogs, nodePlatform, nodeTally, outboxState, startAgent } from './edge-nodes.js'
-import { describeRepair, expectNothingLost, REPAIR_ARGS, repairFigures, report } from './fault-kit.js'
+import { expectNothingLost, report } from './fault-kit.js'
+import { describeRepair, REPAIR_ARGS, settledRepair } from './repair-figures.js'
 
 const QUEUED = ['mq-1', 'mq-2', 'mq-3']
 const FAST = ['mf-1', 'mf-2', 'mf-3', 'mf-4']
@@ -29,7 +30,7 @@ describe('faults: memory broker killed, readings repaired from the devices', () 
     np.agents.push(...lost.agents)
     await np.p.startIngest()
     const t = await nodeTally(np.p, np.dir, QUEUED)
-    const r = await repairFigures(np.p.ingest)
+    const r = await settledRepair(np.p.ingest)
     report(
       'memory broker kill -9, queued for a stopped ingest',
       t,
@@ -40,7 +41,7 @@ describe('faults: memory broker killed, readings repaired from the devices', () 
     expect(lost.acknowledged).toBe(QUEUED.length * backlog) // all acknowledged, then all lost...
     expect(r.recovered).toBe(QUEUED.length * backlog) // ...and all repaired from the devices
     expect(r.gapsUnrecoverable).toBe(0)
-  }, 90_000)
+  }, 120_000)
 
   it('kill -9 at ~1,000 readings/s: the acknowledged readings lost in the crash are recovered', async () => {
     const backlog = 2000
@@ -55,10 +56,10 @@ describe('faults: memory broker killed, readings repaired from the devices', () 
     await np.p.startBroker([], port) // devices and the ingest reconnect by themselves
     await drained(np.dir, FAST)
     const t = await nodeTally(np.p, np.dir, FAST)
-    const r = await repairFigures(np.p.ingest)
+    const r = await settledRepair(np.p.ingest)
     report('memory broker kill -9 at ~1,000 readings/s', t, `${describeRepair(r)} acknowledged_at_kill=${atKill}`)
     expectNothingLost(t)
     expect(t.stored).toBe(FAST.length * backlog)
     expect(r.gapsUnrecoverable).toBe(0)
-  }, 90_000)
+  }, 120_000)
 })

@@ -222,55 +222,6 @@ export function report(name: string, t: Tally, extra = ''): void {
   )
 }
 
-/** Short gap repair periods for tests (the defaults wait 30 s before asking, 60 s between asks). */
-export const REPAIR_ARGS = [
-  '--repair-grace-ms',
-  '500',
-  '--repair-backoff-ms',
-  '1000',
-  '--repair-max-backoff-ms',
-  '4000',
-  '--repair-tick-ms',
-  '100',
-  '--repair-max-attempts',
-  '30',
-]
-
-export interface RepairFigures {
-  /** Readings that arrived in opened gaps. */
-  recovered: number
-  gapsOpened: number
-  gapsRepaired: number
-  gapsUnrecoverable: number
-  resendRequests: number
-  /** Mean time from noticing a gap to its last reading arriving, seconds. */
-  meanRepairSeconds: number
-  /** Gaps noticed and still in their grace period now. */
-  gapsInGrace: number
-}
-
-/** Gap repair's counters from the ingest's /metrics (since that ingest started). */
-export async function repairFigures(ingest: IngestProcess): Promise<RepairFigures> {
-  const text = await (await fetch(`${ingest.url}/metrics`)).text()
-  const sum = (name: string) =>
-    text
-      .split('\n')
-      .filter((l) => l.startsWith(`streetsense_ingest_${name}`) && !l.startsWith('#'))
-      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
-  return {
-    recovered: sum('readings_recovered_total'),
-    gapsOpened: sum('gaps_opened_total'),
-    gapsRepaired: sum('gaps_repaired_total'),
-    gapsUnrecoverable: sum('gaps_unrecoverable_total'),
-    resendRequests: sum('resend_requests_total'),
-    meanRepairSeconds: sum('gap_repair_seconds_sum') / Math.max(1, sum('gap_repair_seconds_count')),
-    gapsInGrace: sum('gaps_open{state="grace"}'),
-  }
-}
-
-export const describeRepair = (r: RepairFigures): string =>
-  `repaired=${r.recovered} gaps_opened=${r.gapsOpened} gaps_repaired=${r.gapsRepaired} gaps_unrecoverable=${r.gapsUnrecoverable} resend_requests=${r.resendRequests} mean_repair_s=${r.meanRepairSeconds.toFixed(1)}`
-
 /**
  * Lets a fault last `ms`. The length of an outage, a stall or a pause is what these tests set, so
  * this is a fixed wait on purpose, not a wait for something to happen.

@@ -15,15 +15,16 @@ import {
   startAgent,
   storedCount,
 } from './edge-nodes.js'
-import { describeRepair, expectNothingLost, REPAIR_ARGS, repairFigures, report } from './fault-kit.js'
+import { expectNothingLost, report } from './fault-kit.js'
+import { describeRepair, REPAIR_ARGS, repairFigures, settledRepair } from './repair-figures.js'
 
 describe('faults: gap repair with a restarted or offline device', () => {
   const np = nodePlatform(['ra-1', 'ro-1'], {
     ingestArgs: REPAIR_ARGS,
-    // 50 messages/s of 2 readings per device: serving a resend of 600 takes seconds (time for the kill)
+    // 50 messages/s of 4 readings per device: serving a resend of 600 takes seconds (time for the kill)
     brokerArgs: ['--publishes-per-second-per-device', '50', '--publish-burst', '10'],
   })
-  const node = (sensor: string, backlog: number) => np.node(sensor, backlog, { statusIntervalSeconds: 1 })
+  const node = (sensor: string, backlog: number) => np.node(sensor, backlog, { statusIntervalSeconds: 1, batchSize: 4 })
 
   it('edge agent killed while serving a resend: it finishes after its restart, nothing lost', async () => {
     const backlog = 600
@@ -39,12 +40,12 @@ describe('faults: gap repair with a restarted or offline device', () => {
     np.agents.push(await startAgent(config))
     await drained(np.dir, ['ra-1'])
     const t = await nodeTally(np.p, np.dir, ['ra-1'])
-    const r = await repairFigures(np.p.ingest)
+    const r = await settledRepair(np.p.ingest)
     report('edge agent kill -9 while serving a resend', t, `${describeRepair(r)} pending_at_kill=${atKill.pending}`)
     expectNothingLost(t)
     expect(t.stored).toBe(backlog)
     expect(r.recovered).toBe(backlog)
-  }, 90_000)
+  }, 120_000)
 
   it('device offline when its resend request is sent: it gets the request on reconnect', async () => {
     const backlog = 300
@@ -61,7 +62,7 @@ describe('faults: gap repair with a restarted or offline device', () => {
     const back = await startAgent(config) // its persistent session holds the request
     np.agents.push(back)
     const t = await nodeTally(np.p, np.dir, ['ro-1'])
-    const r = await repairFigures(np.p.ingest)
+    const r = await settledRepair(np.p.ingest)
     report(
       'device offline when its resend request was sent',
       t,
@@ -70,5 +71,5 @@ describe('faults: gap repair with a restarted or offline device', () => {
     expectNothingLost(t)
     expect(t.stored).toBe(backlog)
     expect(back.output()).toContain('"msg":"resending"')
-  }, 90_000)
+  }, 120_000)
 })
