@@ -122,7 +122,7 @@ class NodeAgent implements EdgeAgent {
         aggregator.setInterval(seconds)
         outbox.setSetting('interval', seconds)
       },
-      requeue: (from, to) => outbox.resend(from, to).requeued,
+      requeue: (from, to) => outbox.resend(from, to),
       rewind: (seq) => this.publisher.rewind(seq),
       sendStatus: () => this.sendStatus(),
       remember: (err) => this.remember(err),

@@ -46,15 +46,20 @@ export interface ResendWindow {
   retainedEvicted: number
 }
 
-/** What a `resend from..to` did (the detail of its command result). */
-export interface ResendOutcome {
+/**
+ * What a `resend from..to` did: flat and snake_case, so it can be a command result's `detail` as
+ * it is (schemas/command-result.v1.json allows only scalar values there). A type, not an
+ * interface, so that it fits the command runner's Record of scalars.
+ */
+export type ResendOutcome = {
   /** Acknowledged readings put back to pending. */
   requeued: number
   /** First and last seq requeued (null when none was). */
   first: number | null
   last: number | null
-  /** The part of from..to below the window: no longer held, cannot be resent. */
-  unavailable: { from: number; to: number } | null
+  /** The part of from..to below the window: no longer held, cannot be resent (null when none). */
+  unavailable_from: number | null
+  unavailable_to: number | null
 }
 
 export class Outbox {
@@ -167,16 +172,18 @@ export class Outbox {
    * out; pending ones go anyway). Rows acknowledged before a restart are in the window too.
    */
   resend(from: number, to: number): ResendOutcome {
-    if (from > to) return { requeued: 0, first: null, last: null, unavailable: null }
+    const none = { requeued: 0, first: null, last: null, unavailable_from: null, unavailable_to: null }
+    if (from > to) return none
     return this.db.transaction(() => {
       const { resendableFrom } = this.resendWindow()
       const span = this.stmts.sentSpan.get(from, to)
-      const requeued = this.stmts.requeue.run(from, to).changes
+      const gone = from < resendableFrom
       return {
-        requeued,
+        requeued: this.stmts.requeue.run(from, to).changes,
         first: span?.first ?? null,
         last: span?.last ?? null,
-        unavailable: from < resendableFrom ? { from, to: Math.min(to, resendableFrom - 1) } : null,
+        unavailable_from: gone ? from : null,
+        unavailable_to: gone ? Math.min(to, resendableFrom - 1) : null,
       }
     })()
   }

@@ -94,7 +94,7 @@ describe('outbox resend window', () => {
     now = 3_600_000 + 1
     expect(ob.trimWindow()).toBe(3)
     expect(ob.resendWindow()).toEqual({ resendableFrom: 4, retained: 2, retainedEvicted: 3 })
-    expect(ob.resend(2, 5)).toEqual({ requeued: 2, first: 4, last: 5, unavailable: { from: 2, to: 3 } })
+    expect(ob.resend(2, 5)).toEqual({ requeued: 2, first: 4, last: 5, unavailable_from: 2, unavailable_to: 3 })
     expect(ob.nextPending(0, 10).map((r) => r.seq)).toEqual([4, 5, 6])
     ob.close()
   })
@@ -127,7 +127,7 @@ describe('outbox resend window', () => {
     ob.close()
     ob = new Outbox(dir, opts)
     expect(ob.resendWindow()).toEqual({ resendableFrom: 1, retained: 3, retainedEvicted: 0 })
-    expect(ob.resend(2, 9)).toEqual({ requeued: 2, first: 2, last: 3, unavailable: null })
+    expect(ob.resend(2, 9)).toEqual({ requeued: 2, first: 2, last: 3, unavailable_from: null, unavailable_to: null })
     expect(ob.resendWindow().retained).toBe(1)
     expect(ob.nextPending(0, 10).map((r) => r.seq)).toEqual([2, 3])
     ob.close()
