@@ -24,8 +24,8 @@ export interface SensorCounters {
 
 export interface SensorStatsView {
   get(sensor: string): SensorCounters | undefined
-  /** How many seqs of from..to the ingest has stored for the sensor (seq-ranges.ts). */
-  storedSeqs(sensor: string, from: number, to: number): number
+  /** How many seqs of from..to the ingest has stored for the sensor; undefined when its seq ranges cannot tell (seq-ranges.ts). */
+  storedSeqs(sensor: string, from: number, to: number): number | undefined
   list(): (SensorCounters & { sensor: string })[]
   close(): void
 }
@@ -100,7 +100,7 @@ class StatsView implements SensorStatsView {
     return row ? toCounters(row) : undefined
   }
 
-  storedSeqs(sensor: string, from: number, to: number): number {
+  storedSeqs(sensor: string, from: number, to: number): number | undefined {
     return readStoredCount(this.db, sensor, from, to)
   }
 
@@ -153,7 +153,7 @@ class StatsRecorder extends StatsView implements SensorStats {
     this.counters(sensor).lastSeen = this.clock.now()
   }
 
-  override storedSeqs(sensor: string, from: number, to: number): number {
+  override storedSeqs(sensor: string, from: number, to: number): number | undefined {
     return this.seqs.storedCount(sensor, from, to)
   }
 

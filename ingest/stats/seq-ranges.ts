@@ -29,7 +29,7 @@ export type CloseReason =
 export interface SensorSeqs {
   stored: SeqSet
   closed: SeqSet
-  /** Nothing below it is tracked (0 unless ranges were forgotten). */
+  /** Nothing below it is tracked (0, unless ranges were forgotten or kept only since an upgrade). */
   floor: number
 }
 
@@ -64,13 +64,18 @@ const fromRow = (row: RangesRow): SensorSeqs => ({
   floor: row.floor,
 })
 
-/** Stored seqs of one sensor in from..to, read from the file (for a read-only reader). */
-export function readStoredCount(db: Database.Database, sensor: string, from: number, to: number): number {
+/** Stored seqs of from..to; undefined when the ranges do not tell (span not tracked, see storedCount). */
+function countStored(s: SensorSeqs | undefined, from: number, to: number): number | undefined {
+  return s && from >= s.floor ? s.stored.count(from, to) : undefined
+}
+
+/** storedCount, read from the file (for a read-only reader). */
+export function readStoredCount(db: Database.Database, sensor: string, from: number, to: number): number | undefined {
   try {
     const row = db.prepare('SELECT * FROM seq_ranges WHERE sensor = ?').get(sensor) as RangesRow | undefined
-    return row ? fromRow(row).stored.count(from, to) : 0
+    return countStored(row && fromRow(row), from, to)
   } catch {
-    return 0 // a file written before the ranges existed
+    return undefined // a file written before the ranges existed
   }
 }
 
@@ -83,7 +88,14 @@ export class SeqRanges {
   private readonly pruneLog: Database.Statement
 
   constructor(private readonly db: Database.Database) {
+    const upgrade = !db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'seq_ranges'").get()
     db.exec(SEQ_TABLES)
+    // First start with ranges on a platform that ran without them: what the sensors sent before
+    // is not tracked (its floor is above it), so it is neither asked for again nor called lost.
+    if (upgrade) {
+      db.exec(`INSERT OR IGNORE INTO seq_ranges (sensor, stored, closed, floor)
+        SELECT sensor, '[]', '[]', coalesce(last_seq, 0) + 1 FROM sensor_stats`)
+    }
     for (const row of db.prepare('SELECT * FROM seq_ranges').all() as RangesRow[]) {
       this.sensors.set(row.sensor, fromRow(row))
     }
@@ -112,8 +124,12 @@ export class SeqRanges {
     if (s.stored.size > MAX_RANGES) this.forgetOldest(sensor, s, s.stored)
   }
 
-  storedCount(sensor: string, from: number, to: number): number {
-    return this.sensors.get(sensor)?.stored.count(from, to) ?? 0
+  /**
+   * How many seqs of from..to were stored; undefined when the ranges cannot tell: a sensor this
+   * ingest has not seen, or a span reaching below its floor (before the ranges were kept).
+   */
+  storedCount(sensor: string, from: number, to: number): number | undefined {
+    return countStored(this.sensors.get(sensor), from, to)
   }
 
   /** Accounts for first..last without storing it, and logs why; returns how many were missing. */

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSensorStats } from '../../ingest/stats/sensor-stats.js'
@@ -103,8 +104,26 @@ describe('seq ranges in the stats file', () => {
     stats.close()
     const view = openSensorStats(dir, { readonly: true })
     expect(view.storedSeqs('s1', 2, 8)).toBe(5)
-    expect(view.storedSeqs('nobody', 1, 9)).toBe(0)
+    expect(view.storedSeqs('nobody', 1, 9)).toBeUndefined() // not known: the ranges cannot tell
     view.close()
+  })
+
+  it('on a stats file from before the ranges, tracks each known sensor from after its last seq', () => {
+    const dir = tmp()
+    let stats = openSensorStats(dir)
+    for (const seq of [1, 2, 5]) stats.recordReading('old', seq)
+    stats.close()
+    const db = new Database(join(dir, 'ingest-stats.sqlite'))
+    db.exec('DROP TABLE seq_ranges; DROP TABLE seq_closed')
+    db.close()
+    stats = openSensorStats(dir)
+    stats.seqs.record('old', [6, 7])
+    const s = stats.seqs.get('old')!
+    expect(s.floor).toBe(6)
+    expect(missingRanges(s, Math.max(1, s.floor), 7)).toEqual([]) // 3 and 4 are not asked for
+    expect(stats.storedSeqs('old', 6, 7)).toBe(2)
+    expect(stats.storedSeqs('old', 1, 7)).toBeUndefined() // before the ranges: not theirs to say
+    stats.close()
   })
 
   it('keeps at most MAX_RANGES ranges per sensor, logging what it forgets', () => {
