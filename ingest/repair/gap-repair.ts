@@ -54,6 +54,8 @@ export interface GapRepairDeps {
   now?: () => number
 }
 
+const GIVE_UP_REASONS: CloseReason[] = ['evicted_at_edge', 'device_retired', 'attempts_exhausted']
+
 /** Requests sent per tick; the rest wait for the next (a broker crash opens a gap on every sensor). */
 const MAX_REQUESTS_PER_TICK = 200
 
@@ -71,6 +73,11 @@ export class GapRepair {
 
   constructor(private readonly deps: GapRepairDeps) {
     this.now = deps.now ?? Date.now
+    // Every reason exported at 0 from the start, so the first loss is an increase an alert sees.
+    for (const reason of GIVE_UP_REASONS) {
+      deps.metrics.gapsUnrecoverable.inc({ reason }, 0)
+      deps.metrics.readingsUnrecoverable.inc({ reason }, 0)
+    }
   }
 
   /** Every durable message of a sensor; a status brings its heartbeat. */
