@@ -181,12 +181,6 @@ export const IngestSettingsSchema = {
       minimum: 1,
       maximum: 100,
     },
-    repairCommandTtlMs: {
-      type: 'integer',
-      description: 'Expiry of a resend command (a device offline longer refuses it; another follows)',
-      default: 3600000,
-      minimum: 1000,
-    },
     repairTickMs: {
       type: 'integer',
       description: 'How often gap repair looks at the seq ranges',

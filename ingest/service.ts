@@ -5,7 +5,6 @@
  * and leaves unwritten points in the spool for the next start.
  */
 import type { FastifyInstance } from 'fastify'
-import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { createLogger } from '../core/index.js'
 import type { Registry } from '../registry/index.js'
@@ -24,7 +23,7 @@ import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
 import { readinessOf } from './readiness.js'
 import { openOwnRegistry } from './registry-wiring.js'
 import { GapRepair } from './repair/gap-repair.js'
-import { mqttResendRequester } from './repair/resend-requester.js'
+import { commandResendRequester } from './repair/resend-requester.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
@@ -74,7 +73,7 @@ export interface RunningIngest {
   consumers?: Consumers
   /** Commands to devices (sendCommand); absent without MQTT or a registry. */
   commands?: IngestCommands
-  /** Gap repair (absent with gapRepair off or without MQTT). */
+  /** Gap repair (absent with gapRepair off, or without MQTT or a registry to send commands). */
   repair?: GapRepair
   readiness(): Readiness
   close(): Promise<void>
@@ -104,7 +103,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const checker = await startChecker(config, logger)
   const devices = startDeviceMetrics(config, stores)
   const mqtt = deps.mqtt !== false
-  const repair = mqtt && config.gapRepair ? gapRepair(config, stores, () => consumers?.clients[0]) : undefined
+  const repair = mqtt && config.gapRepair && stores.registry ? gapRepair(config, stores, () => commands) : undefined
   const pipeline = createPipeline({
     ...stores,
     checker,
@@ -147,18 +146,16 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   return { ...running, readiness, close }
 }
 
-/** Gap repair over the stats' seq ranges, asking devices through the first consumer connection. */
-function gapRepair(config: IngestConfig, stores: Stores, client: () => MqttClient | undefined): GapRepair {
-  const requester = mqttResendRequester(client, {
-    ttlMs: config.repairCommandTtlMs,
-    by: config.mqttUsername ?? config.instance,
-  })
+/** Gap repair over the stats' seq ranges, asking devices through sendCommand(). */
+function gapRepair(config: IngestConfig, stores: Stores, commands: () => IngestCommands | undefined): GapRepair {
+  const logger = stores.logger.child({ component: 'gap-repair' })
+  const requester = commandResendRequester(commands, logger)
   return new GapRepair({
     seqs: stores.stats.seqs,
     directory: stores.directory,
     requester,
     metrics: stores.metrics,
-    logger: stores.logger.child({ component: 'gap-repair' }),
+    logger,
     options: {
       graceMs: config.repairGraceMs,
       backoffMs: config.repairBackoffMs,

@@ -1,33 +1,24 @@
 /**
- * How gap repair's `resend` reaches a device: a DeviceCommand (schemas/command.v1.json) published
- * with QoS 1 on the device's cmd topic from the ingest's own MQTT connection (its service account
- * may publish there, within its boroughs). The device has a persistent session, so a command for
- * an offline device waits at the broker until it reconnects, unless it expired first.
+ * How gap repair's `resend` reaches a device: through the platform's one way of sending commands,
+ * `sendCommand()` (ingest/commands/), so every request is in the registry's commands table (who,
+ * what, when, and the device's answer) and goes out on the ingest's command link with QoS 1. The
+ * device has a persistent session, so a request for an offline device waits at the broker (or,
+ * while the link is down, in the table) until it can be delivered, unless it expires first
+ * (`--command-expiry-seconds`).
  */
-import { randomUUID } from 'node:crypto'
-import type { MqttClient } from 'mqtt'
-import { buildTopic, type DeviceCommand } from '../../schemas/index.js'
+import type { Logger } from 'pino'
+import type { IngestCommands } from '../commands/commands.js'
 import type { ResendRequester } from './gap-repair.js'
 
-export function mqttResendRequester(
-  client: () => MqttClient | undefined,
-  options: { ttlMs: number; by: string },
-): ResendRequester {
+export function commandResendRequester(commands: () => IngestCommands | undefined, log: Logger): ResendRequester {
   return {
-    requestResend(sensor, borough, from, to) {
-      const c = client()
-      if (!c?.connected) return false
-      const now = Date.now()
-      const command: DeviceCommand = {
-        command: 'resend',
-        id: `resend-${randomUUID()}`,
-        from,
-        to,
-        issued_at: new Date(now).toISOString(),
-        expires_at: new Date(now + options.ttlMs).toISOString(),
-        by: options.by.slice(0, 64),
-      }
-      c.publish(buildTopic(borough, sensor, 'cmd'), JSON.stringify(command), { qos: 1 })
+    requestResend(sensor, _borough, from, to) {
+      const link = commands()
+      if (!link) return false
+      link.sendCommand({ sensor, command: 'resend', args: { from, to } }).catch((err: Error) => {
+        // Refused before it was recorded (a sensor retired meanwhile): gap repair sees that itself.
+        log.warn({ err: err.message, sensor, from, to }, 'resend request not sent')
+      })
       return true
     },
   }
