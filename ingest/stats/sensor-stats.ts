@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { readStoredCount, SeqRanges } from './seq-ranges.js'
+import { SeqRanges } from './seq-ranges.js'
 
 export interface SensorCounters {
   accepted: number
@@ -24,8 +24,6 @@ export interface SensorCounters {
 
 export interface SensorStatsView {
   get(sensor: string): SensorCounters | undefined
-  /** How many seqs of from..to the ingest has stored for the sensor; undefined when its seq ranges cannot tell (seq-ranges.ts). */
-  storedSeqs(sensor: string, from: number, to: number): number | undefined
   list(): (SensorCounters & { sensor: string })[]
   close(): void
 }
@@ -100,10 +98,6 @@ class StatsView implements SensorStatsView {
     return row ? toCounters(row) : undefined
   }
 
-  storedSeqs(sensor: string, from: number, to: number): number | undefined {
-    return readStoredCount(this.db, sensor, from, to)
-  }
-
   list(): (SensorCounters & { sensor: string })[] {
     const rows = new Map((this.selectAll.all() as Row[]).map((r) => [r.sensor, toCounters(r)]))
     for (const [sensor, c] of this.live) rows.set(sensor, { ...c })
@@ -151,10 +145,6 @@ class StatsRecorder extends StatsView implements SensorStats {
 
   recordSeen(sensor: string): void {
     this.counters(sensor).lastSeen = this.clock.now()
-  }
-
-  override storedSeqs(sensor: string, from: number, to: number): number | undefined {
-    return this.seqs.storedCount(sensor, from, to)
   }
 
   /** Writes the changed counters and seq ranges in one transaction (one fsync). */

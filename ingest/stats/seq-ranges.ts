@@ -64,21 +64,6 @@ const fromRow = (row: RangesRow): SensorSeqs => ({
   floor: row.floor,
 })
 
-/** Stored seqs of from..to; undefined when the ranges do not tell (span not tracked, see storedCount). */
-function countStored(s: SensorSeqs | undefined, from: number, to: number): number | undefined {
-  return s && from >= s.floor ? s.stored.count(from, to) : undefined
-}
-
-/** storedCount, read from the file (for a read-only reader). */
-export function readStoredCount(db: Database.Database, sensor: string, from: number, to: number): number | undefined {
-  try {
-    const row = db.prepare('SELECT * FROM seq_ranges WHERE sensor = ?').get(sensor) as RangesRow | undefined
-    return countStored(row && fromRow(row), from, to)
-  } catch {
-    return undefined // a file written before the ranges existed
-  }
-}
-
 /** The ingest's side: every sensor's ranges in memory, written on flush(). */
 export class SeqRanges {
   private readonly sensors = new Map<string, SensorSeqs>()
@@ -122,14 +107,6 @@ export class SeqRanges {
     const s = this.sensorSeqs(sensor)
     for (const seq of seqs) if (seq >= s.floor) s.stored.add(seq)
     if (s.stored.size > MAX_RANGES) this.forgetOldest(sensor, s, s.stored)
-  }
-
-  /**
-   * How many seqs of from..to were stored; undefined when the ranges cannot tell: a sensor this
-   * ingest has not seen, or a span reaching below its floor (before the ranges were kept).
-   */
-  storedCount(sensor: string, from: number, to: number): number | undefined {
-    return countStored(this.sensors.get(sensor), from, to)
   }
 
   /** Accounts for first..last without storing it, and logs why; returns how many were missing. */
