@@ -3,13 +3,30 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Quarantine } from './quarantine/quarantine.js'
 import type { Spool } from './spool/spool.js'
 
-export function createIngestMetrics() {
-  const registry = new Registry()
-  const counter = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
-    new Counter<L>({ name, help, labelNames, registers: [registry] })
-  const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [registry] })
+interface Makers {
+  registry: Registry
+  counter<L extends string = never>(name: string, help: string, labelNames?: readonly L[]): Counter<L>
+  gauge(name: string, help: string): Gauge
+}
+
+function makers(registry: Registry): Makers {
   return {
     registry,
+    counter: <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Counter<L>({ name, help, labelNames, registers: [registry] }),
+    gauge: (name: string, help: string) => new Gauge({ name, help, registers: [registry] }),
+  }
+}
+
+export function createIngestMetrics() {
+  const m = makers(new Registry())
+  return { registry: m.registry, ...intakeMetrics(m), ...repairMetrics(m), ...storeMetrics(m) }
+}
+
+/** Readings and messages taken in, refused, repeated or skipped. */
+function intakeMetrics(m: Makers) {
+  const { counter } = m
+  return {
     // intake
     accepted: counter('streetsense_ingest_readings_accepted_total', 'Readings made durable in the spool, by sensor', [
       'sensor',
@@ -31,6 +48,13 @@ export function createIngestMetrics() {
       ['sensor', 'why'],
     ),
     statuses: counter('streetsense_ingest_status_total', 'Device status messages stored'),
+  }
+}
+
+/** Gap repair (ingest/repair/): gaps opened, repaired, given up; resend requests. */
+function repairMetrics(m: Makers) {
+  const { registry, counter } = m
+  return {
     // gap repair (ingest/repair/)
     gapsOpened: counter('streetsense_ingest_gaps_opened_total', 'Seq gaps still missing after the grace period'),
     gapsRepaired: counter('streetsense_ingest_gaps_repaired_total', 'Opened gaps whose readings all arrived'),
@@ -58,6 +82,13 @@ export function createIngestMetrics() {
       buckets: [1, 2, 5, 10, 30, 60, 120, 300, 900, 3600],
       registers: [registry],
     }),
+  }
+}
+
+/** The spool, the quarantine, InfluxDB writes and the MQTT consumers. */
+function storeMetrics(m: Makers) {
+  const { registry, counter, gauge } = m
+  return {
     // spool and quarantine
     spoolDepth: gauge('streetsense_ingest_spool_depth', 'Points in the spool'),
     quarantineDepth: gauge('streetsense_ingest_quarantine_depth', 'Rows in the quarantine'),
