@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander'
 import { packageVersion } from '../core/index.js'
+import { registerBoroughsCommand } from './commands/boroughs.js'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerDevicesCommand } from './commands/devices.js'
 import { registerEdgeCommand } from './commands/edge.js'
@@ -32,5 +33,6 @@ registerDevicesCommand(program)
 registerQuarantineCommand(program)
 registerQualityCommand(program)
 registerValidateCommand(program)
+registerBoroughsCommand(program)
 
 await program.parseAsync(process.argv)

@@ -3,6 +3,7 @@
  * and description; flags, STREETSENSE_* variables and docs/config.md come from it.
  */
 import type { SettingsSchema } from '../core/index.js'
+import { BOROUGH_CODE_PATTERN } from '../schemas/index.js'
 
 export const IngestSettingsSchema = {
   $id: 'streetsense:settings:ingest',
@@ -32,9 +33,9 @@ export const IngestSettingsSchema = {
     },
     boroughs: {
       type: 'array',
-      description: 'Borough codes this instance consumes (comma-separated; empty = all 33)',
+      description: 'Boroughs this instance consumes, codes or names (comma-separated; empty = all 33)',
       default: [],
-      items: { type: 'string', pattern: '^E090000(0[1-9]|[12][0-9]|3[0-3])$' },
+      items: { type: 'string', pattern: BOROUGH_CODE_PATTERN },
     },
     mqttInflight: {
       type: 'integer',

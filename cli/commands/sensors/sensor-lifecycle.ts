@@ -5,7 +5,7 @@
 import type { Command } from 'commander'
 import { StreetsenseError } from '../../../core/index.js'
 import { buildEntry, type EntryOptions } from '../../../registry/index.js'
-import { isBoroughCode } from '../../../schemas/index.js'
+import { boroughOption } from '../../borough-option.js'
 import { readEntries } from './import-export.js'
 import { type Opts, registrySubcommand, withRegistry } from './registry-action.js'
 
@@ -27,9 +27,7 @@ function entryFromOptions(o: Opts): unknown {
   for (const k of ['id', 'borough', 'kind'] as const) {
     if (!o[k]) throw new StreetsenseError('IOT_USAGE', `--${k} is required (or give --file)`, k)
   }
-  if (!isBoroughCode(String(o.borough))) {
-    throw new StreetsenseError('IOT_USAGE', `--borough ${o.borough} is not an ONS code E09000001..E09000033`, 'borough')
-  }
+  const borough = boroughOption(o.borough)
   if (o.kind !== 'air' && o.kind !== 'traffic')
     throw new StreetsenseError('IOT_USAGE', '--kind must be air or traffic', 'kind')
   const measures = o.measures
@@ -39,6 +37,7 @@ function entryFromOptions(o: Opts): unknown {
     : undefined
   return buildEntry({
     ...(o as unknown as EntryOptions),
+    borough: borough as string,
     lat: number(o, 'lat'),
     lon: number(o, 'lon'),
     measures,
@@ -57,13 +56,16 @@ export function registerSensorLifecycleCommands(sensors: Command): void {
 function registerAddCommand(sensors: Command): void {
   registrySubcommand(sensors, 'add', 'register a sensor and issue its MQTT password (shown once)')
     .option('--id <id>', 'sensor id: the MQTT username, client id and topic level')
-    .option('--borough <code>', 'ONS code E09000001..E09000033')
+    .option('--borough <code or name>', 'borough: ONS code or name, e.g. E09000007 or Camden (`streetsense boroughs`)')
     .option('--kind <kind>', 'air | traffic')
     .option('--name <name>', 'short plain name, e.g. "Euston Road at Gower Street"')
     .option('--lat <lat>', 'latitude (default: the borough centre)')
     .option('--lon <lon>', 'longitude (default: the borough centre)')
     .option('--address <text>', 'street and place in words')
-    .option('--operator <name>', 'organisation accountable (default "<borough> Council")')
+    .option(
+      '--operator <name>',
+      'organisation accountable (default: the borough\'s council, e.g. "Camden Council", "City of London Corporation")',
+    )
     .option('--email <address>', 'public team mailbox')
     .option('--purpose <text>', 'why the sensor is there, in plain English')
     .option('--measures <list>', 'comma-separated reading fields (default per kind)')
@@ -91,12 +93,15 @@ function registerAddCommand(sensors: Command): void {
 
 function registerListCommand(sensors: Command): void {
   registrySubcommand(sensors, 'list', 'list registered sensors')
-    .option('--borough <code>', 'only this borough')
+    .option('--borough <code or name>', 'only this borough (code or name)')
     .option('--kind <kind>', 'only air or traffic')
     .option('--status <status>', 'only this status')
     .action(
       withRegistry((registry, o) => {
-        const filter = { borough: o.borough, kind: o.kind, status: o.status } as Record<string, string | undefined>
+        const filter = { borough: boroughOption(o.borough), kind: o.kind, status: o.status } as Record<
+          string,
+          string | undefined
+        >
         const records = registry.listSensors(filter)
         if (o.json) return console.log(JSON.stringify(records.map((r) => r.entry)))
         for (const { entry: e } of records) console.log(`${e.id}\t${e.borough}\t${e.kind}\t${e.status}\t${e.name}`)
