@@ -2,6 +2,8 @@
  * `streetsense up` (what `npm start` runs): the whole platform on this machine. The terminal
  * gets the progress, the URLs and, on failure, one line with the cause and exit code 1.
  */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Command } from 'commander'
 import { addSettingOptions, loadSettings } from '../../core/index.js'
 import { type RunningPlatform, runPlatform } from '../up/run-platform.js'
@@ -20,6 +22,7 @@ export function registerUpCommand(program: Command): void {
       process.exitCode = 2
       return
     }
+    noteOldDataDir(settings.dataDir)
     const started = Date.now()
     const progress = (step: number, total: number, what: string) =>
       console.error(`[${step}/${total}] ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
@@ -35,6 +38,14 @@ export function registerUpCommand(program: Command): void {
     console.log(readyText(platform))
     stopOnSignals(platform)
   })
+}
+
+/** Earlier versions kept the platform's data in .data/platform, apart from `streetsense sensors`. */
+function noteOldDataDir(dataDir: string): void {
+  const old = join(dataDir, 'platform')
+  if (existsSync(join(old, 'registry.sqlite')) && !existsSync(join(dataDir, 'registry.sqlite'))) {
+    console.error(`note: ${old} holds the data of an earlier version; to keep using it, run with --data-dir ${old}`)
+  }
 }
 
 function readyText({ sensors, urls, logFile }: RunningPlatform): string {

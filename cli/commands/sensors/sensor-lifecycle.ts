@@ -2,9 +2,11 @@
  * A sensor's life in the register: `add`, `list`, `show`, `rotate-credentials`, `retire`.
  * Passwords are shown once, when issued.
  */
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Command } from 'commander'
 import { StreetsenseError } from '../../../core/index.js'
-import { buildEntry, type EntryOptions } from '../../../registry/index.js'
+import { buildEntry, type EntryOptions, type Registry } from '../../../registry/index.js'
 import { boroughOption } from '../../borough-option.js'
 import { readEntries } from './import-export.js'
 import { type Opts, registrySubcommand, withRegistry } from './registry-action.js'
@@ -79,9 +81,15 @@ function registerAddCommand(sensors: Command): void {
     .option('--installed <date>', 'YYYY-MM-DD')
     .option('--status <status>', 'planned | active | maintenance | retired', 'active')
     .option('--file <entry.json>', 'take the whole register entry from a JSON file instead')
+    .option(
+      '--out <file>',
+      'write the --json output (with the password) to this new file, mode 600, for `edge provision`',
+    )
     .action(
       withRegistry((registry, o) => {
-        const creds = registry.addSensor(entryFromOptions(o) as never)
+        const entry = entryFromOptions(o)
+        if (o.out) return addToFile(registry, entry, String(o.out))
+        const creds = registry.addSensor(entry as never)
         const stored = registry.getSensor(creds.username)?.entry
         if (o.json) return console.log(JSON.stringify({ id: creds.username, ...creds, entry: stored }))
         console.log(`registered ${creds.username} (${stored?.borough} ${stored?.kind})`)
@@ -89,6 +97,32 @@ function registerAddCommand(sensors: Command): void {
         console.log('The password is shown once. Store it on the device now.')
       }),
     )
+}
+
+/**
+ * `sensors add --out FILE`: the file is created (new, mode 600, with its folders) before the sensor
+ * is added, so a password can never be issued into a file that cannot be written.
+ */
+function addToFile(registry: Registry, entry: unknown, file: string): void {
+  mkdirSync(dirname(file), { recursive: true })
+  let fd: number
+  try {
+    fd = openSync(file, 'wx', 0o600)
+  } catch (err) {
+    throw new StreetsenseError('IOT_USAGE', `--out ${file}: ${(err as Error).message}`, 'out')
+  }
+  try {
+    const creds = registry.addSensor(entry as never)
+    const stored = registry.getSensor(creds.username)?.entry
+    writeSync(fd, `${JSON.stringify({ id: creds.username, ...creds, entry: stored }, null, 2)}\n`)
+    console.log(`registered ${creds.username} (${stored?.borough} ${stored?.kind}); its password is in ${file}`)
+    console.log(`Next: streetsense edge provision --from-json ${file} --broker-url <url> --out <node config>`)
+  } catch (err) {
+    closeSync(fd)
+    rmSync(file)
+    throw err
+  }
+  closeSync(fd)
 }
 
 function registerListCommand(sensors: Command): void {
