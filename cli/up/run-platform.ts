@@ -14,7 +14,7 @@ import { startSimulatedFleet } from '../../edge/index.js'
 import { ingestConfig, startIngest } from '../../ingest/index.js'
 import { openRegistry, type Registry } from '../../registry/index.js'
 import { mountRegister } from '../wiring/mount-register.js'
-import { type DemoSensor, ensureDemoSensors, ensureIngestAccount } from './demo-sensors.js'
+import { type DemoSensor, ensureDemoSensors, ensureIngestAccount, retireUnusedDemoSensors } from './demo-sensors.js'
 import { startLocalInfluxd } from './local-influxd.js'
 import { checkPortsFree, explainListenError, platformPorts } from './ports.js'
 import type { UpSettings } from './up-settings.js'
@@ -55,7 +55,8 @@ export async function runPlatform(settings: UpSettings, progress: Progress): Pro
     progress(1, total, settings.influxUrl ? `using InfluxDB at ${settings.influxUrl}` : 'starting InfluxDB')
     const influxUrl = await startInflux(p)
     progress(2, total, `registering ${settings.sensors} simulated street sensors`)
-    const { registry, ingestAccount, sensors } = registerDemo(p)
+    const { registry, ingestAccount, sensors, retired } = registerDemo(p)
+    if (retired.length > 0) progress(2, total, retiredText(retired, settings.sensors))
     progress(3, total, 'starting the MQTT broker')
     const { mqtt: mqttPort, metrics: brokerMetricsPort } = await startPlatformBroker(p, registry)
     progress(4, total, 'starting the ingest, the register and the open data API')
@@ -111,7 +112,14 @@ function registerDemo(p: Platform) {
   p.stops.push(() => registry.close())
   const ingestAccount = ensureIngestAccount(registry, p.dataDir)
   const sensors = ensureDemoSensors(registry, p.dataDir, p.settings.sensors)
-  return { registry, ingestAccount, sensors }
+  const retired = retireUnusedDemoSensors(registry, p.dataDir, sensors)
+  return { registry, ingestAccount, sensors, retired }
+}
+
+function retiredText(retired: string[], count: number): string {
+  const which = retired.length === 1 ? retired[0] : `${retired[0]} ... ${retired[retired.length - 1]}`
+  const n = `${retired.length} demo sensor${retired.length === 1 ? '' : 's'}`
+  return `retired ${n} an earlier run made and this one (--sensors ${count}) does not use (${which}); a larger --sensors brings them back`
 }
 
 /** Returns the broker's MQTT and metrics ports. */
