@@ -108,8 +108,8 @@ export const EdgeSettingsSchema = {
   additionalProperties: false,
   required: ['config'],
   properties: {
-    config: { type: 'string', description: 'Path of the node config file (YAML or JSON)', minLength: 1 },
-    logLevel: { type: 'string', description: 'Log level', default: 'info', enum: ['debug', 'info', 'warn', 'error'] },
+    config: { type: 'string', description: 'path of the node config file (YAML or JSON)', minLength: 1 },
+    logLevel: { type: 'string', description: 'log level', default: 'info', enum: ['debug', 'info', 'warn', 'error'] },
   },
 } as const satisfies SettingsSchema
 

@@ -56,7 +56,7 @@ export function registerSensorLifecycleCommands(sensors: Command): void {
 }
 
 function registerAddCommand(sensors: Command): void {
-  registrySubcommand(sensors, 'add', 'register a sensor and issue its MQTT password (shown once)')
+  registrySubcommand(sensors, 'add', 'Register a sensor and issue its MQTT password (shown once)')
     .option('--id <id>', 'sensor id: the MQTT username, client id and topic level')
     .option('--borough <code or name>', 'borough: ONS code or name, e.g. E09000007 or Camden (`streetsense boroughs`)')
     .option('--kind <kind>', 'air | traffic')
@@ -126,7 +126,7 @@ function addToFile(registry: Registry, entry: unknown, file: string): void {
 }
 
 function registerListCommand(sensors: Command): void {
-  registrySubcommand(sensors, 'list', 'list registered sensors')
+  registrySubcommand(sensors, 'list', 'List registered sensors')
     .option('--borough <code or name>', 'only this borough (code or name)')
     .option('--kind <kind>', 'only air or traffic')
     .option('--status <status>', 'only this status')
@@ -145,7 +145,7 @@ function registerListCommand(sensors: Command): void {
 }
 
 function registerShowCommand(sensors: Command): void {
-  registrySubcommand(sensors, 'show', 'show one sensor, its account and its audit trail')
+  registrySubcommand(sensors, 'show', 'Show one sensor, its account and its audit trail')
     .argument('<id>')
     .action(
       withRegistry((registry, o, [id]) => {
@@ -165,7 +165,7 @@ function registerRotateCredentialsCommand(sensors: Command): void {
   registrySubcommand(
     sensors,
     'rotate-credentials',
-    'issue a new password for a sensor or account (the old one stops working)',
+    'Issue a new password for a sensor or account (the old one stops working)',
   )
     .argument('<id>')
     .action(
@@ -181,7 +181,7 @@ function registerRetireCommand(sensors: Command): void {
   registrySubcommand(
     sensors,
     'retire',
-    'mark a sensor retired and disable its account (its register entry stays public)',
+    'Mark a sensor retired and disable its account (its register entry stays public)',
   )
     .argument('<id>')
     .action(

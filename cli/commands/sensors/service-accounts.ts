@@ -13,7 +13,7 @@ export function registerServiceAccountCommands(sensors: Command): void {
   registrySubcommand(
     sensors,
     'add-account',
-    'create an account (ingest, reader, operator or admin) and issue its password',
+    'Create an account (ingest, reader, operator or admin) and issue its password',
   )
     .requiredOption('--username <name>', 'account name (also the prefix of its MQTT client ids)')
     .requiredOption('--role <role>', 'ingest | reader | operator | admin')
@@ -33,7 +33,7 @@ export function registerServiceAccountCommands(sensors: Command): void {
   registrySubcommand(
     sensors,
     'ensure-account',
-    'create a service account if missing and set its password from an environment variable (idempotent; for deployments)',
+    'Create a service account if missing and set its password from an environment variable (idempotent; for deployments)',
   )
     .requiredOption('--username <name>', 'account name')
     .requiredOption('--role <role>', 'ingest | reader | operator | admin')
