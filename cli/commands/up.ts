@@ -31,7 +31,8 @@ export function registerUpCommand(program: Command): void {
       platform = await runPlatform(settings, progress)
     } catch (err) {
       const e = err as Error & { code?: string }
-      console.error(`streetsense up failed: ${e.code?.startsWith('IOT_') ? `${e.code}: ` : ''}${e.message}`)
+      const code = e.code?.startsWith('IOT_') ? `${e.code}: ` : ''
+      console.error(`streetsense up failed: ${code}${e.message} (help: docs/troubleshooting.md)`)
       // Whatever a failed start left behind (a timer, a socket) must not keep the process alive.
       process.exit(1)
     }
