@@ -10,7 +10,9 @@ const list = (values: readonly unknown[]) => values.map((v) => (v === '' ? '""' 
 
 export function schemaErrorText(err: Pick<ErrorObject, 'keyword' | 'params' | 'message'>): string {
   const params = err.params as { allowedValues?: unknown[]; allowedValue?: unknown; pattern?: string }
-  if (err.keyword === 'enum' && params.allowedValues) return `must be one of: ${list(params.allowedValues)}`
+  if (err.keyword === 'enum' && params.allowedValues) {
+    return `${err.message ?? 'must be equal to one of the allowed values'}: ${list(params.allowedValues)}`
+  }
   if (err.keyword === 'const') return `must be ${String(params.allowedValue)}`
   if (err.keyword === 'pattern' && params.pattern === BOROUGH_CODE_PATTERN) {
     return `must be a London borough, by code or name: ${boroughChoices()}`

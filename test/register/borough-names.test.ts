@@ -88,7 +88,7 @@ describe('enum errors list the allowed values', () => {
       const { res, json } = await get(path)
       expect(res.status, path).toBe(400)
       expect(json.field, path).toBe(field)
-      expect(json.message, path).toBe(`${field}: must be one of: ${allowed}`)
+      expect(json.message, path).toBe(`${field}: must be equal to one of the allowed values: ${allowed}`)
     }
   })
 })

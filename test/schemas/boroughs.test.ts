@@ -66,6 +66,8 @@ describe('settings and schema errors', () => {
     const file = join(import.meta.dirname, '../../schemas/examples/invalid/unknown-licence__licence__enum.json')
     const result = validateRegisterEntry(JSON.parse(readFileSync(file, 'utf8')))
     const licence = result.ok ? undefined : result.errors.find((e) => e.path === '/licence')
-    expect(licence?.message).toBe('must be one of: OGL-UK-3.0, CC-BY-4.0, CC0-1.0, ODbL-1.0')
+    expect(licence?.message).toBe(
+      'must be equal to one of the allowed values: OGL-UK-3.0, CC-BY-4.0, CC0-1.0, ODbL-1.0',
+    )
   })
 })
