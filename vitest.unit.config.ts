@@ -16,6 +16,7 @@ export const UNIT_TESTS = [
   'test/broker/registry-commands.test.ts',
   'test/cli/config-docs.test.ts',
   'test/cli/errors-docs.test.ts',
+  'test/cli/help-texts.test.ts',
   'test/cli/settings.test.ts',
   'test/fuzz/schema-properties.test.ts',
   'test/fuzz/topic-properties.test.ts',

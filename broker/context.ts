@@ -13,6 +13,8 @@ export interface Session {
   account: Account
   /** The device's borough (from its register entry), for the topic ACL. */
   borough?: string
+  /** `edge doctor` checking a device's login (client id `<id>@doctor`): no publish, no subscribe. */
+  loginCheck?: boolean
   address: string
 }
 

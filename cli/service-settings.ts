@@ -42,4 +42,6 @@ export const GLOBAL_VARIABLES: Record<string, string> = {
   STREETSENSE_LOG_LEVEL: 'log level of every service (debug, info, warn, error); default info',
   STREETSENSE_API_PASSWORD:
     'password of the operator or admin account `streetsense devices` uses (or --api-password-file; never a flag)',
+  STREETSENSE_LOG_FORMAT:
+    'json (one JSON object per line) or pretty (one line for a person); default: pretty when stdout is a terminal, else json',
 }

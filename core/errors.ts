@@ -134,6 +134,11 @@ export const ERROR_CODES = {
 
   // `streetsense up`
   IOT_UP_INFLUXD_MISSING: spec(500, 'influxd is not installed; install it or pass --influx-url.'),
+  IOT_UP_PORT_IN_USE: spec(
+    500,
+    'A port `up` needs is taken (or privileged); the message names the option that moves it.',
+  ),
+  IOT_UP_INFLUXD_FAILED: spec(500, 'The local influxd did not start; the message has its cause, its log the rest.'),
 } as const satisfies Record<string, CodeSpec>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -6,6 +6,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import type { Command } from 'commander'
 import type { FromSchema } from 'json-schema-to-ts'
+import { BOROUGH_CODE_PATTERN, resolveBorough, schemaErrorText } from '../schemas/index.js'
 import { StreetsenseError } from './errors.js'
 
 export interface SettingSchema {
@@ -58,10 +59,12 @@ const compiledSchemas = new Map<string, ReturnType<typeof ajv.compile>>()
 
 function rawValue(spec: SettingSchema, value: unknown): unknown {
   if (spec.type === 'array' && typeof value === 'string') {
-    return value
+    const items = value
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean)
+    // A list of boroughs takes names as well as codes; an unknown one stays as given and fails the pattern.
+    return spec.items?.pattern === BOROUGH_CODE_PATTERN ? items.map((b) => resolveBorough(b) ?? b) : items
   }
   return value
 }
@@ -90,7 +93,8 @@ export function loadSettings<T>(
         ? String((err.params as { missingProperty: string }).missingProperty)
         : (err?.instancePath.split('/')[1] ?? '')
     const where = key ? `${flagName(key)} / ${envName(key)}` : 'settings'
-    throw new StreetsenseError('IOT_CONFIG_INVALID', `invalid setting ${where}: ${err?.message ?? 'invalid'}`, key)
+    const problem = err ? schemaErrorText(err) : 'invalid'
+    throw new StreetsenseError('IOT_CONFIG_INVALID', `invalid setting ${where}: ${problem}`, key)
   }
   return Object.freeze(input) as Readonly<T>
 }

@@ -11,6 +11,7 @@ import { buildTopic } from '../schemas/index.js'
 import { Aggregator } from './aggregate/aggregator.js'
 import { type ClockStatus, checkClock } from './aggregate/clock-check.js'
 import type { EdgeConfig, TrafficClass } from './config.js'
+import { ActivityReport } from './publish/activity-report.js'
 import { CommandLedger } from './publish/command-ledger.js'
 import { type CommandRunner, createCommandRunner } from './publish/commands.js'
 import { createDownlinkHandler } from './publish/downlink.js'
@@ -66,6 +67,7 @@ class NodeAgent implements EdgeAgent {
   private readonly now: () => number
   private readonly startedAt: number
   private readonly aggregator: Aggregator
+  private readonly activity: ActivityReport
   private readonly statusTopic: string
   private readonly ledger: CommandLedger
   /** The latest faults, for the heartbeat. */
@@ -105,7 +107,12 @@ class NodeAgent implements EdgeAgent {
     // On every connect: answers the broker never acknowledged go again (commands queued while
     // the node was away arrive on their own: persistent session, QoS 1 subscription).
     const onConnectionChange = (connected: boolean) => connected && commands.flush()
-    this.publisher = new Publisher(config, this.outbox, this.log, { onDownlink, onConnectionChange })
+    this.publisher = new Publisher(config, this.outbox, this.log, {
+      onDownlink,
+      onConnectionChange,
+      onDelivered: (seqs) => this.activity.noteDelivered(seqs),
+    })
+    this.activity = new ActivityReport(this.log, this.outbox, () => this.publisher.connected, this.aggregator.interval)
   }
 
   private createCommands(): CommandRunner {
@@ -209,6 +216,7 @@ class NodeAgent implements EdgeAgent {
       setInterval(() => outbox.trimWindow(), 30_000),
       setInterval(() => outbox.checkpoint(), 600_000),
       setInterval(() => this.checkClock(), 600_000),
+      setInterval(() => this.activity.report(), this.activity.everyMs),
     )
   }
 
@@ -223,7 +231,9 @@ class NodeAgent implements EdgeAgent {
   }
 
   private sendStatus(): void {
-    this.publisher.publishStatus(this.statusTopic, JSON.stringify(this.status()))
+    const status = this.status()
+    this.publisher.publishStatus(this.statusTopic, JSON.stringify(status))
+    this.activity.heartbeat(status)
   }
 
   /** Closes the finished aggregation windows into the outbox and lets the publisher send them. */
@@ -232,6 +242,7 @@ class NodeAgent implements EdgeAgent {
     try {
       const readings = this.outbox.append(this.aggregator.close(this.now(), flags))
       if (readings.length) this.log.debug({ seq: readings.map((r) => r.seq) }, 'readings stored')
+      this.activity.noteTaken(readings.length)
       this.publisher.pump()
       this.deps.onHealthy?.()
     } catch (err) {

@@ -4,6 +4,8 @@
  * topic's sensor level. A lamp column with both air and traffic hardware runs two agents (two
  * register ids, two config files, `streetsense-edge@air` and `streetsense-edge@traffic`).
  */
+import { BOROUGH_CODE_PATTERN } from '../schemas/index.js'
+
 const serialPath = {
   type: 'string',
   minLength: 1,
@@ -33,7 +35,7 @@ export const edgeConfigSchema = {
       required: ['id', 'borough', 'kind'],
       properties: {
         id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
-        borough: { type: 'string', pattern: '^E090000(0[1-9]|[12][0-9]|3[0-3])$' },
+        borough: { type: 'string', pattern: BOROUGH_CODE_PATTERN },
         kind: { enum: ['air', 'traffic'] },
         grade: { enum: ['reference', 'indicative', 'citizen'], default: 'indicative' },
       },

@@ -120,16 +120,14 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   repair?.start()
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
-  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands })
-  logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
-
+  let app: FastifyInstance | undefined
   let closed = false
   async function close(): Promise<void> {
     if (closed) return
     closed = true
     upkeep.stop()
     repair?.stop()
-    await app.close()
+    await app?.close()
     await consumers?.close()
     await commands?.close()
     await checker.close()
@@ -142,8 +140,25 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     stores.ownRegistry?.close()
     logger.info('ingest stopped')
   }
+  const http = await listenOrStop(
+    () => startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands }),
+    close,
+  )
+  app = http.app
+  const { port } = http
+  logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
   const running = { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands, repair }
   return { ...running, readiness, close }
+}
+
+/** The HTTP side starts last: if its port is taken, what started before it is stopped, not left running. */
+async function listenOrStop<T>(start: () => Promise<T>, stop: () => Promise<void>): Promise<T> {
+  try {
+    return await start()
+  } catch (err) {
+    await stop()
+    throw err
+  }
 }
 
 /** Gap repair over the stats' seq ranges, asking devices through sendCommand(). */
@@ -245,7 +260,12 @@ async function startHttp(
     parts.devices.refresh()
   }
   const app = await buildApp(config, { ...parts, refreshGauges: refresh, plugins })
-  await app.listen({ host: config.httpHost, port: config.httpPort })
+  try {
+    await app.listen({ host: config.httpHost, port: config.httpPort })
+  } catch (err) {
+    await app.close()
+    throw err
+  }
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.httpPort
   return { app, port }

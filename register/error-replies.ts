@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { type HttpErrorBody, httpErrorBody, StreetsenseError } from '../core/index.js'
+import { schemaErrorField, schemaErrorText } from '../schemas/index.js'
 import { licenceBlock } from './licence.js'
 import { esc, page } from './pages/html.js'
 
@@ -29,15 +30,8 @@ function registerErrorBody(error: FastifyError | StreetsenseError): HttpErrorBod
   const validation = error.validation
   if (validation && validation.length > 0) {
     const first = validation[0]!
-    const params = (first.params ?? {}) as {
-      missingProperty?: string
-      additionalProperty?: string
-      allowedValues?: unknown[]
-    }
-    const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.')
-    const field = params.missingProperty ?? params.additionalProperty ?? (path || 'request')
-    const allowed = params.allowedValues ? `: ${params.allowedValues.join(', ')}` : ''
-    return httpErrorBody(400, 'IOT_REGISTER_BAD_PARAM', `${field}: ${first.message ?? 'invalid'}${allowed}`, field)
+    const field = schemaErrorField(first) || 'request'
+    return httpErrorBody(400, 'IOT_REGISTER_BAD_PARAM', `${field}: ${schemaErrorText(first)}`, field)
   }
   const status = error.statusCode ?? 500
   if (status === 429) return httpErrorBody(429, 'IOT_REGISTER_RATE_LIMITED', error.message)

@@ -1,5 +1,6 @@
 /** Parsing and bounding of query parameters; every failure names the parameter (IOT_REGISTER_BAD_PARAM). */
 import { StreetsenseError } from '../core/index.js'
+import { resolveBorough, unknownBoroughMessage } from '../schemas/index.js'
 
 export const EVERY = {
   raw: { ms: 0, maxRangeDays: 7 },
@@ -11,6 +12,18 @@ export type Every = keyof typeof EVERY
 
 export const DEFAULT_LIMIT = 1000
 export const MAX_LIMIT = 10_000
+
+/**
+ * `?borough=Camden` (or "city of london", "Kensington & Chelsea") becomes its code before the
+ * route's schema sees it, so every route takes names; an unknown borough is a 400 listing them all.
+ */
+export function resolveBoroughQuery(query: unknown): void {
+  const q = query as Record<string, unknown> | undefined
+  if (!q || typeof q.borough !== 'string' || q.borough === '') return
+  const code = resolveBorough(q.borough)
+  if (!code) throw badParam('borough', unknownBoroughMessage(q.borough))
+  q.borough = code
+}
 
 export function parseTime(param: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback

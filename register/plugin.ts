@@ -14,7 +14,9 @@ import { installErrorReplies } from './error-replies.js'
 import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
 import { installLicenceHeaders } from './licence.js'
 import { registerPages } from './pages/routes.js'
+import { resolveBoroughQuery } from './params.js'
 import { registerAdminRoutes } from './routes-admin.js'
+import { registerBoroughRoutes } from './routes-boroughs.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
@@ -89,8 +91,10 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   installLicenceHeaders(app)
   installCaching(app)
   installErrorReplies(app, log)
+  app.addHook('preValidation', async (req) => resolveBoroughQuery(req.query))
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>()
   registerSensorRoutes(typed, ctx)
+  registerBoroughRoutes(typed, ctx)
   registerExportRoutes(typed, ctx)
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)

@@ -10,6 +10,7 @@ import commandResultSchema from './command-result.v1.json' with { type: 'json' }
 import commonSchema from './common.v1.json' with { type: 'json' }
 import { dateTimeFormat } from './date-time.js'
 import deviceErrorSchema from './device-error.v1.json' with { type: 'json' }
+import { schemaErrorText } from './error-text.js'
 import readingSchema from './reading.v1.json' with { type: 'json' }
 import registerEntrySchema from './register-entry.v1.json' with { type: 'json' }
 import statusSchema from './status.v1.json' with { type: 'json' }
@@ -105,7 +106,7 @@ function toFieldErrors(errors: readonly ErrorObject[] | null | undefined): Field
           : e.keyword === 'required'
             ? `${e.instancePath}/${String((e.params as { missingProperty: string }).missingProperty)}`
             : e.instancePath
-      return { path: path || '/', message: e.message ?? e.keyword, keyword: e.keyword }
+      return { path: path || '/', message: schemaErrorText(e), keyword: e.keyword }
     })
 }
 

@@ -1,6 +1,7 @@
 /**
  * PUBLISH ACL, then the per-account rate and the overload guard.
  * - device: only its own up topics (streetsense/v1/{its borough}/{its id}/{air|traffic|status|result});
+ *   nothing in `edge doctor`'s login check (client id `<id>@doctor`);
  * - ingest: devices' `errors` topics (within its boroughs, when it has any);
  * - reader: nothing. `$SYS/...` is refused to everyone (Aedes' default rule).
  * - `cmd` topics: operators, admins and (for gap repair) the ingest, as authorize-command.ts decides.
@@ -23,6 +24,7 @@ function allowed(session: Session, parts: TopicParts | undefined): boolean {
   if (!parts) return false
   const { account } = session
   if (account.role === 'device') {
+    if (session.loginCheck) return false
     return parts.direction === 'up' && parts.sensor === account.sensor && parts.borough === session.borough
   }
   if (account.role === 'ingest') {

@@ -11,7 +11,7 @@ import { mountRegister } from '../wiring/mount-register.js'
 export function registerIngestCommand(program: Command): void {
   const command = program
     .command('ingest')
-    .description('validate readings from MQTT and HTTP, spool them durably and write them to InfluxDB')
+    .description('Validate readings from MQTT and HTTP, spool them durably and write them to InfluxDB')
   addSettingOptions(command, IngestSettingsSchema).action(async (opts: Record<string, unknown>) => {
     const config = settingsOrExit(() => loadIngestConfig(opts))
     if (!config) return

@@ -5,10 +5,10 @@ import type { Command } from 'commander'
 import { openQuarantine } from '../../ingest/index.js'
 
 export function registerQuarantineCommand(program: Command): void {
-  const quarantine = program.command('quarantine').description('inspect messages the ingest rejected')
+  const quarantine = program.command('quarantine').description('Inspect messages the ingest rejected')
   quarantine
     .command('list')
-    .description('list rejected messages with reason, schema, sensor, topic, time and raw payload')
+    .description('List rejected messages with reason, schema, sensor, topic, time and raw payload')
     .option(
       '--data-dir <dir>',
       'the ingest data directory; env STREETSENSE_DATA_DIR',

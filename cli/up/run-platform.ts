@@ -8,18 +8,27 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Logger, pino } from 'pino'
-import { type BrokerSettings, BrokerSettingsSchema, startBroker } from '../../broker/index.js'
+import { type BrokerSettings, BrokerSettingsSchema, type RunningBroker, startBroker } from '../../broker/index.js'
 import { loadSettings } from '../../core/index.js'
 import { startSimulatedFleet } from '../../edge/index.js'
 import { ingestConfig, startIngest } from '../../ingest/index.js'
 import { openRegistry, type Registry } from '../../registry/index.js'
 import { mountRegister } from '../wiring/mount-register.js'
-import { type DemoSensor, ensureDemoSensors, ensureIngestAccount } from './demo-sensors.js'
+import { type DemoSensor, ensureDemoSensors, ensureIngestAccount, retireUnusedDemoSensors } from './demo-sensors.js'
 import { startLocalInfluxd } from './local-influxd.js'
+import { checkPortsFree, explainListenError, platformPorts } from './ports.js'
 import type { UpSettings } from './up-settings.js'
 
 export interface RunningPlatform {
-  urls: { register: string; api: string; docs: string; metrics: string; mqtt: string; influx: string }
+  urls: {
+    register: string
+    api: string
+    docs: string
+    metrics: string
+    mqtt: string
+    brokerMetrics: string
+    influx: string
+  }
   sensors: number
   logFile: string
   stop(): Promise<void>
@@ -37,6 +46,8 @@ interface Platform {
 }
 
 export async function runPlatform(settings: UpSettings, progress: Progress): Promise<RunningPlatform> {
+  const ports = platformPorts(settings)
+  await checkPortsFree(ports)
   const p = openPlatform(settings)
   const stop = () => stopPlatform(p)
   const total = 6
@@ -44,9 +55,10 @@ export async function runPlatform(settings: UpSettings, progress: Progress): Pro
     progress(1, total, settings.influxUrl ? `using InfluxDB at ${settings.influxUrl}` : 'starting InfluxDB')
     const influxUrl = await startInflux(p)
     progress(2, total, `registering ${settings.sensors} simulated street sensors`)
-    const { registry, ingestAccount, sensors } = registerDemo(p)
+    const { registry, ingestAccount, sensors, retired } = registerDemo(p)
+    if (retired.length > 0) progress(2, total, retiredText(retired, settings.sensors))
     progress(3, total, 'starting the MQTT broker')
-    const mqttPort = await startPlatformBroker(p, registry)
+    const { mqtt: mqttPort, metrics: brokerMetricsPort } = await startPlatformBroker(p, registry)
     progress(4, total, 'starting the ingest, the register and the open data API')
     const httpUrl = await startPlatformIngest(p, { registry, ingestAccount, mqttPort, influxUrl })
     progress(5, total, `starting ${sensors.length} simulated street sensors`)
@@ -58,14 +70,14 @@ export async function runPlatform(settings: UpSettings, progress: Progress): Pro
       progress(6, total, 'no simulated sensors requested')
     }
     return {
-      urls: platformUrls(settings, httpUrl, mqttPort, influxUrl),
+      urls: platformUrls(settings, httpUrl, { mqtt: mqttPort, metrics: brokerMetricsPort }, influxUrl),
       sensors: sensors.length,
       logFile: p.logFile,
       stop,
     }
   } catch (err) {
     await stop()
-    throw err
+    throw explainListenError(err, ports)
   }
 }
 
@@ -100,11 +112,18 @@ function registerDemo(p: Platform) {
   p.stops.push(() => registry.close())
   const ingestAccount = ensureIngestAccount(registry, p.dataDir)
   const sensors = ensureDemoSensors(registry, p.dataDir, p.settings.sensors)
-  return { registry, ingestAccount, sensors }
+  const retired = retireUnusedDemoSensors(registry, p.dataDir, sensors)
+  return { registry, ingestAccount, sensors, retired }
 }
 
-/** Returns the broker's MQTT port. */
-async function startPlatformBroker(p: Platform, registry: Registry): Promise<number | undefined> {
+function retiredText(retired: string[], count: number): string {
+  const which = retired.length === 1 ? retired[0] : `${retired[0]} ... ${retired[retired.length - 1]}`
+  const n = `${retired.length} demo sensor${retired.length === 1 ? '' : 's'}`
+  return `retired ${n} an earlier run made and this one (--sensors ${count}) does not use (${which}); a larger --sensors brings them back`
+}
+
+/** Returns the broker's MQTT and metrics ports. */
+async function startPlatformBroker(p: Platform, registry: Registry): Promise<RunningBroker['ports']> {
   const brokerSettings: BrokerSettings = {
     ...loadSettings<BrokerSettings>(BrokerSettingsSchema, {}, {}),
     dataDir: p.dataDir,
@@ -114,7 +133,7 @@ async function startPlatformBroker(p: Platform, registry: Registry): Promise<num
   }
   const broker = await startBroker(brokerSettings, { log: p.log.child({ stage: 'broker' }), registry })
   p.stops.push(() => broker.close())
-  return broker.ports.mqtt
+  return broker.ports
 }
 
 interface IngestParts {
@@ -187,7 +206,7 @@ async function storedReadings(influxUrl: string, db: string, token?: string): Pr
 function platformUrls(
   settings: UpSettings,
   httpUrl: string,
-  mqttPort: number | undefined,
+  broker: RunningBroker['ports'],
   influxUrl: string,
 ): RunningPlatform['urls'] {
   return {
@@ -195,7 +214,8 @@ function platformUrls(
     api: `${httpUrl}/v1/sensors`,
     docs: `${httpUrl}/docs`,
     metrics: `${httpUrl}/metrics`,
-    mqtt: `mqtt://${settings.host}:${mqttPort}`,
+    mqtt: `mqtt://${settings.host}:${broker.mqtt}`,
+    brokerMetrics: `http://127.0.0.1:${broker.metrics}/metrics`,
     influx: influxUrl,
   }
 }

@@ -8,8 +8,9 @@ export const UpSettingsSchema = {
   properties: {
     dataDir: {
       type: 'string',
-      description: 'where the platform keeps its data between runs',
-      default: '.data/platform',
+      description:
+        'where the platform keeps its data between runs; the same default as `streetsense sensors`, so both use one registry',
+      default: '.data',
     },
     sensors: {
       type: 'integer',

@@ -5,9 +5,11 @@
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import type { ErrorObject } from 'ajv'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { type HttpErrorBody, httpErrorBody, StreetsenseError } from '../../core/index.js'
+import { schemaErrorField, schemaErrorText } from '../../schemas/index.js'
 import type { Pipeline } from '../accept/pipeline.js'
 import type { IngestConfig } from '../config.js'
 import type { SensorDirectory } from '../directory/sensor-directory.js'
@@ -86,11 +88,16 @@ export async function buildApp(
 
 function ingestErrorBody(err: unknown): HttpErrorBody {
   if (err instanceof StreetsenseError) return httpErrorBody(err.statusCode, err.code, err.message, err.field)
-  const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown }
+  const e = err as { statusCode?: number; code?: string; message: string; validation?: ErrorObject[] }
   if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return httpErrorBody(413, 'IOT_INGEST_TOO_LARGE', e.message)
   }
-  if (e.validation || (e.statusCode && e.statusCode < 500)) {
+  const first = e.validation?.[0]
+  if (first) {
+    const field = schemaErrorField(first) || 'request'
+    return httpErrorBody(400, 'IOT_INGEST_INVALID', `${field}: ${schemaErrorText(first)}`, field)
+  }
+  if (e.statusCode && e.statusCode < 500) {
     return httpErrorBody(e.statusCode ?? 400, 'IOT_INGEST_INVALID', e.message)
   }
   return httpErrorBody(500, 'IOT_INGEST_INTERNAL', 'internal error')

@@ -4,14 +4,13 @@ import type { SensorRecord } from '../../registry/index.js'
 import { BOROUGHS, boroughName } from '../../schemas/index.js'
 import { esc, page } from './html.js'
 import { boroughView, type LondonMap, londonMap } from './london-map.js'
+import { KIND_LABEL, mapMarkers } from './map-markers.js'
 
 export interface IndexFilter {
   borough?: string
   kind?: string
   q?: string
 }
-
-const KIND_LABEL: Record<string, string> = { air: 'Air quality', traffic: 'Traffic' }
 
 function matches(r: SensorRecord, f: IndexFilter): boolean {
   const e = r.entry
@@ -39,13 +38,6 @@ function boroughPaths(map: LondonMap, selectedName: string | undefined): string 
         `<path d="${b.path}" class="borough${b.name === selectedName ? ' selected' : ''}"><title>${esc(b.name)}</title></path>`,
     )
     .join('')
-}
-
-function marker(map: LondonMap, r: SensorRecord, radius: number): string {
-  const e = r.entry
-  const [x, y] = map.project(e.location.coordinates[0] as number, e.location.coordinates[1] as number)
-  const label = `${e.name} (${KIND_LABEL[e.kind]}, ${boroughName(e.borough)})`
-  return `<a href="/sensors/${encodeURIComponent(e.id)}" class="marker ${esc(e.kind)} status-${esc(e.status)}" data-sensor="${esc(e.id)}" aria-label="${esc(label)}"><title>${esc(label)}</title><circle cx="${x}" cy="${y}" r="${radius}"/></a>`
 }
 
 function listItem(r: SensorRecord): string {
@@ -76,18 +68,21 @@ function filterForm(filter: IndexFilter): string {
 </form>`
 }
 
+/** A marker's radius on the whole map, in viewBox units (800 across London). */
+const MARKER_RADIUS = 12
+
 /** The map, zoomed to the chosen borough; markers keep their size on screen. */
-function mapFigure(shown: SensorRecord[], selectedName: string | undefined): string {
+function mapFigure(shown: SensorRecord[], selectedName: string | undefined, zoomedTo: string | undefined): string {
   const map = londonMap()
   const view = boroughView(map, selectedName)
-  const radius = Math.round(12 * view.scale * 10) / 10
-  const markers = shown.map((r) => marker(map, r, radius)).join('')
+  const radius = Math.round(MARKER_RADIUS * view.scale * 10) / 10
+  const markers = mapMarkers(map, shown, radius, zoomedTo)
   return `<figure class="map">
 <svg id="london-map" viewBox="${view.viewBox}" aria-labelledby="map-title" role="group" focusable="false">
 <title id="map-title">Map of ${selectedName ? esc(selectedName) : "London's 33 boroughs"} with ${shown.length} sensor${plural(shown.length)}</title>
 <g class="boroughs" aria-hidden="true">${boroughPaths(map, selectedName)}</g><g class="markers">${markers}</g>
 </svg>
-<figcaption><span class="key air">Air quality</span> <span class="key traffic">Traffic</span> <span class="key retired">Retired</span> · The list gives the same sensors in words.</figcaption>
+<figcaption><span class="key air">Air quality</span> <span class="key traffic">Traffic</span> <span class="key retired">Retired</span> <span class="key cluster">Several sensors close together (choose to see them)</span> · The list gives the same sensors in words.</figcaption>
 </figure>`
 }
 
@@ -107,7 +102,7 @@ export function indexPage(records: SensorRecord[], filter: IndexFilter): string 
 <p class="lead">Every sensor on this register is listed with what it measures, why it is there, who runs it and what happens to the data. Choose a sensor on the map or in the list to see what it reads now.</p>
 ${filterForm(filter)}
 <div class="layout">
-${mapFigure(shown, selectedName)}
+${mapFigure(shown, selectedName, filter.borough)}
 ${listSection(shown)}
 </div>`
   return page({ title: 'Map and list', body, bodyAttrs: 'data-page="index"' })

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { createLogger } from '../../../core/index.js'
 import { loadEdgeConfig } from '../../../edge/index.js'
+import { boroughOption } from '../../borough-option.js'
 import { edgeAction } from './edge-action.js'
 
 export function registerDoctorCommand(edge: Command): void {
@@ -54,7 +55,7 @@ export function registerProvisionCommand(edge: Command): void {
     .option('--sensor <id>', 'register id (also the MQTT username)')
     .option('--password <password>', 'device password issued by `streetsense sensors add`')
     .option('--broker-url <url>', 'e.g. mqtts://mqtt.borough.gov.uk:8883')
-    .option('--borough <code>', 'ONS code, e.g. E09000007')
+    .option('--borough <code or name>', 'borough: ONS code or name, e.g. E09000007 or Camden')
     .option('--kind <kind>', 'air or traffic')
     .option('--from-json <file>', 'the JSON printed by `streetsense sensors add --json`')
     .option('--driver <driver>', 'sensor driver to put in the config: sds011, pms5003, arduino, simulated', 'simulated')
@@ -73,7 +74,7 @@ async function provision(opts: Record<string, string | undefined>): Promise<void
     sensor: pick('sensor'),
     password: pick('password'),
     brokerUrl: pick('brokerUrl'),
-    borough: pick('borough'),
+    borough: boroughOption(pick('borough')),
     kind: pick('kind'),
     driver: opts.driver,
     port: opts.port,
