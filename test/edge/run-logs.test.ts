@@ -87,7 +87,7 @@ describe('the activity report', () => {
   it('sums a period in one line: taken, delivered, waiting', () => {
     const dir = tempDir('ss-activity-')
     cleanups.push(() => dir.remove())
-    const outbox = new Outbox(dir.dir, { maxRows: 100, maxAgeHours: 24, keepSent: 10 })
+    const outbox = new Outbox(dir.dir, { maxRows: 100, maxAgeHours: 24, retainSentHours: 1, retainSentMB: 1 })
     cleanups.push(() => outbox.close())
     const lines: { msg: string; taken: number; delivered: number; waiting: number }[] = []
     const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) })
