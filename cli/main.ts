@@ -11,6 +11,7 @@ import { registerFleetCommand } from './commands/fleet.js'
 import { registerIngestCommand } from './commands/ingest.js'
 import { registerQualityCommand } from './commands/quality.js'
 import { registerQuarantineCommand } from './commands/quarantine.js'
+import { registerRegisterCommand } from './commands/register.js'
 import { registerSensorsCommand } from './commands/sensors.js'
 import { registerUpCommand } from './commands/up.js'
 import { registerValidateCommand } from './commands/validate.js'
@@ -25,6 +26,7 @@ const program = new Command('streetsense')
 registerUpCommand(program)
 registerBrokerCommand(program)
 registerIngestCommand(program)
+registerRegisterCommand(program)
 registerEdgeCommand(program)
 registerFleetCommand(program)
 registerSensorsCommand(program)

@@ -131,6 +131,7 @@ export const ERROR_CODES = {
   IOT_REGISTER_RATE_LIMITED: spec(429, 'Too many requests from this client; retry after the header.'),
   IOT_REGISTER_INFLUX_UNAVAILABLE: spec(503, 'InfluxDB did not answer; try again shortly.'),
   IOT_REGISTER_INTERNAL: spec(500, 'An unexpected register fault; the log has the details.'),
+  IOT_REGISTER_START_FAILED: spec(500, 'The register could not start (port taken, data dir, settings).'),
 
   // `streetsense up`
   IOT_UP_INFLUXD_MISSING: spec(500, 'influxd is not installed; install it or pass --influx-url.'),

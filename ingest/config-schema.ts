@@ -45,8 +45,7 @@ export const IngestSettingsSchema = {
     },
     commandPollMs: {
       type: 'integer',
-      description:
-        'How often the ingest looks for commands the register queued for devices (at once when the register runs in this process)',
+      description: 'How often the ingest looks for commands the register (its own process) queued for devices',
       default: 1000,
       minimum: 50,
       maximum: 60000,
@@ -64,11 +63,23 @@ export const IngestSettingsSchema = {
       default: 90,
       minimum: 1,
     },
-    httpHost: { type: 'string', description: 'HTTP listen address', default: '0.0.0.0' },
+    httpHost: { type: 'string', description: 'Device intake HTTP listen address', default: '0.0.0.0' },
     httpPort: {
       type: 'integer',
-      description: 'HTTP port (API, /metrics, /healthz)',
-      default: 8080,
+      description: 'Device intake HTTP port (POST /v1/readings, /v1/sensor-community, GET /v1/quarantine)',
+      default: 8081,
+      minimum: 0,
+      maximum: 65535,
+    },
+    opsHost: {
+      type: 'string',
+      description: 'Operator listen address for /metrics, /healthz, /readyz (keep it off the internet)',
+      default: '127.0.0.1',
+    },
+    opsPort: {
+      type: 'integer',
+      description: 'Operator port: /metrics, /healthz, /readyz',
+      default: 9102,
       minimum: 0,
       maximum: 65535,
     },
@@ -139,11 +150,6 @@ export const IngestSettingsSchema = {
       minimum: 0,
     },
     maxPayloadBytes: { type: 'integer', description: 'Largest accepted message', default: 262144, minimum: 1024 },
-    openData: {
-      type: 'boolean',
-      description: 'Serve the public register page, the open data API and the admin API on the HTTP port',
-      default: true,
-    },
     qcMaxSeries: {
       type: 'integer',
       description:

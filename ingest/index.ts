@@ -5,5 +5,5 @@ export { FLAG_CATALOGUE, type FlagSpec, QC_THRESHOLDS, QC_VERSION, type Severity
 export { flagTableMarkdown } from './qc/flag-table.js'
 export { ALL_VALUES } from './qc/reading-rules.js'
 export { openQuarantine, type Quarantine, type QuarantineRecord } from './quarantine/quarantine.js'
-export { type IngestDeps, type MountParts, type RunningIngest, startIngest } from './service.js'
-export type { SensorStats } from './stats/sensor-stats.js'
+export { type IngestDeps, type RunningIngest, startIngest } from './service.js'
+export { openSensorStats, type SensorCounters, type SensorStats, type SensorStatsView } from './stats/sensor-stats.js'

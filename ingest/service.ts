@@ -1,8 +1,10 @@
 /**
  * `startIngest(config, deps)`: the whole ingest in one process. Spool, quarantine and stats
- * (SQLite under the data dir), the InfluxDB writer, the MQTT consumers and the HTTP app; an
- * `ingest_health` point every healthIntervalMs. `close()` stops intake first, then the writer,
- * and leaves unwritten points in the spool for the next start.
+ * (SQLite under the data dir), the InfluxDB writer, the MQTT consumers, the device intake HTTP
+ * app and the operator listener (/metrics, /healthz, /readyz); an `ingest_health` point every
+ * healthIntervalMs. `close()` stops intake first, then the writer, and leaves unwritten points in
+ * the spool for the next start. The public register is another process (`streetsense register`):
+ * public rendering never shares this event loop with device intake.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -15,7 +17,7 @@ import type { IngestConfig } from './config.js'
 import { createDeviceMetrics, type DeviceMetrics } from './device-metrics.js'
 import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
 import { buildApp, type PluginEntry } from './http/app.js'
-import type { Readiness } from './http/ops-routes.js'
+import { type Readiness, startOpsApp } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics, refreshGauges } from './metrics.js'
 import { QcHistory } from './qc/history.js'
 import { openQcStateFile, type QcStateFile } from './qc/state-store.js'
@@ -37,31 +39,18 @@ export interface IngestDeps {
   directory?: SensorDirectory
   /** An open registry (registry/) to use instead of opening one; the caller closes it. */
   registry?: Registry
-  /** Extra Fastify plugins, mounted after the ingest's own routes. */
+  /** Extra Fastify plugins on the intake port, mounted after the ingest's own routes. */
   plugins?: PluginEntry[]
-  /**
-   * A plugin built from the ingest's own parts (the register and open data API, which read the
-   * same registry and per-sensor counters). The caller wires it: the ingest does not import the
-   * stages after it.
-   */
-  mount?(parts: MountParts): PluginEntry | Promise<PluginEntry>
   /** Start without MQTT consumers (HTTP intake only). */
   mqtt?: boolean
 }
 
-/** What a mounted plugin may use of the ingest. */
-export interface MountParts {
-  registry: Registry
-  stats: SensorStats
-  logger: Logger
-  /** Wakes the command sender after the admin API queued a command (absent without MQTT). */
-  commands?: Pick<IngestCommands, 'wake'>
-}
-
 export interface RunningIngest {
   app: FastifyInstance
-  /** The HTTP port actually bound. */
+  /** The device intake HTTP port actually bound. */
   port: number
+  /** The operator port (/metrics, /healthz, /readyz) actually bound. */
+  opsPort: number
   spool: Spool
   quarantine: Quarantine
   stats: SensorStats
@@ -112,8 +101,17 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
-  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands })
-  logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
+  const { app, port } = await startHttp(config, deps, { ...stores, pipeline })
+  const ops = await startOpsApp(config, {
+    metrics,
+    logger,
+    readiness,
+    refreshGauges: () => {
+      refreshGauges(metrics, stores)
+      devices.refresh()
+    },
+  })
+  logger.info({ port, opsPort: ops.port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
 
   let closed = false
   async function close(): Promise<void> {
@@ -121,6 +119,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     closed = true
     upkeep.stop()
     await app.close()
+    await ops.app.close()
     await consumers?.close()
     await commands?.close()
     await checker.close()
@@ -133,12 +132,27 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     stores.ownRegistry?.close()
     logger.info('ingest stopped')
   }
-  return { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands, readiness, close }
+  const opsPort = ops.port
+  return {
+    app,
+    port,
+    opsPort,
+    spool,
+    quarantine,
+    stats,
+    metrics,
+    pipeline,
+    writer,
+    consumers,
+    commands,
+    readiness,
+    close,
+  }
 }
 
 async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Stores> {
   const logger = (deps.logger ?? deps.log ?? createLogger()).child({ service: 'ingest', instance: config.instance })
-  const ownRegistry = deps.registry || (deps.directory && !deps.mount) ? undefined : await openOwnRegistry(config)
+  const ownRegistry = deps.registry || deps.directory ? undefined : await openOwnRegistry(config)
   const registry = deps.registry ?? ownRegistry
   const qcFile = openQcStateFile(config.dataDir)
   return {
@@ -199,22 +213,13 @@ async function startChecker(config: IngestConfig, logger: Logger): Promise<Check
   return checker
 }
 
-/** The HTTP app with the ingest's routes, then deps.plugins and the mounted plugin, listening. */
+/** The intake HTTP app with the ingest's routes, then deps.plugins, listening. */
 async function startHttp(
   config: IngestConfig,
   deps: IngestDeps,
-  parts: Stores & { pipeline: Pipeline; readiness(): Readiness; devices: DeviceMetrics; commands?: IngestCommands },
+  parts: Stores & { pipeline: Pipeline },
 ): Promise<{ app: FastifyInstance; port: number }> {
-  const plugins = [...(deps.plugins ?? [])]
-  if (deps.mount) {
-    const { registry, stats, logger, commands } = parts
-    plugins.push(await deps.mount({ registry: registry!, stats, logger, ...(commands ? { commands } : {}) }))
-  }
-  const refresh = () => {
-    refreshGauges(parts.metrics, parts)
-    parts.devices.refresh()
-  }
-  const app = await buildApp(config, { ...parts, refreshGauges: refresh, plugins })
+  const app = await buildApp(config, { ...parts, plugins: deps.plugins ?? [] })
   await app.listen({ host: config.httpHost, port: config.httpPort })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.httpPort

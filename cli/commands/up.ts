@@ -32,7 +32,8 @@ export function registerUpCommand(program: Command): void {
 streetsense is up: ${platform.sensors} simulated street sensors are publishing.
   Open data API   ${urls.api}
   API docs        ${urls.docs}
-  Metrics         ${urls.metrics}
+  Device intake   ${urls.intake}
+  Ingest metrics  ${urls.metrics}
   MQTT broker     ${urls.mqtt}
   InfluxDB        ${urls.influx}
   Service logs    ${platform.logFile}

@@ -1,6 +1,6 @@
 /**
- * `streetsense up`: InfluxDB, the broker, the ingest with the register and API, and a fleet of
- * simulated street sensors, all real parts, on this machine. Service logs go to a file in the
+ * `streetsense up`: InfluxDB, the broker, the ingest, the register and API (a process of its
+ * own), and a fleet of simulated street sensors, all real parts, on this machine. Service logs go to a file in the
  * data directory; the terminal gets a short progress display and the URLs. runPlatform is a
  * pipeline of steps; each step records how to stop what it started, and a failed step stops
  * everything started before it, last first.
@@ -13,13 +13,21 @@ import { loadSettings } from '../../core/index.js'
 import { startSimulatedFleet } from '../../edge/index.js'
 import { ingestConfig, startIngest } from '../../ingest/index.js'
 import { openRegistry, type Registry } from '../../registry/index.js'
-import { mountRegister } from '../wiring/mount-register.js'
 import { type DemoSensor, ensureDemoSensors, ensureIngestAccount } from './demo-sensors.js'
 import { startLocalInfluxd } from './local-influxd.js'
+import { startRegisterProcess } from './register-process.js'
 import type { UpSettings } from './up-settings.js'
 
 export interface RunningPlatform {
-  urls: { register: string; api: string; docs: string; metrics: string; mqtt: string; influx: string }
+  urls: {
+    register: string
+    api: string
+    docs: string
+    intake: string
+    metrics: string
+    mqtt: string
+    influx: string
+  }
   sensors: number
   logFile: string
   stop(): Promise<void>
@@ -39,7 +47,7 @@ interface Platform {
 export async function runPlatform(settings: UpSettings, progress: Progress): Promise<RunningPlatform> {
   const p = openPlatform(settings)
   const stop = () => stopPlatform(p)
-  const total = 6
+  const total = 7
   try {
     progress(1, total, settings.influxUrl ? `using InfluxDB at ${settings.influxUrl}` : 'starting InfluxDB')
     const influxUrl = await startInflux(p)
@@ -47,18 +55,20 @@ export async function runPlatform(settings: UpSettings, progress: Progress): Pro
     const { registry, ingestAccount, sensors } = registerDemo(p)
     progress(3, total, 'starting the MQTT broker')
     const mqttPort = await startPlatformBroker(p, registry)
-    progress(4, total, 'starting the ingest, the register and the open data API')
-    const httpUrl = await startPlatformIngest(p, { registry, ingestAccount, mqttPort, influxUrl })
-    progress(5, total, `starting ${sensors.length} simulated street sensors`)
+    progress(4, total, 'starting the ingest')
+    const ingestPorts = await startPlatformIngest(p, { registry, ingestAccount, mqttPort, influxUrl })
+    progress(5, total, 'starting the register and the open data API')
+    const registerPort = await startPlatformRegister(p, influxUrl)
+    progress(6, total, `starting ${sensors.length} simulated street sensors`)
     if (sensors.length > 0) {
       await startFleet(p, mqttPort, sensors)
-      progress(6, total, 'waiting for the first readings to be stored')
+      progress(7, total, 'waiting for the first readings to be stored')
       await waitForFirstReadings(p, influxUrl)
     } else {
-      progress(6, total, 'no simulated sensors requested')
+      progress(7, total, 'no simulated sensors requested')
     }
     return {
-      urls: platformUrls(settings, httpUrl, mqttPort, influxUrl),
+      urls: platformUrls(settings, { registerPort, ...ingestPorts, mqttPort }, influxUrl),
       sensors: sensors.length,
       logFile: p.logFile,
       stop,
@@ -124,8 +134,11 @@ interface IngestParts {
   influxUrl: string
 }
 
-/** The ingest with the register and the open data API on its HTTP port; returns that port's URL. */
-async function startPlatformIngest(p: Platform, { registry, ingestAccount, mqttPort, influxUrl }: IngestParts) {
+/** The ingest (MQTT and HTTP device intake, operator port); returns its ports. */
+async function startPlatformIngest(
+  p: Platform,
+  { registry, ingestAccount, mqttPort, influxUrl }: IngestParts,
+): Promise<{ intakePort: number; opsPort: number }> {
   const { settings } = p
   const v2 = settings.influxOrg !== undefined
   const ingestSettings = ingestConfig({
@@ -134,7 +147,9 @@ async function startPlatformIngest(p: Platform, { registry, ingestAccount, mqttP
     mqttUsername: ingestAccount.username,
     mqttPassword: ingestAccount.password,
     httpHost: settings.host,
-    httpPort: settings.httpPort,
+    httpPort: settings.intakePort,
+    opsHost: '127.0.0.1',
+    opsPort: settings.ingestOpsPort,
     influxUrl,
     influxDb: settings.influxDb,
     ...(v2
@@ -142,13 +157,24 @@ async function startPlatformIngest(p: Platform, { registry, ingestAccount, mqttP
       : {}),
     flushIntervalMs: 500,
   })
-  const ingest = await startIngest(ingestSettings, {
-    log: p.log.child({ stage: 'ingest' }),
-    registry,
-    mount: mountRegister(ingestSettings),
-  })
+  const ingest = await startIngest(ingestSettings, { log: p.log.child({ stage: 'ingest' }), registry })
   p.stops.push(() => ingest.close())
-  return `http://${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${ingest.port}`
+  return { intakePort: ingest.port, opsPort: ingest.opsPort }
+}
+
+/** `streetsense register` as a child process on the public port; returns the port. */
+async function startPlatformRegister({ settings, dataDir, logFile, stops }: Platform, influxUrl: string) {
+  const register = await startRegisterProcess({
+    dataDir,
+    host: settings.host,
+    port: settings.httpPort,
+    influxUrl,
+    influxDb: settings.influxDb,
+    ...(settings.influxOrg !== undefined ? { influxOrg: settings.influxOrg, influxToken: settings.influxToken } : {}),
+    logFile,
+  })
+  stops.push(() => register.stop())
+  return register.port
 }
 
 const localMqttUrl = (port: number | undefined) => `mqtt://127.0.0.1:${port}`
@@ -186,16 +212,18 @@ async function storedReadings(influxUrl: string, db: string, token?: string): Pr
 
 function platformUrls(
   settings: UpSettings,
-  httpUrl: string,
-  mqttPort: number | undefined,
+  ports: { registerPort: number; intakePort: number; opsPort: number; mqttPort: number | undefined },
   influxUrl: string,
 ): RunningPlatform['urls'] {
+  const host = settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host
+  const httpUrl = `http://${host}:${ports.registerPort}`
   return {
     register: `${httpUrl}/`,
     api: `${httpUrl}/v1/sensors`,
     docs: `${httpUrl}/docs`,
-    metrics: `${httpUrl}/metrics`,
-    mqtt: `mqtt://${settings.host}:${mqttPort}`,
+    intake: `http://${host}:${ports.intakePort}/v1/readings`,
+    metrics: `http://127.0.0.1:${ports.opsPort}/metrics`,
+    mqtt: `mqtt://${settings.host}:${ports.mqttPort}`,
     influx: influxUrl,
   }
 }

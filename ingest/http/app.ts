@@ -1,7 +1,8 @@
 /**
- * The ingest's HTTP side (Fastify 5, same process as the MQTT consumers): OpenAPI at /docs,
- * then the routes in flow order (device intake, operations), then any extra plugins such as the
- * register and open data API (`deps.plugins`).
+ * The ingest's device intake over HTTP (Fastify 5, same process as the MQTT consumers): OpenAPI
+ * at /docs, the intake routes, the quarantine for admins, then any extra plugins
+ * (`deps.plugins`). The public register runs in its own process (`streetsense register`), and
+ * /metrics, /healthz and /readyz are on the operator port (ops-routes.ts).
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -15,7 +16,7 @@ import type { IngestMetrics } from '../metrics.js'
 import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
-import { opsRoutes, type Readiness } from './ops-routes.js'
+import { quarantineRoutes } from './quarantine-routes.js'
 import { readingsRoutes } from './readings-routes.js'
 import { sensorCommunityRoutes } from './sensor-community.js'
 
@@ -31,8 +32,6 @@ export interface AppDeps {
   stats: SensorStats
   metrics: IngestMetrics
   logger: Logger
-  readiness(): Readiness
-  refreshGauges(): void
   plugins?: PluginEntry[]
 }
 
@@ -59,7 +58,7 @@ export async function buildApp(
       info: {
         title: 'streetsense ingest',
         version: '1',
-        description: 'Device intake (readings, Sensor.Community), health, metrics and quarantine',
+        description: 'Device intake (readings, Sensor.Community) and the quarantine',
       },
       components: {
         securitySchemes: {
@@ -76,7 +75,7 @@ export async function buildApp(
     await readingsRoutes(scope, { ...deps, maxPayloadBytes: config.maxPayloadBytes })
     await sensorCommunityRoutes(scope, { ...deps, intervalSeconds: config.scIntervalSeconds })
   }, {})
-  await app.register(async (scope) => opsRoutes(scope, deps))
+  await app.register(async (scope) => quarantineRoutes(scope, deps))
   for (const entry of deps.plugins ?? []) {
     if (typeof entry === 'function') await app.register(entry)
     else await app.register(entry.plugin, entry.options)

@@ -72,6 +72,8 @@ describe('streetsense up (npm start)', () => {
   it('serves a live register whose values are the ones stored in InfluxDB, stops on Ctrl-C and restarts on the same data', async () => {
     const ports = {
       'http-port': await freePort(),
+      'intake-port': await freePort(),
+      'ingest-ops-port': await freePort(),
       'mqtt-port': await freePort(),
       'broker-metrics-port': await freePort(),
       'influx-port': await freePort(),
@@ -111,6 +113,7 @@ describe('streetsense up (npm start)', () => {
     // Ctrl-C stopped InfluxDB and the servers it started: their ports refuse connections.
     await expect(fetch(`http://127.0.0.1:${ports['influx-port']}/ping`)).rejects.toThrow()
     await expect(fetch(`http://127.0.0.1:${ports['http-port']}/healthz`)).rejects.toThrow()
+    await expect(fetch(`http://127.0.0.1:${ports['ingest-ops-port']}/healthz`)).rejects.toThrow()
 
     // A second run reuses the registry, the credentials and the stored readings.
     const again = await startUp(ports)
