@@ -13,7 +13,9 @@ import { installCaching } from './caching.js'
 import { installErrorReplies } from './error-replies.js'
 import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
 import { installLicenceHeaders } from './licence.js'
+import { INDEX_PAGE_SIZE } from './pages/index-page.js'
 import { registerPages } from './pages/routes.js'
+import { RenderCache } from './register-cache.js'
 import { registerAdminRoutes } from './routes-admin.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
@@ -42,6 +44,8 @@ export interface OpenDataPluginOptions {
   onCommandQueued?: () => void
   /** How often the register page refreshes live values (seconds). */
   liveRefreshSeconds?: number
+  /** Sensors per page of the register page `/` (default 200). */
+  indexPageSize?: number
   /** Clock, for tests that pin "now". */
   now?: () => number
 }
@@ -64,6 +68,8 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
     publicBaseUrl: opts.publicBaseUrl,
     ...(opts.onCommandQueued ? { onCommandQueued: opts.onCommandQueued } : {}),
     liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
+    renderCache: new RenderCache(),
+    indexPageSize: opts.indexPageSize ?? INDEX_PAGE_SIZE,
     now: opts.now ?? Date.now,
   }
   if (opts.cors !== false) {
@@ -87,7 +93,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
     })
   }
   installLicenceHeaders(app)
-  installCaching(app)
+  installCaching(app, { linksFollowHost: !opts.publicBaseUrl })
   installErrorReplies(app, log)
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>()
   registerSensorRoutes(typed, ctx)

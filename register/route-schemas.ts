@@ -41,6 +41,8 @@ export const sensorsQuery = {
     status: STATUS,
     bbox: { type: 'string', description: 'minLon,minLat,maxLon,maxLat (WGS84)' },
     format: { type: 'string', enum: ['json', 'geojson', 'csv'] },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Sensors per page (default 100)' },
+    page: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Page number, from 1' },
   },
 } as const satisfies JSONSchema
 
@@ -162,6 +164,7 @@ export const indexPageQuery = {
     borough: { type: 'string', pattern: '^(E090000(0[1-9]|[12][0-9]|3[0-3]))?$' },
     kind: { type: 'string', enum: ['', 'air', 'traffic'] },
     q: { type: 'string', maxLength: 100 },
+    page: { type: 'integer', minimum: 1, maximum: 1000000 },
   },
 } as const satisfies JSONSchema
 

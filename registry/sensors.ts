@@ -5,14 +5,11 @@
  */
 import { StreetsenseError } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
-import { checkEntry, type SensorRow, toRecord } from './rows.js'
+import { checkEntry, toRecord } from './rows.js'
 import { type RegistryStore, writeTransaction } from './store.js'
-import type { IssuedCredentials, Registry, SensorFilter, SensorRecord } from './types.js'
+import type { IssuedCredentials, Registry } from './types.js'
 
-type SensorMethods = Pick<
-  Registry,
-  'addSensor' | 'importSensors' | 'updateSensor' | 'getSensor' | 'listSensors' | 'retireSensor'
->
+type SensorMethods = Pick<Registry, 'addSensor' | 'importSensors' | 'updateSensor' | 'getSensor' | 'retireSensor'>
 
 export function sensorMethods(s: RegistryStore): SensorMethods {
   const add = writeTransaction(s.db, (entry: RegisterEntry, actor: string) => insertSensor(s, entry, actor))
@@ -29,7 +26,6 @@ export function sensorMethods(s: RegistryStore): SensorMethods {
       const row = s.q.sensor.get(id)
       return row ? toRecord(row) : undefined
     },
-    listSensors: (filter = {}) => listSensors(s, filter),
     retireSensor: (id, actor = 'cli') => retire(id, actor),
   }
 }
@@ -86,19 +82,4 @@ function retireSensor({ q, now, audit }: RegistryStore, id: string, actor: strin
   q.updateSensor.run(entry.borough, entry.kind, entry.status, JSON.stringify(entry), t, id)
   q.setDisabled.run(1, t, id)
   audit(actor, 'sensor.retire', id)
-}
-
-function listSensors({ db }: RegistryStore, filter: SensorFilter): SensorRecord[] {
-  const where: string[] = []
-  const args: string[] = []
-  for (const key of ['borough', 'kind', 'status'] as const) {
-    if (filter[key] === undefined) continue
-    where.push(`${key} = ?`)
-    args.push(filter[key])
-  }
-  const sql = `SELECT entry, created_at, updated_at FROM sensors ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`
-  return db
-    .prepare<string[], SensorRow>(sql)
-    .all(...args)
-    .map(toRecord)
 }

@@ -7,6 +7,7 @@ import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../a
 import { fieldMapping } from '../mappings.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
+import { normalisedQuery, sendRegisterReply } from '../register-cache.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
 import { chart24h } from './chart.js'
@@ -43,10 +44,21 @@ function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, 
   return reply.header('cache-control', 'public, max-age=3600').type(ASSETS[name]!).send(body)
 }
 
+/** The register page: one page of sensors, rendered once per register version. */
 function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: FastifyReply) {
   const q = req.query
   const filter = { borough: q.borough || undefined, kind: q.kind || undefined, q: q.q?.trim() || undefined }
-  return reply.type(HTML).send(indexPage(ctx.registry.listSensors(), filter))
+  const page = q.page ?? 1
+  const variant = `/?${normalisedQuery({ ...filter, page })}`
+  return sendRegisterReply(ctx, req, reply, variant, () => {
+    const total = ctx.registry.countSensors(filter)
+    const size = ctx.indexPageSize
+    const records = ctx.registry.listSensors({ ...filter, limit: size, offset: (page - 1) * size })
+    return {
+      body: indexPage(records, filter, { page, total, size }),
+      headers: { 'content-type': HTML },
+    }
+  })
 }
 
 async function sensorRoute(ctx: ApiContext, req: RequestOf<typeof SENSOR_PAGE>, reply: FastifyReply) {
