@@ -16,7 +16,7 @@ export const IngestSettingsSchema = {
     },
     instance: {
       type: 'string',
-      description: 'Name of this ingest instance (MQTT client ids are <instance>-<k>)',
+      description: 'Name of this ingest instance (MQTT client ids are <mqtt-username>/<instance>-<k>)',
       default: 'ingest',
       pattern: '^[A-Za-z0-9._-]{1,40}$',
     },

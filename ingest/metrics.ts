@@ -52,6 +52,10 @@ export function createIngestMetrics() {
     ),
     // MQTT
     mqttConnected: gauge('streetsense_ingest_mqtt_connections', 'Consumer connections currently up'),
+    sessionsLost: counter(
+      'streetsense_ingest_mqtt_sessions_lost_total',
+      'Reconnects that found no session on the broker (subscriptions and queued messages gone; resubscribed)',
+    ),
     backpressure: gauge(
       'streetsense_ingest_backpressure',
       '1 while the spool is full and acknowledgements are held back',

@@ -5,6 +5,7 @@
  */
 import { StreetsenseError } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
+import { isReservedName, RESERVED_NAMES } from './client-ids.js'
 import { checkEntry, toRecord } from './rows.js'
 import { type RegistryStore, writeTransaction } from './store.js'
 import type { IssuedCredentials, Registry } from './types.js'
@@ -32,6 +33,13 @@ export function sensorMethods(s: RegistryStore): SensorMethods {
 
 /** A new sensor and its device account (disabled if it is registered as retired). */
 function insertSensor({ q, now, audit, issue }: RegistryStore, entry: RegisterEntry, actor: string): IssuedCredentials {
+  if (isReservedName(entry.id)) {
+    throw new StreetsenseError(
+      'IOT_REGISTRY_INVALID_ENTRY',
+      `id ${entry.id} is reserved for the platform's services (${RESERVED_NAMES.join(', ')})`,
+      '/id',
+    )
+  }
   if (q.sensor.get(entry.id) || q.account.get(entry.id)) {
     throw new StreetsenseError('IOT_REGISTRY_DUPLICATE', `sensor or account ${entry.id} already exists`, '/id')
   }

@@ -75,7 +75,7 @@ describe('MQTT fuzzing of the real broker', () => {
       reader: await addAccount(data.dir, 'reader', 'reader'),
     }
     broker = await startBroker(data.dir, ['--drain-timeout-ms', '2000', '--max-packet-bytes', '65536'])
-    subscriber = await connect(broker.url, { clientId: 'ingest-fuzz', ...creds.ingest })
+    subscriber = await connect(broker.url, { clientId: 'ingest/fuzz', ...creds.ingest })
     await subscriber.subscribeAsync('streetsense/v1/+/+/air', { qos: 1 })
     subscriber.on('message', (_t, payload) => {
       try {

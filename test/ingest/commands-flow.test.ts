@@ -132,7 +132,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     })
     // The admin API queues commands in the registry; the ingest polls the table and sends them.
     register = await startRegisterProcess({ dataDir: data.dir, influxUrl: `http://127.0.0.1:${await freePort()}` })
-    watcher = mqtt.connect(broker.url, { clientId: 'ingest-watch', ...creds.ingest, reconnectPeriod: 0 })
+    watcher = mqtt.connect(broker.url, { clientId: 'ingest/watch', ...creds.ingest, reconnectPeriod: 0 })
     await new Promise((r) => watcher.once('connect', r))
     await watcher.subscribeAsync('streetsense/v1/+/cam-1/air', { qos: 1 })
     watcher.on('message', (_t, payload) => readings.push(payload.toString()))
