@@ -114,6 +114,10 @@ export const ERROR_CODES = {
   ),
   IOT_REGISTER_INVALID_ENTRY: spec(400, 'A register entry sent to the admin API breaks the schema.'),
   IOT_REGISTER_UNAUTHORIZED: spec(401, 'The admin API needs an admin account.'),
+  IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE: spec(
+    415,
+    'A state-changing admin request must be JSON (Content-Type: application/json), never a plain form.',
+  ),
   IOT_REGISTER_FORBIDDEN: spec(403, 'The account may not act on that sensor or borough.'),
   IOT_REGISTER_DATA_NOT_OPEN: spec(403, "The sensor's data is not open; the register entry says who to ask."),
   IOT_REGISTER_NOT_FOUND: spec(404, 'No such sensor, route or file.'),
@@ -123,7 +127,6 @@ export const ERROR_CODES = {
   ),
   IOT_REGISTER_DUPLICATE: spec(409, 'A sensor with that id already exists.'),
   IOT_REGISTER_SENSOR_RETIRED: spec(409, 'The sensor is retired: it takes no commands.'),
-  IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE: spec(415, 'The admin API takes request bodies as application/json only.'),
   IOT_REGISTER_CALIBRATION_DATA: spec(
     422,
     'Too little co-located data to fit a calibration (or a singular fit); the message says how much there is.',

@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
+import { requireJsonRequest } from './admin-auth.js'
 import type { ApiContext, OpenDataRegistry, OpenDataStats } from './api-context.js'
 import { installCaching } from './caching.js'
 import { installErrorReplies } from './error-replies.js'
@@ -92,6 +93,8 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
       },
     })
   }
+  // Admin writes are JSON only, whatever the route (CSRF: a plain form cannot send JSON).
+  app.addHook('onRequest', requireJsonRequest)
   installLicenceHeaders(app)
   installCaching(app, { linksFollowHost: !opts.publicBaseUrl })
   installErrorReplies(app, log)

@@ -49,7 +49,8 @@ export async function buildApp(
     const body = ingestErrorBody(err)
     if (body.statusCode >= 500) req.log.error({ err }, 'request failed')
     if (body.code === 'IOT_INGEST_SPOOL_FULL') reply.header('retry-after', '5')
-    if (body.code === 'IOT_INGEST_UNAUTHORIZED') reply.header('www-authenticate', 'Basic realm="streetsense"')
+    // Bearer, not Basic: no browser prompts for (and caches) credentials for this origin.
+    if (body.code === 'IOT_INGEST_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="streetsense"')
     return reply.code(body.statusCode).send(body)
   })
 
