@@ -82,6 +82,7 @@ export const ERROR_CODES = {
     403,
     'This account may not send that command to that device (role, borough, command, reused id); the connection is closed.',
   ),
+  IOT_BROKER_QOS2_REFUSED: spec(400, 'A QoS 2 publish; the broker accepts QoS 0 and 1 only (connection closed).'),
   IOT_BROKER_PACKET_TOO_LARGE: spec(413, 'An MQTT packet larger than the broker accepts; the connection is closed.'),
   IOT_BROKER_REGISTRY_UNAVAILABLE: spec(503, 'The sensor registry could not be read while authenticating.'),
   IOT_BROKER_START_FAILED: spec(500, 'The broker could not start (port taken, TLS files, Redis).'),
