@@ -99,6 +99,7 @@ export const ERROR_CODES = {
     404,
     'A Sensor.Community node posts to a path that is not the intake; the body says what to configure.',
   ),
+  IOT_INGEST_RATE_LIMITED: spec(429, 'A device sent more HTTP requests than its rate allows; retry after the header.'),
   IOT_INGEST_SPOOL_FULL: spec(503, 'The local spool is full (InfluxDB down for long); retry after the header.'),
   IOT_INGEST_INFLUX_REJECTED: spec(400, 'InfluxDB refused points as malformed; they were quarantined.'),
   IOT_INGEST_START_FAILED: spec(500, 'The ingest could not start (port taken, data dir, settings).'),

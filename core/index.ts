@@ -8,6 +8,7 @@ export {
   StreetsenseError,
 } from './errors.js'
 export { createLogger, type Logger } from './logger.js'
+export { TokenBuckets, WindowCounter } from './rate-limiters.js'
 export { type Closable, type RunServiceOptions, runService, settingsOrExit } from './service.js'
 export {
   addSettingOptions,

@@ -136,6 +136,19 @@ export const IngestSettingsSchema = {
       maximum: 1000,
     },
     quarantineMaxRows: { type: 'integer', description: 'Quarantine bound in rows', default: 100000, minimum: 1 },
+    quarantineMaxBytes: {
+      type: 'integer',
+      description: 'Quarantine bound in bytes of stored text; the oldest rows go first',
+      default: 67108864,
+      minimum: 65536,
+    },
+    quarantineRawBytes: {
+      type: 'integer',
+      description: 'Bytes of each rejected payload kept in the quarantine (its full size is recorded)',
+      default: 4096,
+      minimum: 256,
+      maximum: 262144,
+    },
     quarantineMaxAgeDays: {
       type: 'integer',
       description: 'Quarantine rows older than this are deleted',
@@ -150,6 +163,18 @@ export const IngestSettingsSchema = {
       minimum: 0,
     },
     maxPayloadBytes: { type: 'integer', description: 'Largest accepted message', default: 262144, minimum: 1024 },
+    httpRequestsPerSecondPerDevice: {
+      type: 'integer',
+      description: 'HTTP intake requests per second per device (token bucket; above it 429; 0 = no limit)',
+      default: 10,
+      minimum: 0,
+    },
+    httpRequestBurst: {
+      type: 'integer',
+      description: 'HTTP intake requests a device may send at once before the per-second rate applies',
+      default: 50,
+      minimum: 1,
+    },
     qcMaxSeries: {
       type: 'integer',
       description:

@@ -34,6 +34,10 @@ export function createIngestMetrics() {
     // spool and quarantine
     spoolDepth: gauge('streetsense_ingest_spool_depth', 'Points in the spool'),
     quarantineDepth: gauge('streetsense_ingest_quarantine_depth', 'Rows in the quarantine'),
+    quarantineBytes: gauge(
+      'streetsense_ingest_quarantine_bytes',
+      'Bytes of text the quarantine holds (its byte bound)',
+    ),
     // InfluxDB
     written: counter('streetsense_ingest_influx_points_written_total', 'Points InfluxDB accepted'),
     writeSeconds: new Histogram({
@@ -68,8 +72,9 @@ export type IngestMetrics = ReturnType<typeof createIngestMetrics>
 /** Sets the gauges read from the spool and the quarantine (before a scrape). */
 export function refreshGauges(
   metrics: IngestMetrics,
-  parts: { spool: Pick<Spool, 'depth'>; quarantine: Pick<Quarantine, 'count'> },
+  parts: { spool: Pick<Spool, 'depth'>; quarantine: Pick<Quarantine, 'count' | 'bytesStored'> },
 ): void {
   metrics.spoolDepth.set(parts.spool.depth())
   metrics.quarantineDepth.set(parts.quarantine.count())
+  metrics.quarantineBytes.set(parts.quarantine.bytesStored())
 }

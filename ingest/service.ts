@@ -164,6 +164,8 @@ async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Store
     quarantine: openQuarantine(config.dataDir, {
       maxRows: config.quarantineMaxRows,
       maxAgeDays: config.quarantineMaxAgeDays,
+      maxBytes: config.quarantineMaxBytes,
+      rawPrefixBytes: config.quarantineRawBytes,
     }),
     stats: openSensorStats(config.dataDir),
     metrics: createIngestMetrics(),

@@ -16,6 +16,7 @@ import type { IngestMetrics } from '../metrics.js'
 import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
+import { deviceRate } from './device-rate.js'
 import { quarantineRoutes } from './quarantine-routes.js'
 import { readingsRoutes } from './readings-routes.js'
 import { sensorCommunityRoutes } from './sensor-community.js'
@@ -36,7 +37,10 @@ export interface AppDeps {
 }
 
 export async function buildApp(
-  config: Pick<IngestConfig, 'maxPayloadBytes' | 'scIntervalSeconds'>,
+  config: Pick<
+    IngestConfig,
+    'maxPayloadBytes' | 'scIntervalSeconds' | 'httpRequestsPerSecondPerDevice' | 'httpRequestBurst'
+  >,
   deps: AppDeps,
 ): Promise<FastifyInstance> {
   const app = Fastify({
@@ -72,9 +76,10 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   // Device intake: raw JSON bodies (kept for the quarantine) only inside this scope.
+  const rate = deviceRate(config)
   await app.register(async (scope) => {
-    await readingsRoutes(scope, { ...deps, maxPayloadBytes: config.maxPayloadBytes })
-    await sensorCommunityRoutes(scope, { ...deps, intervalSeconds: config.scIntervalSeconds })
+    await readingsRoutes(scope, { ...deps, rate, maxPayloadBytes: config.maxPayloadBytes })
+    await sensorCommunityRoutes(scope, { ...deps, rate, intervalSeconds: config.scIntervalSeconds })
   }, {})
   await app.register(async (scope) => quarantineRoutes(scope, deps))
   for (const entry of deps.plugins ?? []) {
