@@ -1,4 +1,6 @@
 /** What every stage shares: the error registry, settings, the logger, how a service runs, the version. */
+
+export { csvCell, csvLine, fromCsvCell, toCsv } from './csv.js'
 export {
   ERROR_CODES,
   type ErrorCode,

@@ -3,10 +3,10 @@
  * next page's URL. Rendered once per register version and representation (register-cache.ts).
  */
 import type { FastifyReply } from 'fastify'
+import { toCsv } from '../core/index.js'
 import type { SensorFilter } from '../registry/index.js'
 import { type ApiContext, baseUrl, type RequestOf } from './api-context.js'
 import { addVary } from './caching.js'
-import { toCsv } from './csv.js'
 import { licenceBlock } from './licence.js'
 import { parseBBox } from './params.js'
 import { type PublicEntry, publicEntry } from './public-entry.js'
