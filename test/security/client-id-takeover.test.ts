@@ -13,7 +13,8 @@
  */
 import mqtt, { type IClientOptions } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
+import type { InfluxServer } from '../helpers/influxd.js'
+import { type PlatformProcesses, startPlatformProcesses } from '../helpers/platform-processes.js'
 import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
@@ -22,8 +23,6 @@ import {
   cli,
   type IngestProcess,
   type Issued,
-  startBroker,
-  startIngest,
   tempDir,
 } from '../helpers/processes.js'
 
@@ -48,6 +47,7 @@ async function connackCode(url: string, opts: IClientOptions): Promise<number | 
 
 describe('client ids: no device or other account can take a service or device session (real processes)', () => {
   const data = tempDir('ss-clientid-')
+  let platform: PlatformProcesses
   let influx: InfluxServer
   let broker: BrokerProcess
   let ingest: IngestProcess
@@ -88,23 +88,18 @@ describe('client ids: no device or other account can take a service or device se
     creds.lookalike = await addSensor(data.dir, 'ingest-0', CAMDEN) // the consumers' old client id
     creds.admin = await addAccount(data.dir, 'camden', 'admin', [CAMDEN])
     creds.ingest = await addAccount(data.dir, 'ingest', 'ingest')
-    influx = await startInfluxd()
-    broker = await startBroker(data.dir, ['--connections-per-minute-per-address', '0'])
-    ingest = await startIngest({
+    platform = await startPlatformProcesses({
       dataDir: data.dir,
-      mqttUrl: broker.url,
-      username: creds.ingest.username,
-      password: creds.ingest.password,
-      influxUrl: influx.url,
-      args: ['--mqtt-connections', '2', '--influx-db', 'takeover'],
+      ingestAccount: creds.ingest,
+      influxDb: 'takeover',
+      brokerArgs: ['--connections-per-minute-per-address', '0'],
+      ingestArgs: ['--mqtt-connections', '2'],
     })
-    await waitFor(async () => (await fetch(`${ingest.opsUrl}/readyz`)).ok, 30_000, 'ingest subscribed')
-  }, 180_000)
+    ;({ influx, broker, ingest } = platform)
+  }, 600_000)
 
   afterAll(async () => {
-    await ingest?.stop()
-    await broker?.stop()
-    await influx?.stop()
+    await platform?.stop()
     data.remove()
   })
 

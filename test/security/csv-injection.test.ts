@@ -48,7 +48,7 @@ describe('CSV formula injection (real CLI and register)', () => {
     await cli(['sensors', 'import', file, '--data-dir', data.dir])
     influx = await startInfluxd()
     register = await startRegisterProcess({ dataDir: data.dir, influxUrl: influx.url })
-  }, 180_000)
+  }, 600_000)
 
   afterAll(async () => {
     await register?.stop()

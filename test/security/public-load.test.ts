@@ -14,7 +14,8 @@
  */
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
+import type { InfluxServer } from '../helpers/influxd.js'
+import { type PlatformProcesses, startPlatformProcesses } from '../helpers/platform-processes.js'
 import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
@@ -23,20 +24,19 @@ import {
   type Issued,
   importSensors,
   type RegisterProcess,
-  startBroker,
-  startIngest,
   startRegisterProcess,
   tempDir,
 } from '../helpers/processes.js'
 
 const CAMDEN = 'E09000007'
-const SENSORS = 200
+const SENSORS = 150
 const RATE_LIMIT = 600
 const PARALLEL = 32
 const DEVICE_READINGS = 30
 
 describe('public load at the rate limit does not slow device intake (real processes)', () => {
   const data = tempDir('ss-load-')
+  let platform: PlatformProcesses
   let influx: InfluxServer
   let broker: BrokerProcess
   let ingest: IngestProcess
@@ -46,30 +46,24 @@ describe('public load at the rate limit does not slow device intake (real proces
   beforeAll(async () => {
     const ids = Array.from({ length: SENSORS }, (_, i) => `load-${String(i).padStart(4, '0')}`)
     creds = await importSensors(data.dir, ids, CAMDEN)
-    const account = await addAccount(data.dir, 'ingest', 'ingest')
-    influx = await startInfluxd()
-    broker = await startBroker(data.dir, ['--connections-per-minute-per-address', '0'])
-    ingest = await startIngest({
+    const ingestAccount = await addAccount(data.dir, 'ingest', 'ingest')
+    platform = await startPlatformProcesses({
       dataDir: data.dir,
-      mqttUrl: broker.url,
-      username: account.username,
-      password: account.password,
-      influxUrl: influx.url,
-      args: ['--influx-db', 'load'],
+      ingestAccount,
+      influxDb: 'load',
+      brokerArgs: ['--connections-per-minute-per-address', '0'],
     })
+    ;({ influx, broker, ingest } = platform)
     register = await startRegisterProcess({
       dataDir: data.dir,
       influxUrl: influx.url,
       args: ['--rate-limit-per-minute', String(RATE_LIMIT), '--influx-db', 'load'],
     })
-    await waitFor(async () => (await fetch(`${ingest.opsUrl}/readyz`)).ok, 30_000, 'ingest ready')
-  }, 240_000)
+  }, 600_000)
 
   afterAll(async () => {
     await register?.stop()
-    await ingest?.stop()
-    await broker?.stop()
-    await influx?.stop()
+    await platform?.stop()
     data.remove()
   })
 
@@ -171,5 +165,5 @@ describe('public load at the rate limit does not slow device intake (real proces
     )
     // Over the limit, the register refuses (429), still without touching intake.
     expect((await fetch(`${register.url}/v1/sensors?limit=1`)).status).toBe(429)
-  }, 240_000)
+  }, 600_000)
 })

@@ -7,7 +7,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
+import { type PlatformProcesses, startPlatformProcesses } from '../helpers/platform-processes.js'
 import { waitFor } from '../helpers/ports.js'
 import {
   addAccount,
@@ -15,8 +15,6 @@ import {
   type BrokerProcess,
   type IngestProcess,
   type Issued,
-  startBroker,
-  startIngest,
   tempDir,
 } from '../helpers/processes.js'
 
@@ -26,7 +24,7 @@ const topic = (sensor: string, channel: string) => `streetsense/v1/${CAMDEN}/${s
 
 describe('times InfluxDB cannot store are refused before acknowledging (real processes)', () => {
   const data = tempDir('ss-times-')
-  let influx: InfluxServer
+  let platform: PlatformProcesses
   let broker: BrokerProcess
   let ingest: IngestProcess
   const creds: Record<string, Issued> = {}
@@ -56,24 +54,13 @@ describe('times InfluxDB cannot store are refused before acknowledging (real pro
   beforeAll(async () => {
     creds.http = await addSensor(data.dir, 'cam-http', CAMDEN)
     creds.mqtt = await addSensor(data.dir, 'cam-mqtt', CAMDEN)
-    const account = await addAccount(data.dir, 'ingest', 'ingest')
-    influx = await startInfluxd()
-    broker = await startBroker(data.dir)
-    ingest = await startIngest({
-      dataDir: data.dir,
-      mqttUrl: broker.url,
-      username: account.username,
-      password: account.password,
-      influxUrl: influx.url,
-      args: ['--influx-db', 'times'],
-    })
-    await waitFor(async () => (await fetch(`${ingest.opsUrl}/readyz`)).ok, 30_000, 'ingest ready')
-  }, 180_000)
+    const ingestAccount = await addAccount(data.dir, 'ingest', 'ingest')
+    platform = await startPlatformProcesses({ dataDir: data.dir, ingestAccount, influxDb: 'times' })
+    ;({ broker, ingest } = platform)
+  }, 600_000)
 
   afterAll(async () => {
-    await ingest?.stop()
-    await broker?.stop()
-    await influx?.stop()
+    await platform?.stop()
     data.remove()
   })
 
