@@ -204,6 +204,51 @@ describe('HTTP fuzzing of every OpenAPI route', () => {
     expect(failures).toEqual([])
   })
 
+  it('crafted values that used to reach InfluxQL or a prototype: 400 or 404 naming the parameter, never 5xx', async () => {
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const raw = '/v1/sensors/cam-1/readings?every=raw'
+    const cases: [string, number, string?][] = [
+      [`${raw}&cursor=${cursor({ t: 1e300, k: 1 })}`, 400, 'cursor'],
+      [`${raw}&cursor=${cursor({ t: -1e20, k: 1 })}`, 400, 'cursor'],
+      [`${raw}&cursor=${cursor({ t: 1.5, k: 1 })}`, 400, 'cursor'],
+      [`${raw}&cursor=${cursor({ t: '1', k: 1 })}`, 400, 'cursor'],
+      [`${raw}&limit=10000&cursor=${cursor({ t: 1, k: 9e9 })}`, 400, 'cursor'], // k would stretch the LIMIT
+      [`${raw}&cursor=${cursor({ t: 1, k: 1e15 })}`, 400, 'cursor'],
+      [`${raw}&cursor=${cursor(null)}`, 400, 'cursor'],
+      [`${raw}&cursor=${cursor([1, 2])}`, 400, 'cursor'],
+      ['/v1/sensors/cam-1/readings?from=9999-12-01&to=9999-12-02', 400, 'to'],
+      ['/v1/sensors/cam-1/readings?from=2026-01-01&to=9999-12-02T00:00:00Z', 400, 'to'],
+      ['/v1/sensors/cam-1/readings?from=0001-01-01&to=2026-01-02', 400, 'from'],
+      ['/v1/sensors/cam-1/readings?every=1d&from=1600-01-01&to=1601-01-01', 400, 'to'],
+      ['/v1/export/csv?borough=E09000007&date=9999-12-31', 400, 'date'],
+      ['/v1/export/csv?borough=E09000007&date=2262-04-11', 400, 'date'],
+      ['/v1/export/fiware?borough=E09000007&at=9999-12-31T00:00:00Z', 400, 'at'],
+      ['/register-static/constructor', 404],
+      ['/register-static/__proto__', 404],
+      ['/register-static/hasOwnProperty', 404],
+      ['/docs/static/constructor', 404],
+      ['/docs/static/__proto__', 404],
+      ['/sensors/constructor', 404],
+      ['/v1/sensors/__proto__', 404],
+      ['/v1/sensors/constructor/readings', 404],
+      ["/v1/sta/Things('constructor')", 404],
+      ["/v1/sta/Datastreams('__proto__:constructor')", 404],
+    ]
+    const seen: string[] = []
+    for (const [path, status, field] of cases) {
+      counts.requests++
+      const res = await fetch(`${s.url}${path}`, { headers: { accept: 'application/json' } })
+      const body = (await res.json().catch(() => ({}))) as { field?: string }
+      seen.push(`${res.status} ${path.slice(0, 60)}`)
+      expect(res.status, path).toBe(status)
+      if (field) expect(body.field, path).toBe(field)
+    }
+    for (const path of ['/docs/static/constructor', '/docs/static/__proto__']) {
+      expect((await fetch(`${s.intakeUrl}${path}`)).status, `intake ${path}`).toBe(404)
+    }
+    counts.status4xx += seen.length
+  })
+
   it('still answers after the fuzzing', async () => {
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
     expect((await fetch(`${s.opsUrl}/healthz`)).status).toBe(200)
