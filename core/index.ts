@@ -10,6 +10,7 @@ export {
   StreetsenseError,
 } from './errors.js'
 export { createLogger, type Logger } from './logger.js'
+export { privateDir, privateFile } from './private-files.js'
 export { TokenBuckets, WindowCounter } from './rate-limiters.js'
 export { type Closable, type RunServiceOptions, runService, settingsOrExit } from './service.js'
 export {
@@ -20,5 +21,6 @@ export {
   type SettingSchema,
   type SettingsOf,
   type SettingsSchema,
+  settingFlag,
 } from './settings.js'
 export { packageVersion } from './version.js'

@@ -22,7 +22,7 @@ export const IngestSettingsSchema = {
     },
     mqttUrl: { type: 'string', description: 'Broker URL', default: 'mqtt://127.0.0.1:1883' },
     mqttUsername: { type: 'string', description: 'MQTT username of an ingest service account' },
-    mqttPassword: { type: 'string', description: 'MQTT password of the ingest service account' },
+    mqttPassword: { type: 'string', description: 'MQTT password of the ingest service account', secret: true },
     mqttConnections: {
       type: 'integer',
       description: 'Consumer connections; the boroughs are split between them',
@@ -93,7 +93,7 @@ export const IngestSettingsSchema = {
     influxRp: { type: 'string', description: 'InfluxDB retention policy (v1 API; default: the database default)' },
     influxOrg: { type: 'string', description: 'InfluxDB organisation; setting it selects the v2 API' },
     influxBucket: { type: 'string', description: 'InfluxDB bucket (v2 API)' },
-    influxToken: { type: 'string', description: 'InfluxDB token (v2 API, or v1 with auth)' },
+    influxToken: { type: 'string', description: 'InfluxDB token (v2 API, or v1 with auth)', secret: true },
     batchSize: {
       type: 'integer',
       description: 'Points per InfluxDB write',

@@ -5,11 +5,10 @@
  * pipeline of steps; each step records how to stop what it started, and a failed step stops
  * everything started before it, last first.
  */
-import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Logger, pino } from 'pino'
 import { type BrokerSettings, BrokerSettingsSchema, startBroker } from '../../broker/index.js'
-import { loadSettings } from '../../core/index.js'
+import { loadSettings, privateDir, privateFile } from '../../core/index.js'
 import { startSimulatedFleet } from '../../edge/index.js'
 import { ingestConfig, startIngest } from '../../ingest/index.js'
 import { openRegistry, type Registry } from '../../registry/index.js'
@@ -80,9 +79,8 @@ export async function runPlatform(settings: UpSettings, progress: Progress): Pro
 }
 
 function openPlatform(settings: UpSettings): Platform {
-  const dataDir = resolve(settings.dataDir)
-  mkdirSync(dataDir, { recursive: true })
-  const logFile = join(dataDir, 'platform.log')
+  const dataDir = privateDir(resolve(settings.dataDir))
+  const logFile = privateFile(join(dataDir, 'platform.log'))
   const log = pino(
     { name: 'streetsense', level: process.env.STREETSENSE_LOG_LEVEL ?? 'info' },
     pino.destination({ dest: logFile, sync: false }),

@@ -69,7 +69,7 @@ export const UpSettingsSchema = {
     },
     influxDb: { type: 'string', description: 'InfluxDB database (v1) / bucket (v2)', default: 'streetsense' },
     influxOrg: { type: 'string', description: 'InfluxDB 2.x organisation of an existing InfluxDB' },
-    influxToken: { type: 'string', description: 'InfluxDB 2.x token of an existing InfluxDB' },
+    influxToken: { type: 'string', description: 'InfluxDB 2.x token of an existing InfluxDB', secret: true },
   },
 } as const satisfies SettingsSchema
 

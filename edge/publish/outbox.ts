@@ -7,10 +7,9 @@
  * rows are never resent. Bounds: maxRows pending and maxAgeHours; the oldest pending rows are
  * evicted first and counted (the `evicted` field of the status heartbeat).
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { StreetsenseError } from '../../core/index.js'
+import { privateDir, privateFile, StreetsenseError } from '../../core/index.js'
 import type { Reading } from '../../schemas/index.js'
 import type { ReadingDraft } from '../aggregate/aggregator.js'
 
@@ -46,8 +45,7 @@ export class Outbox {
     private readonly now: () => number = Date.now,
   ) {
     try {
-      mkdirSync(dataDir, { recursive: true })
-      this.db = new Database(join(dataDir, 'outbox.sqlite'))
+      this.db = new Database(privateFile(join(privateDir(dataDir), 'outbox.sqlite')))
     } catch (err) {
       throw new StreetsenseError('IOT_EDGE_OUTBOX', `cannot open the outbox in ${dataDir}: ${(err as Error).message}`)
     }

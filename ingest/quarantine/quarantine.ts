@@ -4,9 +4,9 @@
  * size as it arrived. Bounded by rows, by bytes and by age, so a broken or hostile device cannot
  * fill the disk; the oldest rows go first.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDir, privateFile } from '../../core/index.js'
 import type { FieldError } from '../../schemas/index.js'
 import {
   DELETE_OLDER_THAN,
@@ -69,8 +69,9 @@ export interface QuarantineOptions {
 }
 
 export function openQuarantine(dataDir: string, options: QuarantineOptions): Quarantine {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'ingest-quarantine.sqlite'), { readonly: options.readonly ?? false })
+  const file = join(dataDir, 'ingest-quarantine.sqlite')
+  if (!options.readonly) privateFile(join(privateDir(dataDir), 'ingest-quarantine.sqlite'))
+  const db = new Database(file, { readonly: options.readonly ?? false })
   if (!options.readonly) prepareTable(db)
   return new SqliteQuarantine(db, options)
 }

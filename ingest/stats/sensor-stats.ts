@@ -7,9 +7,9 @@
  * A reading whose seq is at or below the last seq seen counts as a duplicate (redelivery after a
  * reconnect, or a replay); a jump forward counts the skipped numbers as gaps.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDir, privateFile } from '../../core/index.js'
 
 export interface SensorCounters {
   accepted: number
@@ -69,8 +69,7 @@ export function openSensorStats(dataDir: string, options: { readonly: true }): S
 export function openSensorStats(dataDir: string, options: { readonly?: boolean } = {}): SensorStats | SensorStatsView {
   const file = join(dataDir, 'ingest-stats.sqlite')
   if (options.readonly) return new StatsView(new Database(file, { readonly: true }))
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(file, { readonly: false })
+  const db = new Database(privateFile(join(privateDir(dataDir), 'ingest-stats.sqlite')), { readonly: false })
   db.pragma('journal_mode = WAL')
   db.exec(CREATE)
   return new StatsRecorder(db)

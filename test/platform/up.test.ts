@@ -4,7 +4,7 @@
  * back from InfluxDB; Ctrl-C stops everything; a second run reuses the data.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -80,6 +80,9 @@ describe('streetsense up (npm start)', () => {
     }
     const up = await startUp(ports)
     expect(up.output()).toMatch(/3 simulated street sensors are publishing/)
+    // The service log and the data files are the platform user's alone.
+    expect((statSync(join(dataDir, 'platform.log')).mode & 0o777).toString(8)).toBe('600')
+    expect((statSync(join(dataDir, 'registry.sqlite')).mode & 0o777).toString(8)).toBe('600')
 
     mkdirSync(ARTIFACTS, { recursive: true })
     const browser = await launchChromium()
