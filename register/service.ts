@@ -5,11 +5,10 @@
  * the ingest's per-sensor counters (read-only), and shares no event loop with device intake, so
  * public rendering cannot starve it.
  */
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { createLogger, httpErrorBody } from '../core/index.js'
+import { installApiDocs, installSecurityHeaders } from '../ingest/index.js'
 import { openRegistry, type Registry } from '../registry/index.js'
 import { influxReadConfig, type RegisterConfig } from './config.js'
 import { ingestCounters } from './ingest-counters.js'
@@ -66,17 +65,15 @@ async function buildRegisterApp(
       .code(404)
       .send(httpErrorBody(404, 'IOT_REGISTER_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
   )
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'streetsense open data API',
-        version: '1',
-        description: 'The public register of street sensors, their readings, exports and the admin API',
-      },
-      components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
+  installSecurityHeaders(app)
+  await installApiDocs(app, {
+    info: {
+      title: 'streetsense open data API',
+      version: '1',
+      description: 'The public register of street sensors, their readings, exports and the admin API',
     },
+    components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   await app.register(openDataPlugin, {
     registry: parts.registry,

@@ -4,8 +4,6 @@
  * (`deps.plugins`). The public register runs in its own process (`streetsense register`), and
  * /metrics, /healthz and /readyz are on the operator port (ops-routes.ts).
  */
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { type HttpErrorBody, httpErrorBody, StreetsenseError } from '../../core/index.js'
@@ -17,6 +15,7 @@ import type { Quarantine } from '../quarantine/quarantine.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
 import { deviceRate } from './device-rate.js'
+import { installApiDocs, installSecurityHeaders } from './hardening.js'
 import { quarantineRoutes } from './quarantine-routes.js'
 import { readingsRoutes } from './readings-routes.js'
 import { sensorCommunityRoutes } from './sensor-community.js'
@@ -58,22 +57,20 @@ export async function buildApp(
     return reply.code(body.statusCode).send(body)
   })
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'streetsense ingest',
-        version: '1',
-        description: 'Device intake (readings, Sensor.Community) and the quarantine',
-      },
-      components: {
-        securitySchemes: {
-          deviceToken: { type: 'http', scheme: 'bearer', description: 'device password, with X-Sensor: <id>' },
-          basic: { type: 'http', scheme: 'basic' },
-        },
+  installSecurityHeaders(app)
+  await installApiDocs(app, {
+    info: {
+      title: 'streetsense ingest',
+      version: '1',
+      description: 'Device intake (readings, Sensor.Community) and the quarantine',
+    },
+    components: {
+      securitySchemes: {
+        deviceToken: { type: 'http', scheme: 'bearer', description: 'device password, with X-Sensor: <id>' },
+        basic: { type: 'http', scheme: 'basic' },
       },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
 
   // Device intake: raw JSON bodies (kept for the quarantine) only inside this scope.
   const rate = deviceRate(config)

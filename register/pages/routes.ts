@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
+import { DAQI_COLOURS } from '../daqi.js'
 import { fieldMapping } from '../mappings.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
@@ -32,9 +33,15 @@ export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<
   const assets = new Map(
     Object.keys(ASSETS).map((name) => [name, readFileSync(fileURLToPath(new URL(name, STATIC_DIR)))]),
   )
+  assets.set('register.css', Buffer.concat([assets.get('register.css')!, Buffer.from(daqiCss())]))
   app.get('/register-static/:name', { schema: ASSET }, (req, reply) => staticAsset(assets, req, reply))
   app.get('/', { schema: INDEX }, (req, reply) => indexRoute(ctx, req, reply))
   app.get('/sensors/:id', { schema: SENSOR_PAGE }, (req, reply) => sensorRoute(ctx, req, reply))
+}
+
+/** The DAQI band colours as classes `.daqi-1` .. `.daqi-10` (daqi.ts is their one source). */
+function daqiCss(): string {
+  return `\n${DAQI_COLOURS.map((c, i) => `.daqi-${i + 1} { background: ${c.fill}; color: ${c.text}; }`).join('\n')}\n`
 }
 
 function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, reply: FastifyReply) {
