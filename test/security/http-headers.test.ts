@@ -138,10 +138,14 @@ describe('HTTP hardening of the register and the intake (real processes, Chromiu
       // Another site framing the register gets nothing: Chromium refuses to display it.
       const address = framer.address() as { port: number }
       await page.goto(`http://localhost:${address.port}/`, { waitUntil: 'load' })
-      // The parent's load event waits for the frame: it ended on Chromium's error page.
-      const frame = page.frames().find((f) => f !== page.mainFrame())
-      expect(frame?.url()).toBe('chrome-error://chromewebdata/')
-      expect(await frame!.content().catch(() => '')).not.toContain('london-map')
+      // The frame ends on Chromium's error page instead of the register.
+      const framed = () => page.frames().find((f) => f !== page.mainFrame())
+      await waitFor(() => framed()?.url() === 'chrome-error://chromewebdata/', 20_000, 'the frame refused')
+      expect(
+        await framed()!
+          .content()
+          .catch(() => ''),
+      ).not.toContain('london-map')
     } finally {
       await browser.close()
     }
