@@ -321,7 +321,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     const id = `mosq-${Date.now()}`
     const body = JSON.stringify({ command: 'status', id, expires_at: new Date(Date.now() + 600_000).toISOString() })
     const pub = await runCommand('mosquitto_pub', [
-      '-h', '127.0.0.1', '-p', String(broker.ports.mqtt), '-V', 'mqttv311', '-q', '1', '-i', 'camden-ops-cli',
+      '-h', '127.0.0.1', '-p', String(broker.ports.mqtt), '-V', 'mqttv311', '-q', '1', '-i', 'camden-ops/cli',
       '-u', 'camden-ops', '-P', creds['camden-ops']!.password, '-t', 'streetsense/v1/E09000007/cam-1/cmd', '-m', body,
     ]) // biome-ignore format: flags and values in pairs
     expect(pub.code).toBe(0)
