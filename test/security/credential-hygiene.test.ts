@@ -106,7 +106,13 @@ describe('secrets never on a command line; data files private (real CLI and proc
 
   it('creates the data directory 0700 and every data file (with its WAL) 0600', async () => {
     await waitFor(() => statSync(join(dataDir, 'ingest-stats.sqlite'), { throwIfNoEntry: false }) !== undefined)
-    const files = ['registry.sqlite', 'ingest-spool.sqlite', 'ingest-quarantine.sqlite', 'ingest-stats.sqlite']
+    const files = [
+      'registry.sqlite',
+      'ingest-spool.sqlite',
+      'ingest-quarantine.sqlite',
+      'ingest-stats.sqlite',
+      'ingest-qc.sqlite',
+    ]
     const modes: Record<string, string> = { '.': mode(dataDir).toString(8) }
     for (const f of files) {
       for (const suffix of ['', '-wal', '-shm']) {
