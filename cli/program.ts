@@ -13,6 +13,7 @@ import { registerFleetCommand } from './commands/fleet.js'
 import { registerIngestCommand } from './commands/ingest.js'
 import { registerQualityCommand } from './commands/quality.js'
 import { registerQuarantineCommand } from './commands/quarantine.js'
+import { registerRegisterCommand } from './commands/register.js'
 import { registerSensorsCommand } from './commands/sensors.js'
 import { registerUpCommand } from './commands/up.js'
 import { registerValidateCommand } from './commands/validate.js'
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerUpCommand(program)
   registerBrokerCommand(program)
   registerIngestCommand(program)
+  registerRegisterCommand(program)
   registerEdgeCommand(program)
   registerFleetCommand(program)
   registerSensorsCommand(program)

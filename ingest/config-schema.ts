@@ -17,13 +17,13 @@ export const IngestSettingsSchema = {
     },
     instance: {
       type: 'string',
-      description: 'name of this ingest instance (MQTT client ids are <instance>-<k>)',
+      description: 'name of this ingest instance (MQTT client ids are <mqtt-username>/<instance>-<k>)',
       default: 'ingest',
       pattern: '^[A-Za-z0-9._-]{1,40}$',
     },
     mqttUrl: { type: 'string', description: 'broker URL', default: 'mqtt://127.0.0.1:1883' },
     mqttUsername: { type: 'string', description: 'MQTT username of an ingest service account' },
-    mqttPassword: { type: 'string', description: 'MQTT password of the ingest service account' },
+    mqttPassword: { type: 'string', description: 'MQTT password of the ingest service account', secret: true },
     mqttConnections: {
       type: 'integer',
       description: 'consumer connections; the boroughs are split between them',
@@ -46,8 +46,7 @@ export const IngestSettingsSchema = {
     },
     commandPollMs: {
       type: 'integer',
-      description:
-        'how often the ingest looks for commands the register queued for devices (at once when the register runs in this process)',
+      description: 'how often the ingest looks for commands the register (its own process) queued for devices',
       default: 1000,
       minimum: 50,
       maximum: 60000,
@@ -65,11 +64,23 @@ export const IngestSettingsSchema = {
       default: 90,
       minimum: 1,
     },
-    httpHost: { type: 'string', description: 'HTTP listen address', default: '0.0.0.0' },
+    httpHost: { type: 'string', description: 'device intake HTTP listen address', default: '0.0.0.0' },
     httpPort: {
       type: 'integer',
-      description: 'HTTP port (API, /metrics, /healthz)',
-      default: 8080,
+      description: 'device intake HTTP port (POST /v1/readings, /v1/sensor-community, GET /v1/quarantine)',
+      default: 8081,
+      minimum: 0,
+      maximum: 65535,
+    },
+    opsHost: {
+      type: 'string',
+      description: 'operator listen address for /metrics, /healthz, /readyz (keep it off the internet)',
+      default: '127.0.0.1',
+    },
+    opsPort: {
+      type: 'integer',
+      description: 'operator port: /metrics, /healthz, /readyz',
+      default: 9102,
       minimum: 0,
       maximum: 65535,
     },
@@ -83,7 +94,7 @@ export const IngestSettingsSchema = {
     influxRp: { type: 'string', description: 'InfluxDB retention policy (v1 API; default: the database default)' },
     influxOrg: { type: 'string', description: 'InfluxDB organisation; setting it selects the v2 API' },
     influxBucket: { type: 'string', description: 'InfluxDB bucket (v2 API)' },
-    influxToken: { type: 'string', description: 'InfluxDB token (v2 API, or v1 with auth)' },
+    influxToken: { type: 'string', description: 'InfluxDB token (v2 API, or v1 with auth)', secret: true },
     batchSize: {
       type: 'integer',
       description: 'points per InfluxDB write',
@@ -126,6 +137,19 @@ export const IngestSettingsSchema = {
       maximum: 1000,
     },
     quarantineMaxRows: { type: 'integer', description: 'quarantine bound in rows', default: 100000, minimum: 1 },
+    quarantineMaxBytes: {
+      type: 'integer',
+      description: 'quarantine bound in bytes of stored text; the oldest rows go first',
+      default: 67108864,
+      minimum: 65536,
+    },
+    quarantineRawBytes: {
+      type: 'integer',
+      description: 'bytes of each rejected payload kept in the quarantine (its full size is recorded)',
+      default: 4096,
+      minimum: 256,
+      maximum: 262144,
+    },
     quarantineMaxAgeDays: {
       type: 'integer',
       description: 'quarantine rows older than this are deleted',
@@ -140,10 +164,17 @@ export const IngestSettingsSchema = {
       minimum: 0,
     },
     maxPayloadBytes: { type: 'integer', description: 'largest accepted message', default: 262144, minimum: 1024 },
-    openData: {
-      type: 'boolean',
-      description: 'serve the public register page, the open data API and the admin API on the HTTP port',
-      default: true,
+    httpRequestsPerSecondPerDevice: {
+      type: 'integer',
+      description: 'HTTP intake requests per second per device (token bucket; above it 429; 0 = no limit)',
+      default: 10,
+      minimum: 0,
+    },
+    httpRequestBurst: {
+      type: 'integer',
+      description: 'HTTP intake requests a device may send at once before the per-second rate applies',
+      default: 50,
+      minimum: 1,
     },
     qcMaxSeries: {
       type: 'integer',

@@ -92,6 +92,10 @@ function storeMetrics(m: Makers) {
     // spool and quarantine
     spoolDepth: gauge('streetsense_ingest_spool_depth', 'Points in the spool'),
     quarantineDepth: gauge('streetsense_ingest_quarantine_depth', 'Rows in the quarantine'),
+    quarantineBytes: gauge(
+      'streetsense_ingest_quarantine_bytes',
+      'Bytes of text the quarantine holds (its byte bound)',
+    ),
     // InfluxDB
     written: counter('streetsense_ingest_influx_points_written_total', 'Points InfluxDB accepted'),
     writeSeconds: new Histogram({
@@ -110,6 +114,10 @@ function storeMetrics(m: Makers) {
     ),
     // MQTT
     mqttConnected: gauge('streetsense_ingest_mqtt_connections', 'Consumer connections currently up'),
+    sessionsLost: counter(
+      'streetsense_ingest_mqtt_sessions_lost_total',
+      'Reconnects that found no session on the broker (subscriptions and queued messages gone; resubscribed)',
+    ),
     backpressure: gauge(
       'streetsense_ingest_backpressure',
       '1 while the spool is full and acknowledgements are held back',
@@ -122,8 +130,9 @@ export type IngestMetrics = ReturnType<typeof createIngestMetrics>
 /** Sets the gauges read from the spool and the quarantine (before a scrape). */
 export function refreshGauges(
   metrics: IngestMetrics,
-  parts: { spool: Pick<Spool, 'depth'>; quarantine: Pick<Quarantine, 'count'> },
+  parts: { spool: Pick<Spool, 'depth'>; quarantine: Pick<Quarantine, 'count' | 'bytesStored'> },
 ): void {
   metrics.spoolDepth.set(parts.spool.depth())
   metrics.quarantineDepth.set(parts.quarantine.count())
+  metrics.quarantineBytes.set(parts.quarantine.bytesStored())
 }

@@ -16,7 +16,9 @@ export function installErrorReplies(app: FastifyInstance, log: Logger): void {
     if (body.statusCode >= 500) log.error({ err: error, url: req.url }, 'open data API error')
     else log.debug({ code: body.code, url: req.url }, 'open data API refused a request')
     reply.code(body.statusCode).header('cache-control', 'no-store')
-    if (body.statusCode === 401) reply.header('www-authenticate', 'Basic realm="streetsense admin"')
+    // Never a Basic challenge: a browser would prompt, then cache the credentials and send them
+    // with any later request to this origin, including one a page on another origin makes.
+    if (body.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="streetsense admin"')
     if (!req.url.startsWith('/v1/') && (req.headers.accept ?? '').includes('text/html')) {
       // People following a link get a page, not JSON.
       return reply.type('text/html; charset=utf-8').send(errorPage(body.statusCode, body.message))

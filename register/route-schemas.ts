@@ -43,6 +43,8 @@ export const sensorsQuery = {
     status: STATUS,
     bbox: { type: 'string', description: 'minLon,minLat,maxLon,maxLat (WGS84)' },
     format: { type: 'string', enum: ['json', 'geojson', 'csv'] },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Sensors per page (default 100)' },
+    page: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Page number, from 1' },
   },
 } as const satisfies JSONSchema
 
@@ -164,6 +166,7 @@ export const indexPageQuery = {
     borough: { type: 'string', maxLength: 64 },
     kind: { type: 'string', enum: ['', 'air', 'traffic'] },
     q: { type: 'string', maxLength: 100 },
+    page: { type: 'integer', minimum: 1, maximum: 1000000 },
   },
 } as const satisfies JSONSchema
 

@@ -3,15 +3,17 @@
  * 4 = unknown user or wrong password (also: no username/password), 5 = account retired/disabled,
  * throttled address, or a TLS client certificate whose CN is not the username, 2 = client id not
  * allowed (a device's client id must equal its username, or be `<username>@doctor` with a clean
- * session for `edge doctor`'s login check; a service account's must start with its username;
- * an empty client id with clean session off is refused before anything else, MQTT-3.1.3-8).
+ * session for `edge doctor`'s login check; a service account's must equal its
+ * username or be `<username>/<suffix>`: sensor ids cannot contain '/', so no device's client id
+ * can ever equal a service's, and a service account cannot take over a device's session; an
+ * empty client id with clean session off is refused before anything else, MQTT-3.1.3-8).
  * The steps: throttle and missing credentials (no scrypt spent) -> registry.check -> admit
  * (the check's answer, client id, certificate, register entry) -> a session for the hooks after.
  */
 
 import type { Client } from 'aedes'
 import { type ErrorCode, StreetsenseError } from '../../core/index.js'
-import type { Account, LoginCheck } from '../../registry/index.js'
+import { type Account, clientIdAllowed, type LoginCheck } from '../../registry/index.js'
 import { doctorClientId } from '../../schemas/index.js'
 import { type AuthenticateHandler, addressOf, type BrokerContext } from '../context.js'
 import type { RefusalReason } from '../metrics.js'
@@ -107,11 +109,6 @@ function refuseAccount(ctx: BrokerContext, client: Client, account: Account): Re
   const cn = ctx.connections.get(client.conn as object)?.certName
   if (cn !== undefined && cn !== account.username) return { kind: 'certMismatch', message: 'certificate CN mismatch' }
   return undefined
-}
-
-function clientIdAllowed(account: Account, clientId: string): boolean {
-  if (account.role === 'device') return clientId === account.username
-  return clientId.startsWith(account.username)
 }
 
 /**

@@ -43,6 +43,7 @@ export function registerQuarantineCommand(program: Command): void {
         for (const e of r.errors ?? []) console.log(`  ${e.path}: ${e.message}`)
         console.log(`  schema: ${r.schema}`)
         console.log(`  raw: ${r.raw.length > 300 ? `${r.raw.slice(0, 300)}…` : r.raw}`)
+        if (r.truncated > 0) console.log(`  size: ${r.size} bytes, of which the first ${r.size - r.truncated} are kept`)
       }
     })
 }

@@ -54,7 +54,8 @@ function readyText({ sensors, urls, logFile }: RunningPlatform): string {
 streetsense is up: ${sensors} simulated street sensors are publishing.
   Open data API    ${urls.api}
   API docs         ${urls.docs}
-  Metrics          ${urls.metrics}
+  Device intake    ${urls.intake}
+  Ingest metrics   ${urls.metrics}
   MQTT broker      ${urls.mqtt}
   Broker metrics   ${urls.brokerMetrics}
   InfluxDB         ${urls.influx}

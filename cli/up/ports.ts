@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { envName, flagName, StreetsenseError } from '../../core/index.js'
 import type { UpSettings } from './up-settings.js'
 
-type PortSetting = 'httpPort' | 'mqttPort' | 'brokerMetricsPort' | 'influxPort'
+type PortSetting = 'httpPort' | 'intakePort' | 'ingestOpsPort' | 'mqttPort' | 'brokerMetricsPort' | 'influxPort'
 
 export interface PortUse {
   setting: PortSetting
@@ -20,6 +20,9 @@ export interface PortUse {
 export function platformPorts(settings: UpSettings): PortUse[] {
   const uses: PortUse[] = [
     { setting: 'httpPort', port: settings.httpPort, host: settings.host, what: 'HTTP: register, open data API' },
+    { setting: 'intakePort', port: settings.intakePort, host: settings.host, what: 'HTTP device intake' },
+    // The ingest's operator port (metrics, health) binds loopback whatever --host says.
+    { setting: 'ingestOpsPort', port: settings.ingestOpsPort, host: '127.0.0.1', what: 'ingest metrics and health' },
     { setting: 'mqttPort', port: settings.mqttPort, host: settings.host, what: 'MQTT broker' },
     // The broker's metrics listener binds loopback whatever --host says.
     { setting: 'brokerMetricsPort', port: settings.brokerMetricsPort, host: '127.0.0.1', what: 'broker metrics' },

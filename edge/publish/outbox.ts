@@ -8,10 +8,9 @@
  * (`retained_evicted` in the heartbeat). Rejected rows are never resent. Bounds of pending rows:
  * maxRows and maxAgeHours; the oldest pending rows are evicted first and counted (`evicted`).
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { StreetsenseError } from '../../core/index.js'
+import { privateDir, privateFile, StreetsenseError } from '../../core/index.js'
 import type { Reading } from '../../schemas/index.js'
 import type { ReadingDraft } from '../aggregate/aggregator.js'
 import { OUTBOX_SCHEMA, type OutboxStatements, prepareOutbox } from './outbox-sql.js'
@@ -77,8 +76,7 @@ export class Outbox {
     private readonly now: () => number = Date.now,
   ) {
     try {
-      mkdirSync(dataDir, { recursive: true })
-      this.db = new Database(join(dataDir, 'outbox.sqlite'))
+      this.db = new Database(privateFile(join(privateDir(dataDir), 'outbox.sqlite')))
     } catch (err) {
       throw new StreetsenseError('IOT_EDGE_OUTBOX', `cannot open the outbox in ${dataDir}: ${(err as Error).message}`)
     }

@@ -157,6 +157,7 @@ function quarantineRejected(
     borough: expected.borough,
     topic: source,
     raw: rawText(payload),
+    size: typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length,
     ...(r.errors ? { errors: r.errors } : {}),
   })
   stats.recordRejected(expected.sensor)

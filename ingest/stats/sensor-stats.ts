@@ -8,9 +8,9 @@
  * reconnect, or a replay); a jump forward counts the skipped numbers as gaps. The exact record of
  * which seqs are stored is the seq ranges (seq-ranges.ts) in the same file.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDir, privateFile } from '../../core/index.js'
 import { SeqRanges } from './seq-ranges.js'
 
 export interface SensorCounters {
@@ -73,8 +73,7 @@ export function openSensorStats(dataDir: string, options: { readonly: true }): S
 export function openSensorStats(dataDir: string, options: { readonly?: boolean } = {}): SensorStats | SensorStatsView {
   const file = join(dataDir, 'ingest-stats.sqlite')
   if (options.readonly) return new StatsView(new Database(file, { readonly: true }))
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(file, { readonly: false })
+  const db = new Database(privateFile(join(privateDir(dataDir), 'ingest-stats.sqlite')), { readonly: false })
   db.pragma('journal_mode = WAL')
   db.exec(CREATE)
   return new StatsRecorder(db)

@@ -3,7 +3,7 @@
  * codes and names, and every `--borough` / `--boroughs` flag takes either (the CLI as a child process).
  */
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -79,13 +79,15 @@ describe('borough names on the command line', () => {
     ])
     expect(JSON.parse(account.stdout).boroughs).toEqual(['E09000012', 'E09000030', 'E09000002'])
     const out = join(data.dir, 'node.yaml')
+    const passwordFile = join(data.dir, 'node.password')
+    writeFileSync(passwordFile, 'x'.repeat(24), { mode: 0o600 })
     const provisioned = await streetsense([
       'edge',
       'provision',
       '--sensor',
       'rich-aq-1',
-      '--password',
-      'x'.repeat(24),
+      '--password-file',
+      passwordFile,
       '--broker-url',
       'mqtt://127.0.0.1:1883',
       '--borough',

@@ -47,7 +47,7 @@ describe('faults: broker restarts and crashes', () => {
   })
 
   async function restartWithQueuedMessages(sensor: string, pauseBeforeRestartMs: number) {
-    await waitFor(async () => (await fetch(`${p.ingest.url}/readyz`)).ok, 30_000, 'ingest subscribed')
+    await waitFor(async () => (await fetch(`${p.ingest.opsUrl}/readyz`)).ok, 30_000, 'ingest subscribed')
     await p.ingest.stop() // its persistent session (subscriptions) stays in Redis
     const d = new SequencedDevice(sensor, p.sensors[sensor]!, p.broker.url)
     devices.push(d)

@@ -72,6 +72,10 @@ describe("README's node in three commands, against `npm start`", () => {
       String(ports.mqtt),
       '--broker-metrics-port',
       String(await freePort()),
+      '--intake-port',
+      String(await freePort()),
+      '--ingest-ops-port',
+      String(await freePort()),
       '--influx-port',
       String(await freePort()),
     ])
@@ -105,5 +109,5 @@ describe("README's node in three commands, against `npm start`", () => {
     for (const f of ['.data/node/node.json', '.data/node/node.yaml']) {
       expect(statSync(join(folder.dir, f)).mode & 0o077, f).toBe(0)
     }
-  })
+  }, 360_000)
 })
