@@ -53,7 +53,7 @@ describe('broker on Redis: a device connecting twice at once', () => {
   })
 
   it('does not delete the readings queued for the offline ingest', async () => {
-    const consumer = persistent(broker.url, 'ingest-own', ingest)
+    const consumer = persistent(broker.url, 'ingest/own', ingest)
     await connected(consumer)
     await consumer.subscribeAsync(readingFilters([BOROUGH]), { qos: 1 })
     await consumer.endAsync() // offline: its session queues what arrives
@@ -68,13 +68,13 @@ describe('broker on Redis: a device connecting twice at once', () => {
     const closed = twice.map((c) => new Promise<void>((resolve) => c.once('close', () => resolve())))
     await Promise.race(closed) // one was taken over by the other
     await waitFor(() => twice.some((c) => c.connected), 10_000, 'the other connected')
-    await Promise.all(twice.map((c) => c.endAsync()))
-    const back = persistent(broker.url, 'ingest-own', ingest)
+    for (const c of twice) c.end(true)
+    const back = persistent(broker.url, 'ingest/own', ingest)
     const seqs = new Set<number>()
     back.on('message', (_t, payload) => seqs.add((JSON.parse(payload.toString()) as { seq: number }).seq))
     await connected(back)
     await waitFor(() => seqs.size === 5, 10_000, 'queued readings delivered').catch(() => undefined)
-    await back.endAsync()
+    back.end(true)
     expect([...seqs].sort()).toEqual([1, 2, 3, 4, 5])
   }, 60_000)
 })

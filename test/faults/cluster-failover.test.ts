@@ -131,7 +131,7 @@ describe('faults: a clustered broker killed behind HAProxy', () => {
   })
 
   it('kill -9 of the broker holding the consumers: every acknowledged reading stored exactly once', async () => {
-    await waitFor(async () => (await fetch(`${c.ingest.url}/readyz`)).ok, 30_000, 'ingest subscribed')
+    await waitFor(async () => (await fetch(`${c.ingest.opsUrl}/readyz`)).ok, 30_000, 'ingest subscribed')
     const counts = await Promise.all(c.brokers.map(connections))
     const victim = c.brokers[counts[0]! >= counts[1]! ? 0 : 1]!
     const survivor = c.brokers.find((b) => b !== victim)!
