@@ -60,7 +60,14 @@ function run(args: string[]): Promise<{ code: number | null; stderr: string; std
   return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stdout, stderr })))
 }
 
-const OPTIONS = ['http-port', 'intake-port', 'ingest-ops-port', 'mqtt-port', 'broker-metrics-port', 'influx-port'] as const
+const OPTIONS = [
+  'http-port',
+  'intake-port',
+  'ingest-ops-port',
+  'mqtt-port',
+  'broker-metrics-port',
+  'influx-port',
+] as const
 
 async function upWithTaken(option: (typeof OPTIONS)[number], taken: number) {
   const data = tempDir('ss-up-ports-')

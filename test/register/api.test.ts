@@ -162,7 +162,7 @@ describe('GET / (the register page)', () => {
       const second = await (await fetch(`${small.url}/?page=2`)).text()
       expect(second.match(/<li data-sensor=/g)).toHaveLength(1)
       // The map shows every sensor the filter matches, whichever page of the list is open.
-      expect(second).toContain("<title id=\"map-title\">Map of London's 33 boroughs with 4 sensors</title>")
+      expect(second).toContain('<title id="map-title">Map of London\'s 33 boroughs with 4 sensors</title>')
       expect(second).toContain('href="/?page=1" rel="prev"')
       const etag = first.headers.get('etag')!
       expect((await fetch(`${small.url}/?kind=air`, { headers: { 'if-none-match': etag } })).status).toBe(304)
