@@ -1,4 +1,16 @@
-/** The sensor registry: register entries, accounts, hashed credentials, commands and the audit log (SQLite). */
+/** The sensor registry: register entries, accounts, hashed credentials, commands, governance records and the audit log (SQLite). */
+
+export {
+  agreementInForce,
+  agreementsSharing,
+  type DataReader,
+  mayReadReadings,
+  READING_ROLES,
+  reviewState,
+  type SharedEntry,
+  utcDay,
+} from './access.js'
+export { AccessPolicy, type AccessSource } from './access-policy.js'
 export { commandsBorough, issuerMayCommand, SERVICE_COMMANDS } from './command-rights.js'
 export { argsOf, commandSummary, deviceCommandOf, newCommandOf, sameCommandArgs } from './command-shape.js'
 export type {
@@ -14,7 +26,21 @@ export type {
 } from './command-types.js'
 export { entriesFromCsv, toCsv } from './csv.js'
 export { buildEntry, type EntryOptions } from './defaults.js'
+export type {
+  AgreementInput,
+  DpiaInput,
+  DpiaRecord,
+  ErasureFilter,
+  ErasureRecord,
+  ErasureRequest,
+  ErasureResult,
+  ErasureStatus,
+  GovernanceRegistry,
+  RetentionRun,
+  SharingAgreement,
+} from './governance-types.js'
 export { openRegistry } from './registry.js'
+export { retentionCutoff } from './retention.js'
 export type {
   Account,
   AccountRole,

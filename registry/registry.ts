@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3'
 import { accountMethods } from './accounts.js'
 import { openCommandLog } from './commands.js'
 import { openCredentials } from './credentials.js'
+import { governanceMethods } from './governance.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
 import { sensorMethods } from './sensors.js'
 import { openRegistryDb } from './store.js'
@@ -24,6 +25,7 @@ export function openRegistry(dataDir: string): Registry {
     ...sensorMethods(store),
     ...accountMethods(store),
     ...credentials,
+    ...governanceMethods(store),
     listAudit: (filter) => listAudit(store.db, filter),
     commands: openCommandLog(store),
     close: () => store.db.close(),
