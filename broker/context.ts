@@ -1,7 +1,7 @@
 /** What every hook of one broker shares: settings, registry, limits, metrics and per-client state. */
 import type { Client } from 'aedes'
 import type { Logger } from 'pino'
-import type { Account, Registry } from '../registry/index.js'
+import type { AccessPolicy, Account, Registry } from '../registry/index.js'
 import type { BrokerSettings } from './config.js'
 import type { LoginThrottle } from './limits/login-throttle.js'
 import type { OverloadGuard } from './limits/overload-guard.js'
@@ -25,6 +25,8 @@ export interface ConnectionInfo {
 export interface BrokerContext {
   settings: BrokerSettings
   registry: Registry
+  /** Who may read which sensor's readings (the registry's rule over a cached copy). */
+  access: AccessPolicy
   log: Logger
   metrics: BrokerMetrics
   sessions: WeakMap<Client, Session>

@@ -9,6 +9,7 @@ export const REFUSAL_REASONS = [
   'account_disabled',
   'bad_client_id',
   'publish_acl',
+  'forward_acl',
   'subscribe_acl',
   'packet_too_large',
   'command_invalid',

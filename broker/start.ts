@@ -6,7 +6,7 @@
  */
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
-import { openRegistry, type Registry } from '../registry/index.js'
+import { AccessPolicy, openRegistry, type Registry } from '../registry/index.js'
 import type { BrokerSettings } from './config.js'
 import { createAuthenticate } from './hooks/authenticate.js'
 import { createAuthorizeForward } from './hooks/authorize-forward.js'
@@ -54,6 +54,7 @@ export async function startBroker(
 
 function createRuntime(settings: BrokerSettings, log: Logger, registry: Registry | undefined): BrokerRuntime {
   const metrics = createMetrics()
+  const reg = registry ?? openRegistry(settings.dataDir)
   const rt: BrokerRuntime = {
     persistence: createPersistence(settings),
     ownsRegistry: registry === undefined,
@@ -61,7 +62,8 @@ function createRuntime(settings: BrokerSettings, log: Logger, registry: Registry
     stopping: false,
     ctx: {
       settings,
-      registry: registry ?? openRegistry(settings.dataDir),
+      registry: reg,
+      access: new AccessPolicy(reg),
       log,
       metrics,
       sessions: new WeakMap(),

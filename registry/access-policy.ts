@@ -5,7 +5,13 @@
  * and this connection's own changes), so a sharing level or an agreement changed by the CLI or
  * the admin API holds from the next decision on. Cheap enough to ask per MQTT delivery.
  */
-import { type DataReader, mayReadReadings, type SharedEntry, agreementsSharing as sharing } from './access.js'
+import {
+  boroughsSharingWith,
+  type DataReader,
+  mayReadReadings,
+  type SharedEntry,
+  agreementsSharing as sharing,
+} from './access.js'
 import type { SharingAgreement } from './governance-types.js'
 import type { Registry } from './types.js'
 
@@ -35,6 +41,12 @@ export class AccessPolicy {
   agreementsSharing(entry: SharedEntry, at = this.clock()): SharingAgreement[] {
     this.refresh()
     return sharing(entry, this.agreements, at)
+  }
+
+  /** Boroughs sharing data with the reader's boroughs under an agreement in force. */
+  partnerOf(reader: DataReader, at = this.clock()): Set<string> {
+    this.refresh()
+    return boroughsSharingWith(reader.boroughs, this.agreements, at)
   }
 
   private refresh(): void {

@@ -48,6 +48,16 @@ export function agreementsSharing(
   return agreements.filter((a) => agreementCovers(a, entry) && agreementInForce(a, at))
 }
 
+/** Boroughs that share data with any of these boroughs under an agreement in force. */
+export function boroughsSharingWith(
+  boroughs: readonly string[],
+  agreements: readonly SharingAgreement[],
+  at: number,
+): Set<string> {
+  const owners = agreements.filter((a) => agreementInForce(a, at) && a.partners.some((p) => boroughs.includes(p)))
+  return new Set(owners.map((a) => a.borough))
+}
+
 export function mayReadReadings(
   entry: SharedEntry,
   reader: DataReader | undefined,

@@ -3,6 +3,7 @@
 export {
   agreementInForce,
   agreementsSharing,
+  boroughsSharingWith,
   type DataReader,
   mayReadReadings,
   READING_ROLES,
