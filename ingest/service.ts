@@ -14,6 +14,8 @@ import { type IngestCommands, startCommands } from './commands/commands.js'
 import type { IngestConfig } from './config.js'
 import { createDeviceMetrics, type DeviceMetrics } from './device-metrics.js'
 import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
+import { ErasedLines } from './governance/erased-lines.js'
+import { loadTombstones, startGovernance } from './governance/governance.js'
 import { buildApp, type PluginEntry } from './http/app.js'
 import type { Readiness } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics, refreshGauges } from './metrics.js'
@@ -84,6 +86,8 @@ interface Stores {
   quarantine: Quarantine
   stats: SensorStats
   metrics: IngestMetrics
+  /** Erased sensors and ranges the writer must not write (loaded from the registry before it starts). */
+  erased: ErasedLines
 }
 
 /** Stores, then the InfluxDB writer, the check threads, the pipeline, the consumers, HTTP. */
@@ -91,6 +95,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const stores = await openStores(config, deps)
   const { logger, spool, quarantine, stats, metrics } = stores
   const writer = await startWriter(config, stores)
+  const governance = stores.registry
+    ? startGovernance(config, { ...stores, registry: stores.registry, writer, metricsRegistry: metrics.registry })
+    : undefined
   const checker = await startChecker(config, logger)
   const devices = startDeviceMetrics(config, stores)
   const pipeline = createPipeline({
@@ -119,6 +126,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     await consumers?.close()
     await commands?.close()
     await checker.close()
+    await governance?.stop()
     await writer.stop()
     stats.close()
     spool.close()
@@ -145,7 +153,14 @@ async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Store
     }),
     stats: openSensorStats(config.dataDir),
     metrics: createIngestMetrics(),
+    erased: erasedLinesOf(registry),
   }
+}
+
+function erasedLinesOf(registry: Registry | undefined): ErasedLines {
+  const erased = new ErasedLines()
+  if (registry) loadTombstones(registry, erased)
+  return erased
 }
 
 async function startWriter(config: IngestConfig, stores: Stores): Promise<InfluxWriter> {
@@ -162,7 +177,8 @@ async function startWriter(config: IngestConfig, stores: Stores): Promise<Influx
     quarantined: (points) => metrics.influxQuarantined.inc(points),
     failed: () => metrics.writeFailures.inc(),
   }
-  return startInfluxWriter(config, { spool: stores.spool, quarantine: stores.quarantine, logger, events })
+  const { spool, quarantine, erased } = stores
+  return startInfluxWriter(config, { spool, quarantine, logger, events, erased })
 }
 
 /** Per-device gauges for alerting: every active registered device of this ingest's boroughs. */
