@@ -9,7 +9,7 @@ import type { Account, AccountRole } from '../registry/index.js'
 import type { ApiContext } from './api-context.js'
 
 /** HTTP Basic (username:password), or `Bearer <password>` with `X-Account: <username>` (as devices do with X-Sensor). */
-function credentials(req: FastifyRequest): [string, string] | undefined {
+export function credentials(req: FastifyRequest): [string, string] | undefined {
   const header = req.headers.authorization ?? ''
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)
   if (basic) {
@@ -50,6 +50,22 @@ export function requireBorough(account: Account, borough: string): void {
     throw new StreetsenseError(
       'IOT_REGISTER_FORBIDDEN',
       `account ${account.username} may not manage sensors of ${borough}`,
+    )
+  }
+}
+
+/**
+ * onRequest hook of the admin routes that take a body: JSON only, checked before the body is
+ * read or a password checked (a page on another origin can post a plain form, never JSON without
+ * a CORS preflight this API does not grant).
+ */
+export async function requireJson(req: FastifyRequest): Promise<void> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/json') {
+    throw new StreetsenseError(
+      'IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE',
+      `content-type must be application/json, not ${type || 'none'}`,
+      'content-type',
     )
   }
 }

@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
+import { AccessPolicy } from '../registry/index.js'
 import type { ApiContext, OpenDataRegistry, OpenDataStats } from './api-context.js'
 import { installCaching } from './caching.js'
 import { installErrorReplies } from './error-replies.js'
@@ -18,6 +19,7 @@ import { registerAdminRoutes } from './routes-admin.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
+import { registerGovernanceRoutes } from './routes-governance.js'
 import { registerSensorRoutes } from './routes-sensors.js'
 import { registerStaRoutes } from './routes-sta.js'
 
@@ -57,6 +59,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   const log = opts.log.child({ component: 'open-data' })
   const ctx: ApiContext = {
     registry: opts.registry,
+    access: new AccessPolicy(opts.registry, opts.now ?? Date.now),
     influx: createInfluxReader(opts.influx),
     stats: opts.stats,
     log,
@@ -94,6 +97,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)
   registerAdminRoutes(typed, ctx)
+  registerGovernanceRoutes(typed, ctx)
   registerCommandRoutes(typed, ctx)
   await registerPages(typed, ctx)
 }

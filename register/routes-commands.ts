@@ -7,10 +7,10 @@
  * cannot send that cross-site without a CORS preflight, which this API never grants.
  */
 import { randomUUID } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { StreetsenseError } from '../core/index.js'
 import type { AccountRole, CommandRecord } from '../registry/index.js'
-import { authenticate, requireBorough } from './admin-auth.js'
+import { authenticate, requireBorough, requireJson } from './admin-auth.js'
 import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
 import { licenceBlock } from './licence.js'
 import { commandBody, commandsQuery, idParams } from './route-schemas.js'
@@ -36,17 +36,6 @@ export function registerCommandRoutes(app: OpenDataApp, ctx: ApiContext): void {
     issueCommand(ctx, req, reply),
   )
   app.get('/v1/admin/sensors/:id/commands', { schema: LIST }, (req) => listCommands(ctx, req))
-}
-
-async function requireJson(req: FastifyRequest): Promise<void> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type !== 'application/json') {
-    throw new StreetsenseError(
-      'IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE',
-      `content-type must be application/json, not ${type || 'none'}`,
-      'content-type',
-    )
-  }
 }
 
 /** The public form of a command: the wire names, and `status` = the answer's, else the state. */

@@ -4,13 +4,14 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
+import { type Caller, callerOf } from './data-access.js'
 import { airQualityObserved, trafficFlowObserved } from './fiware.js'
 import { type InfluxRow, literal, timeLiteral } from './influx-read.js'
 import { NGSI_LD_CONTEXT, type NgsiEntity, type NgsiRepresentation, represent } from './ngsi-ld.js'
 import { badParam, parseTime } from './params.js'
 import { toApiReading } from './queries.js'
 import { exportFiwareQuery } from './route-schemas.js'
-import { openSensorsOf } from './routes-export.js'
+import { readableSensorsOf } from './routes-export.js'
 
 const FIWARE = {
   tags: ['exports'],
@@ -59,8 +60,14 @@ async function latestRowsAt(ctx: ApiContext, borough: string, at: number): Promi
   )
 }
 
-async function entitiesAt(ctx: ApiContext, borough: string, at: number, base: string): Promise<NgsiEntity[]> {
-  const bySensor = new Map(openSensorsOf(ctx, borough).map((entry) => [entry.id, entry]))
+async function entitiesAt(
+  ctx: ApiContext,
+  caller: Caller,
+  borough: string,
+  at: number,
+  base: string,
+): Promise<NgsiEntity[]> {
+  const bySensor = new Map(readableSensorsOf(ctx, caller, borough).map((entry) => [entry.id, entry]))
   const [air = [], traffic = []] = await latestRowsAt(ctx, borough, at)
   const entities: NgsiEntity[] = []
   for (const row of air) {
@@ -81,7 +88,8 @@ async function fiwareExport(ctx: ApiContext, req: RequestOf<typeof FIWARE>, repl
   const as = representationOf(req.query)
   const at = parseTime('at', req.query.at, ctx.now())
   const base = baseUrl(ctx, req)
-  const entities = (await entitiesAt(ctx, req.query.borough, at, base)).map((e) => represent(e, as))
+  const caller = await callerOf(ctx, req, reply)
+  const entities = (await entitiesAt(ctx, caller, req.query.borough, at, base)).map((e) => represent(e, as))
   if (contextInBody(req)) {
     reply.type('application/ld+json; charset=utf-8')
     return entities.map((e) => ({ ...e, '@context': NGSI_LD_CONTEXT }))

@@ -1,15 +1,16 @@
-/** GET /v1/sensors/{id}/readings: raw readings or 15m/1h/1d aggregates of one open sensor, keyset-paged. */
+/** GET /v1/sensors/{id}/readings: raw readings or 15m/1h/1d aggregates of one sensor the caller may read, keyset-paged. */
 import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
 import { toCsv } from './csv.js'
+import { callerOf, requireReadable } from './data-access.js'
 import { licenceBlock, setLicence } from './licence.js'
 import { type FieldMapping, fieldsOf } from './mappings.js'
 import { type Every, encodeCursor, parseCursor, parseEvery, parseLimit, parseRange, type TimeRange } from './params.js'
 import { type ApiReading, type ReadingsPage, readingsPage } from './queries.js'
 import { sendCsv, wants } from './reply-formats.js'
 import { idParams, readingsQuery } from './route-schemas.js'
-import { requireOpen, requireSensor } from './sensor-view.js'
+import { requireSensor } from './sensor-view.js'
 
 const READINGS = {
   tags: ['open data'],
@@ -32,7 +33,7 @@ interface PageRequest {
 
 async function listReadings(ctx: ApiContext, req: RequestOf<typeof READINGS>, reply: FastifyReply) {
   const { entry } = requireSensor(ctx, req.params.id)
-  requireOpen(entry)
+  requireReadable(await callerOf(ctx, req, reply), entry)
   setLicence(reply, entry.licence)
   const q = req.query
   const every = parseEvery(q.every)

@@ -2,14 +2,18 @@
 
 import { StreetsenseError } from '../core/index.js'
 import type { SensorRecord } from '../registry/index.js'
-import type { RegisterEntry } from '../schemas/index.js'
 import type { ApiContext } from './api-context.js'
 import { type DaqiResult, daqi, isDaqiPollutant, overallDaqi } from './daqi.js'
+import type { Caller } from './data-access.js'
+import { type GovernanceView, governanceView } from './governance-view.js'
 import { isOpenData, type PublicEntry, publicEntry } from './public-entry.js'
 import { type ApiReading, type Completeness, completeness, daqiMeans, latestReadings } from './queries.js'
 
 export interface SensorDetail extends PublicEntry {
   open_data: boolean
+  /** Whether the caller may read its readings (always true when open_data). */
+  data_access: boolean
+  governance: GovernanceView
   last_seen: string | null
   completeness: Record<string, Completeness> | null
   counters?: { accepted: number; rejected: number; duplicates: number; gaps: number; last_seq: number | null }
@@ -23,28 +27,27 @@ export function requireSensor(ctx: ApiContext, id: string): SensorRecord {
   return record
 }
 
-export function requireOpen(entry: RegisterEntry): void {
-  if (!isOpenData(entry)) {
-    throw new StreetsenseError(
-      'IOT_REGISTER_DATA_NOT_OPEN',
-      `sensor ${entry.id} is registered with sharing '${entry.sharing}': its readings are not open data`,
-    )
-  }
-}
-
 function isoOrNull(v: string | number | undefined | null): string | null {
   if (v === undefined || v === null || v === '') return null
   const d = new Date(v)
   return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
 
-export async function sensorDetail(ctx: ApiContext, record: SensorRecord, base: string): Promise<SensorDetail> {
+/** The entry, its governance, and (when the caller may read them) its latest readings, completeness and DAQI. */
+export async function sensorDetail(
+  ctx: ApiContext,
+  record: SensorRecord,
+  base: string,
+  caller: Caller,
+): Promise<SensorDetail> {
   const entry = record.entry
-  const open = isOpenData(entry)
+  const readable = caller.mayRead(entry)
   const stats = ctx.stats?.get(entry.id)
   const detail: SensorDetail = {
     ...publicEntry(record, base),
-    open_data: open,
+    open_data: isOpenData(entry),
+    data_access: readable,
+    governance: governanceView(ctx, entry),
     last_seen: isoOrNull(stats?.lastSeen),
     completeness: null,
     latest: [],
@@ -59,7 +62,7 @@ export async function sensorDetail(ctx: ApiContext, record: SensorRecord, base: 
       last_seq: stats.lastSeq,
     }
   }
-  if (!open) return detail
+  if (!readable) return detail
   const now = ctx.now()
   const pollutants = entry.kind === 'air' ? entry.measures.filter(isDaqiPollutant) : []
   const [latest, windows, means] = await Promise.all([

@@ -107,8 +107,10 @@ function listRecords<I, R, Row>(
   }
   if (sensor !== undefined) {
     // An agreement without a list covers every shared sensor of its borough.
-    where.push('(sensors IS NULL OR EXISTS (SELECT 1 FROM json_each(sensors) WHERE value = ?))')
-    args.push(sensor)
+    where.push(
+      '((sensors IS NULL AND borough = (SELECT borough FROM sensors s WHERE s.id = ?)) OR EXISTS (SELECT 1 FROM json_each(sensors) WHERE value = ?))',
+    )
+    args.push(sensor, sensor)
   }
   const sql = `SELECT * FROM ${kind.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY borough, reference`
   return db

@@ -112,7 +112,8 @@ export interface GovernanceRegistry {
   /** Replaces an agreement (same reference); its borough cannot change. */
   updateAgreement(input: unknown, actor?: string): SharingAgreement
   getAgreement(reference: string): SharingAgreement | undefined
-  listAgreements(filter?: { borough?: string }): SharingAgreement[]
+  /** With `sensor`: the agreements that name it, or cover every sensor of its borough. */
+  listAgreements(filter?: { borough?: string; sensor?: string }): SharingAgreement[]
   addDpia(input: unknown, actor?: string): DpiaRecord
   updateDpia(input: unknown, actor?: string): DpiaRecord
   getDpia(reference: string): DpiaRecord | undefined

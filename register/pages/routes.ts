@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
+import { anonymousCaller } from '../data-access.js'
 import { fieldMapping } from '../mappings.js'
 import { chartSeries } from '../queries.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
@@ -50,8 +51,9 @@ function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: Fastif
 
 async function sensorRoute(ctx: ApiContext, req: RequestOf<typeof SENSOR_PAGE>, reply: FastifyReply) {
   const record = requireSensor(ctx, req.params.id)
-  const detail = await sensorDetail(ctx, record, baseUrl(ctx, req))
-  const chart = detail.open_data ? await sensorChart(ctx, record.entry) : ''
+  // The pages are for residents: what anyone may see, whoever asks.
+  const detail = await sensorDetail(ctx, record, baseUrl(ctx, req), anonymousCaller(ctx))
+  const chart = detail.data_access ? await sensorChart(ctx, record.entry) : ''
   return reply.type(HTML).send(sensorPage(detail, chart, ctx.liveRefreshSeconds))
 }
 
