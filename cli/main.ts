@@ -8,6 +8,8 @@ import { registerBrokerCommand } from './commands/broker.js'
 import { registerDevicesCommand } from './commands/devices.js'
 import { registerEdgeCommand } from './commands/edge.js'
 import { registerFleetCommand } from './commands/fleet.js'
+import { registerDataCommand } from './commands/governance/data.js'
+import { registerGovernanceRecordCommands } from './commands/governance/records.js'
 import { registerIngestCommand } from './commands/ingest.js'
 import { registerQuarantineCommand } from './commands/quarantine.js'
 import { registerSensorsCommand } from './commands/sensors.js'
@@ -27,6 +29,8 @@ registerIngestCommand(program)
 registerEdgeCommand(program)
 registerFleetCommand(program)
 registerSensorsCommand(program)
+registerGovernanceRecordCommands(program)
+registerDataCommand(program)
 registerDevicesCommand(program)
 registerQuarantineCommand(program)
 registerValidateCommand(program)

@@ -7,6 +7,7 @@ import type { SettingsSchema } from '../core/index.js'
 import { EdgeSettingsSchema, UpdaterSettingsSchema } from '../edge/index.js'
 import { IngestSettingsSchema } from '../ingest/index.js'
 import { DevicesSettingsSchema } from './commands/devices/admin-client.js'
+import { RetentionSettingsSchema } from './commands/governance/data.js'
 import { UpSettingsSchema } from './up/up-settings.js'
 
 export interface CommandSettings {
@@ -23,6 +24,11 @@ export const SERVICE_SETTINGS: readonly CommandSettings[] = [
     command: 'ingest',
     summary: 'the ingest, register and open data API',
     schema: IngestSettingsSchema as SettingsSchema,
+  },
+  {
+    command: 'data retention',
+    summary: "delete readings past their sensor's retention now (the ingest does it every hour)",
+    schema: RetentionSettingsSchema as SettingsSchema,
   },
   { command: 'edge run', summary: 'the edge agent on a node', schema: EdgeSettingsSchema },
   {
