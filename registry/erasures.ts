@@ -42,74 +42,72 @@ type Outcome = Parameters<ErasureMethods['finishErasure']>[1]
 
 const describeRange = (e: ErasureRecord) => `${e.from ?? 'first reading'} .. ${e.to}`
 
-export function erasureMethods(s: RegistryStore): ErasureMethods {
+type GetErasure = (id: number) => ErasureRecord | undefined
+
+/** Records a request (checked: the sensor exists, a reason, a range already received) and audits it. */
+function requestWriter(s: RegistryStore, get: GetErasure) {
   const { db, audit } = s
-  const byId = db.prepare<[number], ErasureRow>('SELECT * FROM erasures WHERE id = ?')
-  const get = (id: number) => {
-    const row = byId.get(id)
-    return row ? toErasure(row) : undefined
-  }
-  const stamp = db.prepare<[], { v: string }>(
-    "SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() AS v",
+  const insert = db.prepare(
+    `INSERT INTO erasures (sensor, borough, from_ms, to_ms, reason, requested_by, requested_at, status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
   )
-  const request = writeTransaction(db, (req: ErasureRequest, actor: string) => {
+  return writeTransaction(db, (req: ErasureRequest, actor: string) => {
     const row = typeof req.sensor === 'string' ? s.q.sensor.get(req.sensor) : undefined
     if (!row) throw new StreetsenseError('IOT_REGISTRY_NOT_FOUND', `no sensor ${String(req.sensor)}`, 'sensor')
     if (typeof req.reason !== 'string' || !req.reason.trim()) throw invalid('reason', 'required text')
     if (req.reason.length > 500) throw invalid('reason', 'at most 500 characters')
     const { from, to } = checkRange(req, Date.now())
     const borough = (JSON.parse(row.entry) as { borough: string }).borough
-    const id = Number(
-      db
-        .prepare(
-          `INSERT INTO erasures (sensor, borough, from_ms, to_ms, reason, requested_by, requested_at, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
-        )
-        .run(req.sensor, borough, from, to, req.reason.trim(), actor, s.now()).lastInsertRowid,
-    )
+    const id = Number(insert.run(req.sensor, borough, from, to, req.reason.trim(), actor, s.now()).lastInsertRowid)
     const record = get(id)!
     audit(actor, 'data.erase.request', req.sensor, `#${id}: ${describeRange(record)}; ${record.reason}`)
     return record
   })
-  const finish = writeTransaction(db, (id: number, outcome: Outcome, actor: string) => {
+}
+
+/** Records what an erasure removed (done) or why it could not be carried out (failed), audited. */
+function finishWriter(s: RegistryStore, get: GetErasure) {
+  const { db, audit } = s
+  const update = db.prepare('UPDATE erasures SET status = ?, finished_at = ?, result = ?, error = ? WHERE id = ?')
+  return writeTransaction(db, (id: number, outcome: Outcome, actor: string) => {
     const before = get(id)
     if (!before) throw new StreetsenseError('IOT_REGISTRY_NOT_FOUND', `no erasure ${id}`, 'id')
     const r = 'result' in outcome ? outcome.result : undefined
     const error = 'error' in outcome ? outcome.error.slice(0, 2000) : null
-    db.prepare('UPDATE erasures SET status = ?, finished_at = ?, result = ?, error = ? WHERE id = ?').run(
-      r ? 'done' : 'failed',
-      s.now(),
-      r ? JSON.stringify(r) : null,
-      error,
-      id,
-    )
+    update.run(r ? 'done' : 'failed', s.now(), r ? JSON.stringify(r) : null, error, id)
     const detail = r
       ? `#${id}: ${describeRange(before)}: InfluxDB ${r.influx_points} points, spool ${r.spool_points} points, quarantine ${r.quarantine_records} messages, archives ${r.archive_rows} rows (${r.archive_files} files deleted)`
       : `#${id}: ${describeRange(before)}: ${error}`
     audit(actor, r ? 'data.erase.done' : 'data.erase.failed', before.sensor, detail)
     return get(id)!
   })
+}
+
+export function erasureMethods(s: RegistryStore): ErasureMethods {
+  const { db, audit } = s
+  const byId = db.prepare<[number], ErasureRow>('SELECT * FROM erasures WHERE id = ?')
+  const get: GetErasure = (id) => {
+    const row = byId.get(id)
+    return row ? toErasure(row) : undefined
+  }
+  const stamp = db.prepare<[], { v: string }>(
+    "SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() AS v",
+  )
+  const claim = db.prepare(
+    `UPDATE erasures SET status = 'running', claimed_by = ?
+     WHERE id = ? AND (status = 'pending' OR (status = 'running' AND claimed_by = ?))`,
+  )
+  const request = requestWriter(s, get)
+  const finish = finishWriter(s, get)
   return {
     requestErasure: (req, actor = 'cli') => request(req, actor),
     getErasure: get,
     listErasures: (filter = {}) => listErasures(s, filter),
-    claimErasure(id, worker) {
-      const changed = db
-        .prepare(
-          `UPDATE erasures SET status = 'running', claimed_by = ?
-           WHERE id = ? AND (status = 'pending' OR (status = 'running' AND claimed_by = ?))`,
-        )
-        .run(worker, id, worker).changes
-      return changed === 1 ? get(id) : undefined
-    },
+    claimErasure: (id, worker) => (claim.run(worker, id, worker).changes === 1 ? get(id) : undefined),
     finishErasure: (id, outcome, actor) => finish(id, outcome, actor),
     recordRetention(run, actor) {
-      audit(
-        actor,
-        'data.retention',
-        run.sensor,
-        `${run.points} points before ${run.before} (retention ${run.retention})`,
-      )
+      const detail = `${run.points} points before ${run.before} (retention ${run.retention})`
+      audit(actor, 'data.retention', run.sensor, detail)
     },
     changeStamp: () => stamp.get()!.v,
   }
