@@ -25,7 +25,15 @@ import type { InfluxReader } from './influx-read.js'
  */
 export type OpenDataRegistry = Pick<
   Registry,
-  'listSensors' | 'getSensor' | 'addSensor' | 'updateSensor' | 'retireSensor' | 'verify' | 'listAudit' | 'commands'
+  | 'listSensors'
+  | 'getSensor'
+  | 'addSensor'
+  | 'updateSensor'
+  | 'retireSensor'
+  | 'verify'
+  | 'listAudit'
+  | 'commands'
+  | 'listAccounts'
 > &
   GovernanceRegistry
 

@@ -4,23 +4,28 @@
  * the registry file changed (its change stamp: SQLite's data_version for other processes' commits
  * and this connection's own changes), so a sharing level or an agreement changed by the CLI or
  * the admin API holds from the next decision on. Cheap enough to ask per MQTT delivery.
+ * A reader named by its username is judged as its account is now, not as it was when it signed
+ * in: an MQTT session of an account disabled, deleted or moved to other boroughs since it
+ * connected gets open data only, or its new boroughs' data, from the next message on.
  */
 import {
   boroughsSharingWith,
   type DataReader,
   mayReadReadings,
+  READING_ROLES,
   type SharedEntry,
   agreementsSharing as sharing,
 } from './access.js'
 import type { SharingAgreement } from './governance-types.js'
 import type { Registry } from './types.js'
 
-export type AccessSource = Pick<Registry, 'listSensors' | 'listAgreements' | 'changeStamp'>
+export type AccessSource = Pick<Registry, 'listSensors' | 'listAgreements' | 'listAccounts' | 'changeStamp'>
 
 export class AccessPolicy {
   private stamp: string | undefined
   private sensors = new Map<string, SharedEntry>()
   private agreements: SharingAgreement[] = []
+  private accounts = new Map<string, DataReader>()
 
   constructor(
     private readonly source: AccessSource,
@@ -34,7 +39,7 @@ export class AccessPolicy {
   mayRead(sensor: string | SharedEntry, reader: DataReader | undefined, at = this.clock()): boolean {
     this.refresh()
     const entry = typeof sensor === 'string' ? this.sensors.get(sensor) : sensor
-    return entry !== undefined && mayReadReadings(entry, reader, this.agreements, at)
+    return entry !== undefined && mayReadReadings(entry, this.current(reader), this.agreements, at)
   }
 
   /** The agreements in force that share this sensor with partner boroughs. */
@@ -46,7 +51,13 @@ export class AccessPolicy {
   /** Boroughs sharing data with the reader's boroughs under an agreement in force. */
   partnerOf(reader: DataReader, at = this.clock()): Set<string> {
     this.refresh()
-    return boroughsSharingWith(reader.boroughs, this.agreements, at)
+    return boroughsSharingWith(this.current(reader)?.boroughs ?? [], this.agreements, at)
+  }
+
+  /** The reader as its account is now (refresh first); undefined when its account is gone. */
+  private current(reader: DataReader | undefined): DataReader | undefined {
+    if (reader?.username === undefined) return reader
+    return this.accounts.get(reader.username)
   }
 
   private refresh(): void {
@@ -58,5 +69,11 @@ export class AccessPolicy {
       this.source.listSensors().map(({ entry: { id, borough, sharing } }) => [id, { id, borough, sharing }]),
     )
     this.agreements = this.source.listAgreements()
+    this.accounts = new Map(
+      this.source
+        .listAccounts()
+        .filter((a) => READING_ROLES.includes(a.role))
+        .map(({ username, role, boroughs, disabled }) => [username, { username, role, boroughs, disabled }]),
+    )
   }
 }

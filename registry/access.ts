@@ -17,6 +17,8 @@ export const READING_ROLES: readonly string[] = ['reader', 'operator', 'admin']
 
 /** Who asks: an account (its role and boroughs), or undefined for an anonymous caller. */
 export interface DataReader {
+  /** An account's username: the cached policy then judges the account as it is now. */
+  username?: string
   role: string
   boroughs: readonly string[]
   disabled?: boolean

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { StreetsenseError } from '../../core/index.js'
 import {
@@ -196,6 +197,30 @@ describe('registry governance records', () => {
       expect(policy.mayRead('ghost', hackney)).toBe(false)
     } finally {
       other.close()
+    }
+  })
+
+  it('judges an account as it is now, not as it was when its session began', () => {
+    registry.addAgreement(agreement({ sensors: ['cam-shared'] }))
+    registry.addAccount({ username: 'hackney-reader', role: 'reader', boroughs: [HACKNEY] })
+    const policy = new AccessPolicy(registry, () => at('2026-03-01'))
+    // What a broker session holds: the account as it signed in.
+    const session = registry.getAccount('hackney-reader')!
+    expect(policy.mayRead('cam-shared', session)).toBe(true)
+    expect([...policy.partnerOf(session)]).toEqual([CAMDEN])
+    // Another process (no registry method changes an account's boroughs or disables it yet).
+    const raw = new Database(join(dir, 'registry.sqlite'))
+    try {
+      raw.prepare('UPDATE accounts SET boroughs = ? WHERE username = ?').run(`["${ISLINGTON}"]`, 'hackney-reader')
+      expect(policy.mayRead('cam-shared', session)).toBe(false)
+      expect([...policy.partnerOf(session)]).toEqual([])
+      raw
+        .prepare('UPDATE accounts SET boroughs = ?, disabled = 1 WHERE username = ?')
+        .run(`["${HACKNEY}"]`, 'hackney-reader')
+      expect(policy.mayRead('cam-shared', session)).toBe(false)
+      expect(policy.mayRead('cam-open', session)).toBe(true)
+    } finally {
+      raw.close()
     }
   })
 })
