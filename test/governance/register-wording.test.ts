@@ -26,7 +26,7 @@ describe('the register page states governance as enforced (real Chromium)', () =
 
   const text = async (id: string, selector: string) => {
     await page.goto(`${reg.url}/sensors/${id}`)
-    return (await page.locator(selector).innerText()).replace(/\s+/g, ' ').trim()
+    return ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim()
   }
 
   beforeAll(async () => {
