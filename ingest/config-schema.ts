@@ -134,13 +134,13 @@ export const IngestSettingsSchema = {
     retentionIntervalMs: {
       type: 'integer',
       description:
-        "How often readings older than their sensor's register retention are deleted from InfluxDB (0 = never)",
+        "how often readings older than their sensor's register retention are deleted from InfluxDB (0 = never)",
       default: 3600000,
       minimum: 0,
     },
     governancePollMs: {
       type: 'integer',
-      description: 'How often the registry is read for erasure requests (new ones also reach the write filter)',
+      description: 'how often the registry is read for erasure requests (new ones also reach the write filter)',
       default: 2000,
       minimum: 50,
       maximum: 60000,
@@ -148,7 +148,7 @@ export const IngestSettingsSchema = {
     archiveDir: {
       type: 'string',
       description:
-        'Archives and exports on disk that erasure rewrites (CSV or NDJSON, gzipped or not); default <data-dir>/archives',
+        'archives and exports on disk that erasure rewrites (CSV or NDJSON, gzipped or not); default <data-dir>/archives',
     },
     healthIntervalMs: { type: 'integer', description: 'ingest_health point interval', default: 10000, minimum: 100 },
     tokenCacheMs: {

@@ -62,7 +62,7 @@ function registerErase(data: Command): void {
   registrySubcommand(
     data,
     'erase',
-    "erase a sensor's readings (all, or a time range) everywhere the platform keeps them",
+    "Erase a sensor's readings (all, or a time range) everywhere the platform keeps them",
   )
     .requiredOption('--sensor <id>', 'the sensor')
     .requiredOption('--reason <text>', 'why (kept in the audit trail)')
@@ -87,7 +87,7 @@ function registerErase(data: Command): void {
 }
 
 function registerErasures(data: Command): void {
-  registrySubcommand(data, 'erasures', 'list erasure requests and what each removed, newest first')
+  registrySubcommand(data, 'erasures', 'List erasure requests and what each removed, newest first')
     .option('--sensor <id>', 'only this sensor')
     .option('--status <status>', 'only pending, running, done or failed')
     .option('--limit <n>', 'at most n', '50')
@@ -108,7 +108,7 @@ function registerErasures(data: Command): void {
 function registerRetention(data: Command): void {
   const command = data
     .command('retention')
-    .description("delete readings older than their sensor's register retention now (audited)")
+    .description("Delete readings older than their sensor's register retention now (audited)")
     .option('--dry-run', 'count what would be deleted, delete nothing')
     .option('--json', 'machine-readable output')
   addSettingOptions(command, RetentionSettingsSchema).action(
@@ -129,7 +129,7 @@ function registerRetention(data: Command): void {
 }
 
 export function registerDataCommand(program: Command): void {
-  const data = program.command('data').description("erase a sensor's readings; enforce retention")
+  const data = program.command('data').description("Erase a sensor's readings; enforce retention")
   registerErase(data)
   registerErasures(data)
   registerRetention(data)

@@ -81,8 +81,8 @@ const DPIAS: Kind = {
 }
 
 function registerKind(program: Command, kind: Kind): void {
-  const group = program.command(kind.noun).description(`${kind.what}s in the registry (audited)`)
-  const add = registrySubcommand(group, 'add', `record a ${kind.what}`).requiredOption(
+  const group = program.command(kind.noun).description(`Keep ${kind.what}s in the registry (audited)`)
+  const add = registrySubcommand(group, 'add', `Record a ${kind.what}`).requiredOption(
     '--reference <ref>',
     'its reference',
   )
@@ -93,7 +93,7 @@ function registerKind(program: Command, kind: Kind): void {
       console.log(o.json ? JSON.stringify(record) : `recorded ${kind.what} ${String(o.reference)}`)
     }),
   )
-  const update = registrySubcommand(group, 'update', `change a ${kind.what}: only the flags given`).argument(
+  const update = registrySubcommand(group, 'update', `Change a ${kind.what}: only the flags given`).argument(
     '<reference>',
   )
   for (const [flag, help] of kind.flags) update.option(flag, help)
@@ -105,7 +105,7 @@ function registerKind(program: Command, kind: Kind): void {
       console.log(o.json ? JSON.stringify(record) : `updated ${kind.what} ${reference}`)
     }),
   )
-  registrySubcommand(group, 'list', `list ${kind.what}s with their review dates`)
+  registrySubcommand(group, 'list', `List ${kind.what}s with their review dates`)
     .option('--borough <code>', 'only this borough')
     .option('--sensor <id>', 'only those covering this sensor')
     .option('--overdue', 'only those whose review date has passed')
