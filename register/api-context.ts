@@ -18,6 +18,7 @@ import type { Logger } from 'pino'
 import type { SensorStats } from '../ingest/index.js'
 import type { AccessPolicy, GovernanceRegistry, Registry } from '../registry/index.js'
 import type { InfluxReader } from './influx-read.js'
+import type { RenderCache } from './register-cache.js'
 
 /**
  * The Registry's reads, and the writes of the admin API (the Registry validates and audits them),
@@ -26,6 +27,8 @@ import type { InfluxReader } from './influx-read.js'
 export type OpenDataRegistry = Pick<
   Registry,
   | 'listSensors'
+  | 'countSensors'
+  | 'sensorsVersion'
   | 'getSensor'
   | 'addSensor'
   | 'updateSensor'
@@ -33,6 +36,10 @@ export type OpenDataRegistry = Pick<
   | 'verify'
   | 'listAudit'
   | 'commands'
+  | 'addRatification'
+  | 'listRatifications'
+  | 'addCalibration'
+  | 'listCalibrations'
   | 'listAccounts'
 > &
   GovernanceRegistry
@@ -51,6 +58,10 @@ export interface ApiContext {
   /** Called after the admin API queued a command (see OpenDataPluginOptions.onCommandQueued). */
   onCommandQueued?: () => void
   liveRefreshSeconds: number
+  /** Replies rendered from the register alone, by register version (register-cache.ts). */
+  renderCache: RenderCache
+  /** Sensors per page of the register page. */
+  indexPageSize: number
   now(): number
 }
 

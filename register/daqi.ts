@@ -18,13 +18,20 @@ export const DAQI_BREAKPOINTS: Record<DaqiPollutant, readonly number[]> = {
   o3: [0, 34, 67, 101, 121, 141, 161, 188, 214, 241],
 }
 
-/** The averaging period each index is defined on, in hours, and its plain-English name. */
-export const DAQI_AVERAGING: Record<DaqiPollutant, { hours: number; label: string }> = {
-  pm2_5: { hours: 24, label: '24-hour mean' },
-  pm10: { hours: 24, label: '24-hour mean' },
-  no2: { hours: 1, label: '1-hour mean' },
-  o3: { hours: 8, label: '8-hour mean' },
+/**
+ * The averaging period each index is defined on (UK-AIR: PM running 24-hour mean, NO2 hourly,
+ * O3 running 8-hour mean), its plain-English name, and how many of its hours must be valid (at
+ * least 75% data capture: 18 of 24 hours, 6 of 8; an hour is valid with 45 minutes of readings).
+ */
+export const DAQI_AVERAGING: Record<DaqiPollutant, { hours: number; label: string; validHoursNeeded: number }> = {
+  pm2_5: { hours: 24, label: '24-hour mean', validHoursNeeded: 18 },
+  pm10: { hours: 24, label: '24-hour mean', validHoursNeeded: 18 },
+  no2: { hours: 1, label: '1-hour mean', validHoursNeeded: 1 },
+  o3: { hours: 8, label: '8-hour mean', validHoursNeeded: 6 },
 }
+
+/** An hourly mean is valid when its readings cover at least this share of the hour (45 minutes). */
+export const VALID_HOUR_COVERAGE = 0.75
 
 /** Colours used by UK-AIR for the ten index values (text colour chosen for AA contrast). */
 export const DAQI_COLOURS: readonly { fill: string; text: string }[] = [
@@ -53,9 +60,13 @@ export function isDaqiPollutant(field: string): field is DaqiPollutant {
   return Object.hasOwn(DAQI_BREAKPOINTS, field)
 }
 
+/**
+ * The index of a mean: rounded half up once, as the last step before the lookup. A negative mean
+ * (an electrochemical sensor's noise around zero in clean air) is in index 1.
+ */
 export function daqiIndex(pollutant: DaqiPollutant, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`DAQI needs a non-negative value, got ${value}`)
-  const rounded = Math.round(value)
+  if (!Number.isFinite(value)) throw new RangeError(`DAQI needs a finite value, got ${value}`)
+  const rounded = Math.max(0, Math.round(value))
   const bounds = DAQI_BREAKPOINTS[pollutant]
   let index = 1
   for (let i = 0; i < bounds.length; i++) if (rounded >= bounds[i]!) index = i + 1

@@ -10,7 +10,6 @@
 
 import type { RegisterEntry } from '../schemas/index.js'
 import { boroughName } from '../schemas/index.js'
-import { daqi, isDaqiPollutant, overallDaqi } from './daqi.js'
 import { fieldMapping, fieldsOf } from './mappings.js'
 import type { NgsiAttribute, NgsiEntity } from './ngsi-ld.js'
 import type { ApiReading } from './queries.js'
@@ -53,25 +52,24 @@ function measured(field: string, value: number, observedAt: string): [string, Ng
   return [m.fiware, property(round(value * m.fiwareScale), { unitCode: m.unitCode, observedAt })]
 }
 
+/**
+ * One air sensor's newest reading. Values that failed QC are left out (they are not part of the
+ * public figures; the readings API still has them, flagged), and no index is given: the DAQI is
+ * defined on averaging periods, not on one reading (the sensor's DAQI is on its page and in the API).
+ */
 export function airQualityObserved(entry: RegisterEntry, reading: ApiReading, sourceUrl: string): NgsiEntity {
   const attrs: Record<string, NgsiAttribute> = {
     dateObserved: property(reading.time, { dateTime: true }),
     ...common(entry, sourceUrl),
     typeofLocation: property('outdoor'),
   }
+  const failed = new Set(reading.failed ?? [])
   for (const [field, value] of Object.entries(reading.values)) {
-    const a = fieldMapping(field)?.kind === 'air' ? measured(field, value, reading.time) : undefined
+    const a =
+      fieldMapping(field)?.kind === 'air' && !failed.has(field) ? measured(field, value, reading.time) : undefined
     if (a) attrs[a[0]] = a[1]
   }
-  // A single reading's DAQI is indicative only (DAQI is defined on averaging periods); exported as
-  // the sub-index of this interval's means so consumers can colour maps consistently.
-  const results = Object.entries(reading.values).flatMap(([f, v]) => (isDaqiPollutant(f) ? [daqi(f, v)] : []))
-  const top = overallDaqi(results)
-  if (top) {
-    attrs.airQualityIndex = property(top.index, { observedAt: reading.time })
-    attrs.airQualityLevel = property(top.band.toLowerCase().replace(' ', ''), { observedAt: reading.time })
-  }
-  if (reading.suspect) attrs.reliability = property(0.5, { observedAt: reading.time })
+  if (failed.size > 0 || reading.suspect) attrs.reliability = property(0.5, { observedAt: reading.time })
   return { id: `urn:ngsi-ld:AirQualityObserved:${entry.id}`, type: 'AirQualityObserved', attrs }
 }
 

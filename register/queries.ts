@@ -1,10 +1,17 @@
-/** InfluxQL reads of the InfluxDB data model (docs/ingest.md): latest values, aggregates, pages, completeness. */
-import { DAQI_AVERAGING, type DaqiPollutant } from './daqi.js'
+/** InfluxQL reads of the InfluxDB data model (docs/ingest.md): latest values, readings pages, charts, exports. */
 import { type InfluxReader, type InfluxRow, literal, timeLiteral } from './influx-read.js'
-import { type FieldKind, fieldMapping, fieldsOf, MEASUREMENT } from './mappings.js'
+import { type FieldKind, fieldMapping, MEASUREMENT } from './mappings.js'
 import { type Cursor, EVERY, type Every, type TimeRange } from './params.js'
+import {
+  type AggregateEvery,
+  type AggregateRow,
+  aggregateRows,
+  type DataStatus,
+  type SensorQuality,
+} from './quality/aggregates.js'
+import { judgeReadings } from './quality/judge-readings.js'
 
-/** A reading as the API shows it: time, tags that distinguish series, values, bookkeeping. */
+/** A reading as the API shows it: time, tags that distinguish series, values, bookkeeping and quality. */
 export interface ApiReading {
   time: string
   lane?: string
@@ -12,8 +19,18 @@ export interface ApiReading {
   values: Record<string, number>
   seq?: number
   interval?: number
+  /** raw (not checked by automated QC), provisional (checked) or ratified (reviewed by an operator). */
+  status?: DataStatus
+  /** The ratification version of a ratified reading. */
+  version?: number
+  /** The QC version that checked it. */
+  qc?: number
   suspect?: boolean
   flags?: string[]
+  /** Values left out of aggregates (failed QC, or excluded by an operator). */
+  failed?: string[]
+  /** Values corrected by the sensor's calibration (a separate series; the raw values are in `values`). */
+  corrected?: Record<string, number>
 }
 
 const TAGS = new Set(['sensor', 'borough', 'grade', 'lane', 'direction'])
@@ -26,11 +43,14 @@ export function toApiReading(row: InfluxRow, kind: FieldKind): ApiReading {
   }
   for (const [key, value] of Object.entries(row)) {
     if (value === null || value === undefined || key === 'time' || TAGS.has(key)) continue
-    if (key === 'seq' || key === 'interval') reading[key] = Number(value)
+    if (key === 'seq' || key === 'interval' || key === 'qc') reading[key] = Number(value)
     else if (key === 'suspect') reading.suspect = value === true
     else if (key === 'flags') reading.flags = String(value).split(',').filter(Boolean)
+    else if (key === 'qc_fail') reading.failed = String(value).split(',').filter(Boolean)
     else if (typeof value === 'number' && fieldMapping(key)?.kind === kind) reading.values[key] = value
   }
+  // Stored before automated QC: a reading marked suspect then counts as failed as a whole.
+  if (reading.qc === undefined && reading.suspect) reading.failed = ['*']
   return reading
 }
 
@@ -38,12 +58,18 @@ function sensorWhere(sensor: string): string {
   return `"sensor" = ${literal(sensor)}`
 }
 
-/** The newest point of a sensor (per lane and direction for traffic). */
-export async function latestReadings(influx: InfluxReader, sensor: string, kind: FieldKind): Promise<ApiReading[]> {
+/** The newest point of a sensor (per lane and direction for traffic), with its status and corrections. */
+export async function latestReadings(
+  influx: InfluxReader,
+  sensor: string,
+  kind: FieldKind,
+  quality: SensorQuality,
+): Promise<ApiReading[]> {
   const groupBy = kind === 'traffic' ? ' GROUP BY "lane", "direction"' : ''
   const q = `SELECT * FROM "${MEASUREMENT[kind]}" WHERE ${sensorWhere(sensor)}${groupBy} ORDER BY time DESC LIMIT 1`
   const [rows = []] = await influx.query(q)
-  return rows.map((r) => toApiReading(r, kind)).sort((a, b) => b.time.localeCompare(a.time))
+  const readings = rows.map((r) => toApiReading(r, kind)).sort((a, b) => b.time.localeCompare(a.time))
+  return judgeReadings(readings, quality)
 }
 
 /** Newest point per sensor of a borough (per lane/direction for traffic), looking back `lookbackMs`. */
@@ -73,34 +99,56 @@ export async function latestByBorough(
   return out
 }
 
-function selectList(kind: FieldKind, every: Every, fields?: readonly string[]): string {
-  if (every === 'raw') return '*'
-  return fieldsOf(kind)
-    .filter((m) => !fields || fields.includes(m.field))
-    .map((m) => `${m.aggregate}("${m.field}") AS "${m.field}"`)
-    .join(', ')
-}
-
 export interface ReadingsPage {
-  readings: ApiReading[]
+  readings: (ApiReading | AggregateRow)[]
   next?: Cursor
 }
 
-/** One page of raw or aggregated readings in [from, to), keyset-paged on time. */
+export interface PageOptions extends TimeRange {
+  every: Every
+  limit: number
+  cursor?: Cursor
+  /** Only readings (or periods) of this status. */
+  status?: DataStatus
+  /** Ratifications up to this version (the data as it stood then). */
+  asOf?: number
+  /** The fields to aggregate (default: every field of the kind). */
+  fields?: readonly string[]
+}
+
+/** One page of raw readings or aggregates in [from, to), keyset-paged on time. */
 export async function readingsPage(
   influx: InfluxReader,
   sensor: string,
   kind: FieldKind,
-  opts: TimeRange & { every: Every; limit: number; cursor?: Cursor },
+  quality: SensorQuality,
+  opts: PageOptions,
+): Promise<ReadingsPage> {
+  return opts.every === 'raw'
+    ? rawPage(influx, sensor, kind, quality, opts)
+    : aggregatePage(influx, sensor, kind, quality, { ...opts, every: opts.every })
+}
+
+async function rawPage(
+  influx: InfluxReader,
+  sensor: string,
+  kind: FieldKind,
+  quality: SensorQuality,
+  opts: PageOptions,
 ): Promise<ReadingsPage> {
   const skip = opts.cursor?.k ?? 0
   const from = opts.cursor ? Math.max(opts.from, opts.cursor.t) : opts.from
   const where = `${sensorWhere(sensor)} AND time >= ${timeLiteral(from)} AND time < ${timeLiteral(opts.to)}`
-  const group = opts.every === 'raw' ? '' : ` GROUP BY time(${opts.every}) fill(none)`
-  const q = `SELECT ${selectList(kind, opts.every)} FROM "${MEASUREMENT[kind]}" WHERE ${where}${group} ORDER BY time ASC LIMIT ${opts.limit + skip + 1}`
+  const q = `SELECT * FROM "${MEASUREMENT[kind]}" WHERE ${where} ORDER BY time ASC LIMIT ${opts.limit + skip + 1}`
   const [rows = []] = await influx.query(q)
   const page = rows.slice(skip, skip + opts.limit)
-  const readings = page.map((r) => toApiReading(r, kind))
+  const judged = judgeReadings(
+    page.map((r) => toApiReading(r, kind)),
+    quality,
+    opts.asOf,
+  )
+  // A status filter can leave a page short; the cursor still moves on over what was read.
+  const readings = opts.status ? judged.filter((r) => r.status === opts.status) : judged
   if (rows.length <= skip + opts.limit || page.length === 0) return { readings }
   const lastTime = page[page.length - 1]!.time
   // Rows at lastTime already returned, counting those skipped from the previous page.
@@ -108,108 +156,77 @@ export async function readingsPage(
   return { readings, next: { t: lastTime, k: sameTime } }
 }
 
-export interface Completeness {
-  window: string
-  received: number
-  expected: number
-  ratio: number | null
-  firstSeq: number | null
-  lastSeq: number | null
-}
-
-/**
- * Completeness from sequence gaps: distinct sequence numbers received in the window against the
- * span of sequence numbers seen (last - first + 1). A sensor that was silent for the whole window
- * has ratio null (nothing to judge), and its last-seen time tells the story.
- */
-export async function completeness(
+async function aggregatePage(
   influx: InfluxReader,
   sensor: string,
   kind: FieldKind,
-  windows: { name: string; ms: number }[],
-  now = Date.now(),
-): Promise<Completeness[]> {
-  const statements = windows.map(
-    (w) =>
-      `SELECT count(distinct("seq")) AS received, min("seq") AS first, max("seq") AS last FROM "${MEASUREMENT[kind]}" ` +
-      `WHERE ${sensorWhere(sensor)} AND time > ${timeLiteral(now - w.ms)} AND time <= ${timeLiteral(now)}`,
-  )
-  const results = await influx.query(statements.join('; '))
-  return windows.map((w, i) => {
-    const row = results[i]?.[0]
-    if (!row || row.received === null || row.first === null) {
-      return { window: w.name, received: 0, expected: 0, ratio: null, firstSeq: null, lastSeq: null }
-    }
-    const received = Number(row.received)
-    const first = Number(row.first)
-    const last = Number(row.last)
-    const expected = last - first + 1
-    return {
-      window: w.name,
-      received,
-      expected,
-      ratio: expected > 0 ? Math.round((received / expected) * 10_000) / 10_000 : null,
-      firstSeq: first,
-      lastSeq: last,
-    }
+  quality: SensorQuality,
+  opts: PageOptions & { every: AggregateEvery },
+): Promise<ReadingsPage> {
+  const skip = opts.cursor?.k ?? 0
+  const from = opts.cursor ? Math.max(opts.from, opts.cursor.t) : opts.from
+  const { rows, more } = await aggregateRows(influx, {
+    sensor,
+    kind,
+    every: opts.every,
+    from,
+    to: opts.to,
+    quality,
+    asOf: opts.asOf,
+    skip,
+    limit: opts.limit,
+    ...(opts.fields ? { fields: opts.fields } : {}),
   })
+  const readings = opts.status ? rows.filter((r) => r.status === opts.status) : rows
+  const last = rows[rows.length - 1]
+  // Aggregate rows have one time each: the next page starts at the last one, skipping it.
+  return more && last ? { readings, next: { t: Date.parse(last.time), k: 1 } } : { readings }
 }
 
-/** The means DAQI needs (each on its own averaging period), ending now. */
-export async function daqiMeans(
-  influx: InfluxReader,
-  sensor: string,
-  pollutants: readonly DaqiPollutant[],
-  now = Date.now(),
-): Promise<Partial<Record<DaqiPollutant, number>>> {
-  if (pollutants.length === 0) return {}
-  const statements = pollutants.map(
-    (p) =>
-      `SELECT mean("${p}") AS v FROM "air" WHERE ${sensorWhere(sensor)} AND time > ${timeLiteral(
-        now - DAQI_AVERAGING[p].hours * 3_600_000,
-      )} AND time <= ${timeLiteral(now)}`,
-  )
-  const results = await influx.query(statements.join('; '))
-  const out: Partial<Record<DaqiPollutant, number>> = {}
-  pollutants.forEach((p, i) => {
-    const v = results[i]?.[0]?.v
-    if (typeof v === 'number') out[p] = v
-  })
-  return out
-}
-
-/** Series for the 24-hour chart: 15-minute means (air) or hourly sums (traffic). */
+/** Series for the 24-hour chart: honest 15-minute means (air) or hourly sums (traffic). */
 export async function chartSeries(
   influx: InfluxReader,
   sensor: string,
   kind: FieldKind,
   fields: readonly string[],
+  quality: SensorQuality,
   now = Date.now(),
-): Promise<{ every: Every; rows: ApiReading[] }> {
-  const every: Every = kind === 'air' ? '15m' : '1h'
+): Promise<{ every: AggregateEvery; rows: AggregateRow[] }> {
+  const every: AggregateEvery = kind === 'air' ? '15m' : '1h'
   const from = Math.floor((now - 86_400_000) / EVERY[every].ms) * EVERY[every].ms
-  const q = `SELECT ${selectList(kind, every, fields)} FROM "${MEASUREMENT[kind]}" WHERE ${sensorWhere(sensor)} AND time >= ${timeLiteral(from)} AND time <= ${timeLiteral(now)} GROUP BY time(${every}) fill(none)`
-  const [rows = []] = await influx.query(q)
-  return { every, rows: rows.map((r) => toApiReading(r, kind)) }
+  const { rows } = await aggregateRows(influx, { sensor, kind, every, from, to: now + 1, fields, quality })
+  return { every, rows }
 }
 
-/** Every row of a borough's day for the CSV export (both measurements, time order). */
+/** Every row of a borough's day for the CSV export (both measurements, time order), judged per sensor. */
 export async function boroughDay(
   influx: InfluxReader,
   borough: string,
   dayStart: number,
+  qualityOf: (sensor: string) => SensorQuality,
 ): Promise<{ kind: FieldKind; sensor: string; reading: ApiReading }[]> {
   const where = `"borough" = ${literal(borough)} AND time >= ${timeLiteral(dayStart)} AND time < ${timeLiteral(dayStart + 86_400_000)}`
   const [air = [], traffic = []] = await influx.query(
-    `SELECT * FROM "air" WHERE ${where}; SELECT * FROM "traffic" WHERE ${where}`,
+    `SELECT * FROM "air" WHERE ${where} GROUP BY "sensor"; SELECT * FROM "traffic" WHERE ${where} GROUP BY "sensor"`,
   )
-  const out = [
-    ...air.map((r) => ({ kind: 'air' as const, sensor: String(r.sensor), reading: toApiReading(r, 'air') })),
-    ...traffic.map((r) => ({
-      kind: 'traffic' as const,
-      sensor: String(r.sensor),
-      reading: toApiReading(r, 'traffic'),
-    })),
-  ]
+  const out: { kind: FieldKind; sensor: string; reading: ApiReading }[] = []
+  for (const [kind, rows] of [
+    ['air', air],
+    ['traffic', traffic],
+  ] as const) {
+    const bySensor = new Map<string, InfluxRow[]>()
+    for (const r of rows) {
+      const list = bySensor.get(String(r.sensor)) ?? []
+      list.push(r)
+      bySensor.set(String(r.sensor), list)
+    }
+    for (const [sensor, sensorRows] of bySensor) {
+      const readings = judgeReadings(
+        sensorRows.map((r) => toApiReading(r, kind)),
+        qualityOf(sensor),
+      )
+      for (const reading of readings) out.push({ kind, sensor, reading })
+    }
+  }
   return out.sort((a, b) => a.reading.time.localeCompare(b.reading.time) || a.sensor.localeCompare(b.sensor))
 }

@@ -14,10 +14,12 @@ export const SENSOR_ID = {
   pattern: SENSOR_ID_PATTERN,
   description: 'Register id of the sensor',
 } as const satisfies JSONSchema
+/** Names become codes before validation (resolveBoroughQuery in params.ts, a hook on every route). */
 export const BOROUGH = {
   type: 'string',
-  pattern: '^E090000(0[1-9]|[12][0-9]|3[0-3])$',
-  description: 'ONS/GSS borough code, E09000001..E09000033',
+  maxLength: 64,
+  description:
+    'Borough: ONS/GSS code (E09000007) or name, in any case ("Camden", "City of London", "Kensington & Chelsea"); GET /v1/boroughs lists them',
 } as const satisfies JSONSchema
 export const KIND = { type: 'string', enum: ['air', 'traffic'] } as const satisfies JSONSchema
 export const STATUS = {
@@ -41,6 +43,8 @@ export const sensorsQuery = {
     status: STATUS,
     bbox: { type: 'string', description: 'minLon,minLat,maxLon,maxLat (WGS84)' },
     format: { type: 'string', enum: ['json', 'geojson', 'csv'] },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Sensors per page (default 100)' },
+    page: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Page number, from 1' },
   },
 } as const satisfies JSONSchema
 
@@ -54,6 +58,17 @@ export const readingsQuery = {
     limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
     cursor: { type: 'string', maxLength: 200 },
     format: { type: 'string', enum: ['json', 'csv'] },
+    status: {
+      type: 'string',
+      enum: ['raw', 'provisional', 'ratified'],
+      description:
+        'Only readings (or periods) of this status: raw (not checked), provisional (checked by automated QC), ratified (reviewed by an operator)',
+    },
+    version: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Ratifications up to this version only: the data as it stood after that version',
+    },
   },
 } as const satisfies JSONSchema
 
@@ -148,9 +163,10 @@ export const commandsQuery = {
 export const indexPageQuery = {
   type: 'object',
   properties: {
-    borough: { type: 'string', pattern: '^(E090000(0[1-9]|[12][0-9]|3[0-3]))?$' },
+    borough: { type: 'string', maxLength: 64 },
     kind: { type: 'string', enum: ['', 'air', 'traffic'] },
     q: { type: 'string', maxLength: 100 },
+    page: { type: 'integer', minimum: 1, maximum: 1000000 },
   },
 } as const satisfies JSONSchema
 
@@ -158,4 +174,50 @@ export const assetParams = {
   type: 'object',
   required: ['name'],
   properties: { name: { type: 'string' } },
+} as const satisfies JSONSchema
+
+const DECISION = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['action', 'fields', 'from', 'to', 'reason'],
+  properties: {
+    action: { type: 'string', enum: ['exclude', 'accept'] },
+    fields: { type: 'array', minItems: 1, maxItems: 30, items: { type: 'string', maxLength: 48 } },
+    from: TIME,
+    to: TIME,
+    reason: { type: 'string', minLength: 1, maxLength: 500 },
+  },
+} as const satisfies JSONSchema
+
+export const ratificationBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['from', 'to'],
+  properties: {
+    from: TIME,
+    to: TIME,
+    note: { type: 'string', maxLength: 2000 },
+    decisions: { type: 'array', maxItems: 200, items: DECISION },
+  },
+} as const satisfies JSONSchema
+
+export const calibrationBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['field', 'reference', 'from', 'to'],
+  properties: {
+    field: { type: 'string', enum: ['pm2_5', 'pm10', 'no2', 'o3'] },
+    reference: SENSOR_ID,
+    from: TIME,
+    to: TIME,
+    covariates: {
+      type: 'array',
+      maxItems: 2,
+      uniqueItems: true,
+      items: { type: 'string', enum: ['relative_humidity', 'temperature'] },
+    },
+    valid_from: TIME,
+    valid_to: TIME,
+    note: { type: 'string', maxLength: 2000 },
+  },
 } as const satisfies JSONSchema

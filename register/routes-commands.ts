@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
 import { StreetsenseError } from '../core/index.js'
 import type { AccountRole, CommandRecord } from '../registry/index.js'
-import { authenticate, requireBorough, requireJson } from './admin-auth.js'
+import { authenticate, requireBorough } from './admin-auth.js'
 import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
 import { licenceBlock } from './licence.js'
 import { commandBody, commandsQuery, idParams } from './route-schemas.js'
@@ -32,9 +32,8 @@ const LIST = {
 } as const
 
 export function registerCommandRoutes(app: OpenDataApp, ctx: ApiContext): void {
-  app.post('/v1/admin/sensors/:id/commands', { schema: ISSUE, onRequest: requireJson }, (req, reply) =>
-    issueCommand(ctx, req, reply),
-  )
+  // JSON only, as every admin write (requireJsonRequest, a hook of the whole plugin).
+  app.post('/v1/admin/sensors/:id/commands', { schema: ISSUE }, (req, reply) => issueCommand(ctx, req, reply))
   app.get('/v1/admin/sensors/:id/commands', { schema: LIST }, (req) => listCommands(ctx, req))
 }
 

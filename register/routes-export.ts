@@ -1,12 +1,14 @@
 /** Exports: a daily CSV per borough (FIWARE NGSI-LD is in routes-fiware.ts). */
 import type { FastifyReply } from 'fastify'
+import { toCsv } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { boroughName } from '../schemas/index.js'
 import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
-import { toCsv } from './csv.js'
 import { type Caller, callerOf } from './data-access.js'
 import { FIELD_MAPPINGS } from './mappings.js'
 import { parseDate } from './params.js'
+import { QUALITY_COLUMNS, qualityCells } from './quality/judge-readings.js'
+import { sensorQuality } from './quality/sensor-quality.js'
 import { boroughDay } from './queries.js'
 import { sendCsv } from './reply-formats.js'
 import { exportCsvQuery } from './route-schemas.js'
@@ -38,18 +40,22 @@ const DAILY_CSV_HEADER = [
   'direction',
   'interval',
   'seq',
-  'suspect',
-  'flags',
+  ...QUALITY_COLUMNS,
 ]
+
+/** Pollutants whose corrected series (where a calibration applies) gets a column of its own. */
+const CORRECTED_COLUMNS = ['pm1', 'pm2_5', 'pm10', 'no2', 'o3', 'so2']
 
 async function dailyCsvExport(ctx: ApiContext, req: RequestOf<typeof DAILY_CSV>, reply: FastifyReply) {
   const { borough } = req.query
   const day = parseDate('date', req.query.date, ctx.now())
   const readable = new Set(readableSensorsOf(ctx, await callerOf(ctx, req, reply), borough).map((entry) => entry.id))
-  const rows = (await boroughDay(ctx.influx, borough, day)).filter((r) => readable.has(r.sensor))
+  const rows = (await boroughDay(ctx.influx, borough, day, (id) => sensorQuality(ctx.registry, id))).filter((r) =>
+    readable.has(r.sensor),
+  )
   const fields = FIELD_MAPPINGS.map((m) => m.field)
   const body = toCsv(
-    [...DAILY_CSV_HEADER, ...fields],
+    [...DAILY_CSV_HEADER, ...fields, ...CORRECTED_COLUMNS.map((f) => `${f}_corrected`)],
     rows.map(({ kind, sensor, reading: r }) => [
       r.time,
       sensor,
@@ -59,9 +65,9 @@ async function dailyCsvExport(ctx: ApiContext, req: RequestOf<typeof DAILY_CSV>,
       r.direction,
       r.interval,
       r.seq,
-      r.suspect,
-      r.flags?.join(' '),
+      ...qualityCells(r),
       ...fields.map((f) => r.values[f]),
+      ...CORRECTED_COLUMNS.map((f) => r.corrected?.[f]),
     ]),
   )
   const date = new Date(day).toISOString().slice(0, 10)

@@ -9,6 +9,8 @@ import { airQualityObserved, trafficFlowObserved } from './fiware.js'
 import { type InfluxRow, literal, timeLiteral } from './influx-read.js'
 import { NGSI_LD_CONTEXT, type NgsiEntity, type NgsiRepresentation, represent } from './ngsi-ld.js'
 import { badParam, parseTime } from './params.js'
+import { judgeReadings } from './quality/judge-readings.js'
+import { sensorQuality } from './quality/sensor-quality.js'
 import { toApiReading } from './queries.js'
 import { exportFiwareQuery } from './route-schemas.js'
 import { readableSensorsOf } from './routes-export.js'
@@ -72,8 +74,10 @@ async function entitiesAt(
   const entities: NgsiEntity[] = []
   for (const row of air) {
     const entry = bySensor.get(String(row.sensor))
-    if (entry?.kind === 'air')
-      entities.push(airQualityObserved(entry, toApiReading(row, 'air'), `${base}/sensors/${entry.id}`))
+    if (entry?.kind !== 'air') continue
+    // Judged as the readings API judges it: values failed by QC or an operator are left out.
+    const [reading] = judgeReadings([toApiReading(row, 'air')], sensorQuality(ctx.registry, entry.id))
+    entities.push(airQualityObserved(entry, reading!, `${base}/sensors/${entry.id}`))
   }
   for (const row of traffic) {
     const entry = bySensor.get(String(row.sensor))

@@ -1,13 +1,13 @@
 /**
  * Admin API of governance: data-sharing agreements and DPIA records (add, replace, list), the
  * reviews that are due or overdue, and erasure requests (the ingest carries them out). Writes
- * need an admin account of the borough concerned and a JSON body; reads also take operator
- * accounts. Every write is audited by the Registry.
+ * need an admin account of the borough concerned and a JSON body (the plugin's hook,
+ * requireJsonRequest); reads also take operator accounts. Every write is audited by the Registry.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { StreetsenseError } from '../core/index.js'
 import { type Account, type DpiaRecord, type SharingAgreement, utcDay } from '../registry/index.js'
-import { authenticate, requireBorough, requireJson } from './admin-auth.js'
+import { authenticate, requireBorough } from './admin-auth.js'
 import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
 import {
   agreementBody,
@@ -66,7 +66,6 @@ const ERASURES = { tags, summary: "Erasure requests of the account's boroughs", 
 const ERASURE = { tags, summary: 'One erasure request and what it removed', params: erasureParams } as const
 
 export function registerGovernanceRoutes(app: OpenDataApp, ctx: ApiContext): void {
-  const json = { onRequest: requireJson }
   const r = ctx.registry
   const agreements: RecordApi<SharingAgreement> = {
     noun: 'agreement',
@@ -83,21 +82,19 @@ export function registerGovernanceRoutes(app: OpenDataApp, ctx: ApiContext): voi
     view: (d) => ({ ...dpiaView(d, ctx.now()), borough: d.borough, sensors: d.sensors }),
   }
   app.get('/v1/admin/agreements', { schema: LIST_AGREEMENTS }, (req) => listAgreements(ctx, req))
-  app.post('/v1/admin/agreements', { schema: ADD_AGREEMENT, ...json }, (req, reply) =>
+  app.post('/v1/admin/agreements', { schema: ADD_AGREEMENT }, (req, reply) =>
     addRecord(ctx, req, req.body, reply, agreements),
   )
-  app.put('/v1/admin/agreements/:reference', { schema: PUT_AGREEMENT, ...json }, (req) =>
+  app.put('/v1/admin/agreements/:reference', { schema: PUT_AGREEMENT }, (req) =>
     putRecord(ctx, req, req.params.reference, req.body, agreements),
   )
   app.get('/v1/admin/dpias', { schema: LIST_DPIAS }, (req) => listDpias(ctx, req))
-  app.post('/v1/admin/dpias', { schema: ADD_DPIA, ...json }, (req, reply) =>
-    addRecord(ctx, req, req.body, reply, dpias),
-  )
-  app.put('/v1/admin/dpias/:reference', { schema: PUT_DPIA, ...json }, (req) =>
+  app.post('/v1/admin/dpias', { schema: ADD_DPIA }, (req, reply) => addRecord(ctx, req, req.body, reply, dpias))
+  app.put('/v1/admin/dpias/:reference', { schema: PUT_DPIA }, (req) =>
     putRecord(ctx, req, req.params.reference, req.body, dpias),
   )
   app.get('/v1/admin/reviews', { schema: REVIEWS }, (req) => reviews(ctx, req))
-  app.post('/v1/admin/sensors/:id/erase', { schema: ERASE, ...json }, (req, reply) => erase(ctx, req, reply))
+  app.post('/v1/admin/sensors/:id/erase', { schema: ERASE }, (req, reply) => erase(ctx, req, reply))
   app.get('/v1/admin/erasures', { schema: ERASURES }, (req) => listErasures(ctx, req))
   app.get('/v1/admin/erasures/:id', { schema: ERASURE }, (req) => getErasure(ctx, req))
 }

@@ -2,12 +2,17 @@
 
 import { StreetsenseError } from '../core/index.js'
 import type { SensorRecord } from '../registry/index.js'
+import type { RegisterEntry } from '../schemas/index.js'
 import type { ApiContext } from './api-context.js'
-import { type DaqiResult, daqi, isDaqiPollutant, overallDaqi } from './daqi.js'
+import { isDaqiPollutant } from './daqi.js'
 import type { Caller } from './data-access.js'
 import { type GovernanceView, governanceView } from './governance-view.js'
 import { isOpenData, type PublicEntry, publicEntry } from './public-entry.js'
-import { type ApiReading, type Completeness, completeness, daqiMeans, latestReadings } from './queries.js'
+import type { SensorQuality } from './quality/aggregates.js'
+import { type Completeness, completeness } from './quality/completeness.js'
+import { type DaqiNow, daqiNow } from './quality/daqi-now.js'
+import { type DataQualitySummary, qualitySummary, sensorQuality } from './quality/sensor-quality.js'
+import { type ApiReading, latestReadings } from './queries.js'
 
 export interface SensorDetail extends PublicEntry {
   open_data: boolean
@@ -18,7 +23,8 @@ export interface SensorDetail extends PublicEntry {
   completeness: Record<string, Completeness> | null
   counters?: { accepted: number; rejected: number; duplicates: number; gaps: number; last_seq: number | null }
   latest: ApiReading[]
-  daqi: { overall: DaqiResult | null; pollutants: DaqiResult[] } | null
+  daqi: DaqiNow | null
+  data_quality: DataQualitySummary
 }
 
 export function requireSensor(ctx: ApiContext, id: string): SensorRecord {
@@ -43,6 +49,8 @@ export async function sensorDetail(
   const entry = record.entry
   const readable = caller.mayRead(entry)
   const stats = ctx.stats?.get(entry.id)
+  const now = ctx.now()
+  const quality = sensorQuality(ctx.registry, entry.id)
   const detail: SensorDetail = {
     ...publicEntry(record, base),
     open_data: isOpenData(entry),
@@ -52,6 +60,7 @@ export async function sensorDetail(
     completeness: null,
     latest: [],
     daqi: null,
+    data_quality: qualitySummary(ctx.registry, quality, now),
   }
   if (stats) {
     detail.counters = {
@@ -62,30 +71,37 @@ export async function sensorDetail(
       last_seq: stats.lastSeq,
     }
   }
-  if (!readable) return detail
-  const now = ctx.now()
+  if (readable) await addReadings(ctx, entry, quality, detail, now)
+  return detail
+}
+
+/** Latest readings, completeness and (air) the DAQI of a sensor the caller may read. */
+async function addReadings(
+  ctx: ApiContext,
+  entry: RegisterEntry,
+  quality: SensorQuality,
+  detail: SensorDetail,
+  now: number,
+): Promise<void> {
   const pollutants = entry.kind === 'air' ? entry.measures.filter(isDaqiPollutant) : []
-  const [latest, windows, means] = await Promise.all([
-    latestReadings(ctx.influx, entry.id, entry.kind),
+  const [latest, windows, daqi] = await Promise.all([
+    latestReadings(ctx.influx, entry.id, entry.kind, quality),
     completeness(
       ctx.influx,
-      entry.id,
-      entry.kind,
+      { id: entry.id, kind: entry.kind, installed: entry.installed },
       [
         { name: '24h', ms: 86_400_000 },
         { name: '30d', ms: 30 * 86_400_000 },
       ],
       now,
     ),
-    daqiMeans(ctx.influx, entry.id, pollutants, now),
+    entry.kind === 'air'
+      ? daqiNow(ctx.influx, { id: entry.id, grade: entry.data_grade, pollutants }, quality, now)
+      : Promise.resolve(null),
   ])
   detail.latest = latest
   detail.completeness = Object.fromEntries(windows.map((w) => [w.window, w]))
+  detail.daqi = daqi
   const newest = latest[0]?.time ?? null
   if (!detail.last_seen || (newest && newest > detail.last_seen)) detail.last_seen = newest
-  if (entry.kind === 'air') {
-    const results = pollutants.flatMap((p) => (means[p] === undefined ? [] : [daqi(p, means[p]!)]))
-    detail.daqi = { overall: overallDaqi(results) ?? null, pollutants: results }
-  }
-  return detail
 }

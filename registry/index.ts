@@ -12,6 +12,7 @@ export {
   utcDay,
 } from './access.js'
 export { AccessPolicy, type AccessSource } from './access-policy.js'
+export { clientIdAllowed, isReservedName, RESERVED_NAMES, serviceClientId } from './client-ids.js'
 export { commandsBorough, issuerMayCommand, SERVICE_COMMANDS } from './command-rights.js'
 export { argsOf, commandSummary, deviceCommandOf, newCommandOf, sameCommandArgs } from './command-shape.js'
 export type {
@@ -46,8 +47,13 @@ export type {
   Account,
   AccountRole,
   AuditEvent,
+  Calibration,
+  CalibrationInput,
   IssuedCredentials,
   LoginCheck,
+  Ratification,
+  RatificationDecision,
+  RatificationInput,
   Registry,
   SensorFilter,
   SensorRecord,

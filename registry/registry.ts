@@ -9,7 +9,9 @@ import { accountMethods } from './accounts.js'
 import { openCommandLog } from './commands.js'
 import { openCredentials } from './credentials.js'
 import { governanceMethods } from './governance.js'
+import { qualityMethods } from './quality-records.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
+import { sensorQueries } from './sensor-query.js'
 import { sensorMethods } from './sensors.js'
 import { openRegistryDb } from './store.js'
 import type { AuditEvent, Registry } from './types.js'
@@ -23,9 +25,11 @@ export function openRegistry(dataDir: string): Registry {
   const store = { ...registryDb, issue }
   return {
     ...sensorMethods(store),
+    ...sensorQueries(store),
     ...accountMethods(store),
     ...credentials,
     ...governanceMethods(store),
+    ...qualityMethods(store),
     listAudit: (filter) => listAudit(store.db, filter),
     commands: openCommandLog(store),
     close: () => store.db.close(),

@@ -59,6 +59,43 @@ CREATE TABLE IF NOT EXISTS commands (
 );
 CREATE INDEX IF NOT EXISTS commands_sensor ON commands(sensor);
 CREATE INDEX IF NOT EXISTS commands_state ON commands(state, borough);
+CREATE TABLE IF NOT EXISTS ratifications (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sensor TEXT NOT NULL REFERENCES sensors(id),
+  version INTEGER NOT NULL,
+  period_from TEXT NOT NULL,
+  period_to TEXT NOT NULL,
+  decisions TEXT NOT NULL,
+  note TEXT,
+  by TEXT NOT NULL,
+  at TEXT NOT NULL,
+  UNIQUE (sensor, version)
+);
+CREATE TABLE IF NOT EXISTS calibrations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sensor TEXT NOT NULL REFERENCES sensors(id),
+  field TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  record TEXT NOT NULL,
+  applied INTEGER NOT NULL,
+  valid_from TEXT NOT NULL,
+  valid_to TEXT,
+  fitted_by TEXT NOT NULL,
+  fitted_at TEXT NOT NULL,
+  UNIQUE (sensor, field, version)
+);
+CREATE TRIGGER IF NOT EXISTS ratifications_never_change BEFORE UPDATE ON ratifications
+  BEGIN SELECT RAISE(ABORT, 'a ratification is never changed: record a new version'); END;
+CREATE TRIGGER IF NOT EXISTS calibrations_never_change BEFORE UPDATE ON calibrations
+  BEGIN SELECT RAISE(ABORT, 'a calibration is never changed: record a new version'); END;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('sensors_version', 0);
+CREATE TRIGGER IF NOT EXISTS sensors_version_insert AFTER INSERT ON sensors
+  BEGIN UPDATE meta SET value = value + 1 WHERE key = 'sensors_version'; END;
+CREATE TRIGGER IF NOT EXISTS sensors_version_update AFTER UPDATE ON sensors
+  BEGIN UPDATE meta SET value = value + 1 WHERE key = 'sensors_version'; END;
+CREATE TRIGGER IF NOT EXISTS sensors_version_delete AFTER DELETE ON sensors
+  BEGIN UPDATE meta SET value = value + 1 WHERE key = 'sensors_version'; END;
 `
 
 /**

@@ -1,5 +1,7 @@
 export * from './boroughs.js'
+export * from './error-text.js'
 export * from './plausibility.js'
 export * from './topics.js'
 export type * from './types.gen.js'
 export * from './validate.js'
+export * from './value-fields.js'

@@ -80,11 +80,11 @@ export interface Quality {
    */
   grade: 'reference' | 'indicative' | 'citizen'
   /**
-   * raw: as measured; validated: checked by the operator; suspect: plausible but flagged.
+   * The device's own verdict: raw (as measured; the default), suspect (the device knows the reading is bad: the platform fails all its values), validated (accepted for compatibility, treated as raw: only the platform's QC and an operator's ratification give a status).
    */
   status: 'raw' | 'validated' | 'suspect'
   /**
-   * Why a value is suspect (set by the ingest or the device).
+   * The device's own flags (e.g. clock_unsynced); the ingest adds its QC flags to the stored reading (docs/data-quality.md).
    *
    * @maxItems 20
    */
@@ -134,15 +134,15 @@ export interface AirValues {
    */
   pnc10?: number
   /**
-   * Nitrogen dioxide, ug/m3
+   * Nitrogen dioxide, ug/m3 (electrochemical cells read slightly below zero in clean air: negatives down to -200 are kept)
    */
   no2?: number
   /**
-   * Ozone, ug/m3
+   * Ozone, ug/m3 (electrochemical cells read slightly below zero in clean air: negatives down to -200 are kept)
    */
   o3?: number
   /**
-   * Sulphur dioxide, ug/m3
+   * Sulphur dioxide, ug/m3 (electrochemical cells read slightly below zero in clean air: negatives down to -200 are kept)
    */
   so2?: number
   /**

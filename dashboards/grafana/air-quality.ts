@@ -1,5 +1,9 @@
-/** Air quality by borough and sensor, with UK DAQI bands as thresholds. */
-import { DAQI_AVERAGING, type DaqiPollutant } from '../../register/index.js'
+/**
+ * Air quality by borough and sensor, with UK DAQI bands as thresholds. Every mean is of the values
+ * that passed QC (the register's passedQc condition): flagged readings stay out of the panels as
+ * they stay out of the register's aggregates.
+ */
+import { DAQI_AVERAGING, type DaqiPollutant, passedQc } from '../../register/index.js'
 import {
   boroughAndSensorVariables,
   daqiThresholds,
@@ -21,11 +25,11 @@ const POLLUTANTS: [DaqiPollutant, string][] = [
 function pollutantSeries(field: DaqiPollutant, label: string, i: number) {
   return timeseries({
     title: `${label} by sensor (µg/m³), DAQI bands`,
-    description: `Interval means per sensor. Shaded bands: DAQI Low / Moderate / High / Very High for the ${DAQI_AVERAGING[field].label}.`,
+    description: `Interval means per sensor of the values that passed QC. Shaded bands: DAQI Low / Moderate / High / Very High for the ${DAQI_AVERAGING[field].label}.`,
     gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 },
     unit: 'conμgm3',
     thresholds: daqiThresholds(field),
-    query: `SELECT mean("${field}") FROM "air" WHERE ${SENSOR_FILTER} AND $timeFilter GROUP BY time($__interval), "sensor" fill(null)`,
+    query: `SELECT mean("${field}") FROM "air" WHERE ${SENSOR_FILTER} AND ${passedQc(field)} AND $timeFilter GROUP BY time($__interval), "sensor" fill(null)`,
     alias: '$tag_sensor',
   })
 }
@@ -35,14 +39,15 @@ function daqiNow(field: DaqiPollutant, label: string, i: number) {
   return panel({
     type: 'bargauge',
     title: `${label} ${DAQI_AVERAGING[field].label} now, by sensor`,
-    description: 'The mean over the DAQI averaging period ending now, coloured by DAQI band.',
+    description:
+      'The mean of the values that passed QC over the DAQI averaging period ending now, coloured by DAQI band. Not the index: it applies no data-capture rule (the register page does).',
     gridPos: { x: i * 6, y: 16, w: 6, h: 8 },
     unit: 'conμgm3',
     thresholds: daqiThresholds(field),
     targets: [
       {
         refId: 'A',
-        query: `SELECT mean("${field}") FROM "air" WHERE ${SENSOR_FILTER} AND time > now() - ${DAQI_AVERAGING[field].hours}h GROUP BY "sensor"`,
+        query: `SELECT mean("${field}") FROM "air" WHERE ${SENSOR_FILTER} AND ${passedQc(field)} AND time > now() - ${DAQI_AVERAGING[field].hours}h GROUP BY "sensor"`,
         alias: '$tag_sensor',
       },
     ],
@@ -56,7 +61,7 @@ function pm25ByBorough() {
     gridPos: { x: 0, y: 24, w: 12, h: 8 },
     unit: 'conμgm3',
     thresholds: daqiThresholds('pm2_5'),
-    query: `SELECT mean("pm2_5") FROM "air" WHERE "borough" =~ /^$borough$/ AND $timeFilter GROUP BY time($__interval), "borough" fill(null)`,
+    query: `SELECT mean("pm2_5") FROM "air" WHERE "borough" =~ /^$borough$/ AND ${passedQc('pm2_5')} AND $timeFilter GROUP BY time($__interval), "borough" fill(null)`,
     alias: '$tag_borough',
   })
 }

@@ -1,5 +1,8 @@
-/** Traffic flows by vehicle class and hour, per borough and sensor. */
-import { fieldsOf } from '../../register/index.js'
+/**
+ * Traffic flows by vehicle class and hour, per borough and sensor, from the counts that passed
+ * QC (the register's passedQc condition).
+ */
+import { fieldsOf, passedQc } from '../../register/index.js'
 import {
   boroughAndSensorVariables,
   dashboard,
@@ -10,13 +13,17 @@ import {
   timeseries,
 } from './panels.js'
 
+const vehicleClasses = () => fieldsOf('traffic').filter((m) => m.vehicleType)
+
 /** `sum(...) AS "<label>"` for every vehicle class. */
 function classSums(): string {
-  return fieldsOf('traffic')
-    .filter((m) => m.vehicleType)
+  return vehicleClasses()
     .map((m) => `sum("${m.field}") AS "${m.label}"`)
     .join(', ')
 }
+
+/** Readings whose vehicle counts all passed QC. */
+const CLASSES_PASSED = () => passedQc(...vehicleClasses().map((m) => m.field))
 
 function vehiclesByClass(sums: string) {
   return timeseries({
@@ -24,7 +31,7 @@ function vehiclesByClass(sums: string) {
     gridPos: { x: 0, y: 0, w: 16, h: 9 },
     stacked: true,
     bars: true,
-    query: `SELECT ${sums} FROM "traffic" WHERE ${SENSOR_FILTER} AND $timeFilter GROUP BY time(1h) fill(0)`,
+    query: `SELECT ${sums} FROM "traffic" WHERE ${SENSOR_FILTER} AND ${CLASSES_PASSED()} AND $timeFilter GROUP BY time(1h) fill(0)`,
   })
 }
 
@@ -33,7 +40,12 @@ function shareByClass(sums: string) {
     type: 'bargauge',
     title: 'Share by class over the period',
     gridPos: { x: 16, y: 0, w: 8, h: 9 },
-    targets: [{ refId: 'A', query: `SELECT ${sums} FROM "traffic" WHERE ${SENSOR_FILTER} AND $timeFilter` }],
+    targets: [
+      {
+        refId: 'A',
+        query: `SELECT ${sums} FROM "traffic" WHERE ${SENSOR_FILTER} AND ${CLASSES_PASSED()} AND $timeFilter`,
+      },
+    ],
     options: { orientation: 'horizontal', displayMode: 'basic', reduceOptions: { calcs: ['sum'] } },
   })
 }
@@ -42,15 +54,16 @@ function shareByClass(sums: string) {
 function trafficSeries(opts: {
   title: string
   gridPos: GridPos
-  select: string
+  field: string
+  aggregate: 'sum' | 'mean'
   groupBy: string
   alias: string
   unit?: string
 }) {
-  const { select, groupBy, ...rest } = opts
+  const { field, aggregate, groupBy, ...rest } = opts
   return timeseries({
     ...rest,
-    query: `SELECT ${select} FROM "traffic" WHERE ${SENSOR_FILTER} AND $timeFilter GROUP BY ${groupBy}`,
+    query: `SELECT ${aggregate}("${field}") FROM "traffic" WHERE ${SENSOR_FILTER} AND ${passedQc(field)} AND $timeFilter GROUP BY ${groupBy}`,
   })
 }
 
@@ -71,14 +84,16 @@ export function trafficDashboard() {
       trafficSeries({
         title: 'Vehicles per hour by sensor',
         gridPos: { x: 0, y: 9, w: 12, h: 8 },
-        select: 'sum("total_vehicles")',
+        field: 'total_vehicles',
+        aggregate: 'sum',
         groupBy: HOURLY_BY_SENSOR,
         alias: '$tag_sensor',
       }),
       trafficSeries({
         title: 'People walking per hour by sensor',
         gridPos: { x: 12, y: 9, w: 12, h: 8 },
-        select: 'sum("pedestrian")',
+        field: 'pedestrian',
+        aggregate: 'sum',
         groupBy: HOURLY_BY_SENSOR,
         alias: '$tag_sensor',
       }),
@@ -86,7 +101,8 @@ export function trafficDashboard() {
         title: 'Mean speed by sensor and direction (km/h)',
         gridPos: { x: 0, y: 17, w: 12, h: 8 },
         unit: 'velocitykmh',
-        select: 'mean("mean_speed")',
+        field: 'mean_speed',
+        aggregate: 'mean',
         groupBy: 'time($__interval), "sensor", "direction" fill(null)',
         alias: '$tag_sensor $tag_direction',
       }),
@@ -94,7 +110,8 @@ export function trafficDashboard() {
         title: 'Occupancy by sensor and lane (0–1)',
         gridPos: { x: 12, y: 17, w: 12, h: 8 },
         unit: 'percentunit',
-        select: 'mean("occupancy")',
+        field: 'occupancy',
+        aggregate: 'mean',
         groupBy: 'time($__interval), "sensor", "lane" fill(null)',
         alias: '$tag_sensor lane $tag_lane',
       }),

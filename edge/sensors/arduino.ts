@@ -140,8 +140,9 @@ export class ArduinoDriver extends EventEmitter<DriverEvents> implements SensorD
       const t = this.deps.temperature?.() ?? no2.calibration.defaultTemperatureC
       const r = no2FromElectrodes(toMv(we.raw), toMv(ae.raw), t, no2.calibration)
       this.emit('frame', `WE=${we.raw} AE=${ae.raw} T=${t} -> ${r.ppb.toFixed(1)} ppb`)
-      // Electrochemical cells read slightly below zero in clean air; the schema has no negatives.
-      this.emit('sample', { kind: 'air', time: this.now(), values: { no2: Math.max(0, r.ugm3) } })
+      // Electrochemical cells read slightly below zero in clean air. The value is sent as it is:
+      // clipping at 0 would bias every mean upwards (the platform keeps negatives, flagged).
+      this.emit('sample', { kind: 'air', time: this.now(), values: { no2: r.ugm3 } })
     }, no2.sampleMs)
     this.timers.push(timer)
   }

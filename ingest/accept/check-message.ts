@@ -8,7 +8,9 @@ import type { ErrorCode } from '../../core/index.js'
 import type { DeviceError, DeviceStatus, Reading, UpChannel } from '../../schemas/index.js'
 import { type FieldError, SCHEMA_IDS, validateReadingMessage, validateStatus } from '../../schemas/index.js'
 import type { SensorDirectory, SensorInfo } from '../directory/sensor-directory.js'
-import { readingFlags, readingToLine, statusToLine } from '../store/line-protocol.js'
+import { type QcBatch, QcBatchBuilder } from '../qc/batch.js'
+import { readingQc } from '../qc/reading-rules.js'
+import { readingToLine, statusToLine } from '../store/line-protocol.js'
 
 export interface Expected {
   sensor: string
@@ -28,8 +30,10 @@ export interface Accepted {
   suspect: number
   /** The reading interval, seconds (readings), for the device gauges. */
   interval?: number
-  /** The heartbeat itself (status), for the device gauges. */
+  /** The heartbeat itself (status), for the device gauges and gap repair. */
   status?: DeviceStatus
+  /** The readings as the series QC rules need them (ingest/qc/history.ts); absent for a status. */
+  qc?: QcBatch
 }
 
 export interface Rejected {
@@ -131,14 +135,19 @@ function checkReadings(expected: Expected, value: unknown, now: number | undefin
   const lines: string[] = []
   const seqs: number[] = []
   let suspect = 0
+  const receivedAt = now ?? Date.now()
+  const qc = new QcBatchBuilder(expected.channel === 'traffic' ? 'traffic' : 'air', result.value.length)
   for (const [i, r] of result.value.entries()) {
     const errors = readingMismatch(r, expected, batch ? `/readings/${i}` : '')
     if (errors.length > 0) {
       return reject('READING_TOPIC_MISMATCH', 'reading differs from its topic', schema, { errors, seq: seqsOf(value) })
     }
-    const flags = readingFlags(r)
-    if (flags.length > 0 || r.quality?.status === 'suspect') suspect++
-    lines.push(readingToLine(r, flags))
+    const timeMs = Date.parse(r.time)
+    const verdict = readingQc(r, receivedAt, timeMs)
+    if (verdict.fail.length > 0) suspect++
+    const line = readingToLine(r, verdict, timeMs)
+    lines.push(line)
+    qc.add(r, timeMs, line, verdict)
     seqs.push(r.seq)
   }
   return {
@@ -148,6 +157,7 @@ function checkReadings(expected: Expected, value: unknown, now: number | undefin
     seqs,
     suspect,
     interval: result.value.at(-1)?.interval,
+    qc: qc.build(),
   }
 }
 

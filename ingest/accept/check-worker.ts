@@ -35,6 +35,7 @@ parentPort?.on('message', (jobs: CheckJob[]) => {
       ;(r as { lines: unknown }).lines = bytes
       transfer.push(bytes.buffer as ArrayBuffer)
     }
+    if ('ok' in r && r.ok && r.qc) transfer.push(r.qc.rows.buffer as ArrayBuffer)
   }
   parentPort?.postMessage(results, transfer)
 })

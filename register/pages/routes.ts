@@ -4,9 +4,12 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
+import { DAQI_COLOURS } from '../daqi.js'
 import { anonymousCaller } from '../data-access.js'
 import { fieldMapping } from '../mappings.js'
+import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
+import { normalisedQuery, sendRegisterReply } from '../register-cache.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
 import { chart24h } from './chart.js'
@@ -31,9 +34,15 @@ export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<
   const assets = new Map(
     Object.keys(ASSETS).map((name) => [name, readFileSync(fileURLToPath(new URL(name, STATIC_DIR)))]),
   )
+  assets.set('register.css', Buffer.concat([assets.get('register.css')!, Buffer.from(daqiCss())]))
   app.get('/register-static/:name', { schema: ASSET }, (req, reply) => staticAsset(assets, req, reply))
   app.get('/', { schema: INDEX }, (req, reply) => indexRoute(ctx, req, reply))
   app.get('/sensors/:id', { schema: SENSOR_PAGE }, (req, reply) => sensorRoute(ctx, req, reply))
+}
+
+/** The DAQI band colours as classes `.daqi-1` .. `.daqi-10` (daqi.ts is their one source). */
+function daqiCss(): string {
+  return `\n${DAQI_COLOURS.map((c, i) => `.daqi-${i + 1} { background: ${c.fill}; color: ${c.text}; }`).join('\n')}\n`
 }
 
 function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, reply: FastifyReply) {
@@ -43,10 +52,21 @@ function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, 
   return reply.header('cache-control', 'public, max-age=3600').type(ASSETS[name]!).send(body)
 }
 
+/** The register page: one page of sensors, rendered once per register version. */
 function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: FastifyReply) {
   const q = req.query
   const filter = { borough: q.borough || undefined, kind: q.kind || undefined, q: q.q?.trim() || undefined }
-  return reply.type(HTML).send(indexPage(ctx.registry.listSensors(), filter))
+  const page = q.page ?? 1
+  const variant = `/?${normalisedQuery({ ...filter, page })}`
+  return sendRegisterReply(ctx, req, reply, variant, () => {
+    const total = ctx.registry.countSensors(filter)
+    const size = ctx.indexPageSize
+    const records = ctx.registry.listSensors({ ...filter, limit: size, offset: (page - 1) * size })
+    return {
+      body: indexPage(records, filter, { page, total, size }),
+      headers: { 'content-type': HTML },
+    }
+  })
 }
 
 async function sensorRoute(ctx: ApiContext, req: RequestOf<typeof SENSOR_PAGE>, reply: FastifyReply) {
@@ -65,11 +85,14 @@ async function sensorChart(ctx: ApiContext, entry: RegisterEntry): Promise<strin
   // The schema requires at least one measure.
   if (fields.length === 0) fields = entry.measures.slice(0, 1)
   const now = ctx.now()
-  const series = await chartSeries(ctx.influx, entry.id, entry.kind, fields, now)
+  const series = await chartSeries(ctx.influx, entry.id, entry.kind, fields, sensorQuality(ctx.registry, entry.id), now)
   const unit = fieldMapping(fields[0]!)?.unit
   return chart24h({
     id: 'chart24',
-    title: entry.kind === 'air' ? `Air quality, 15-minute means (${unit})` : 'Vehicles per hour, all lanes',
+    title:
+      entry.kind === 'air'
+        ? `Air quality, 15-minute means of the readings that passed the checks (${unit})`
+        : 'Vehicles per hour, all lanes',
     fields: fields.flatMap((f) => fieldMapping(f) ?? []).filter((m) => m.unit === unit),
     rows: series.rows,
     now,

@@ -1,10 +1,10 @@
 /** `/sensors/{id}`: one sensor in plain English, its latest readings, DAQI and a 24-hour chart. */
-import { DAQI_ADVICE, DAQI_COLOURS } from '../daqi.js'
 import { fieldMapping, licenceInfo } from '../mappings.js'
 import type { ApiReading } from '../queries.js'
 import type { SensorDetail } from '../sensor-view.js'
 import { dpiaLine, keptFor, sharedAs } from './governance-sections.js'
 import { esc, formatNumber, LEGAL_BASIS, page, timeText } from './html.js'
+import { daqiSection, dataQualitySection, valueNote } from './quality-sections.js'
 
 /** One value per field for the newest time: counts summed across lanes, other values averaged. */
 export function latestSummary(latest: ApiReading[]): { time?: string; values: Record<string, number> } {
@@ -41,37 +41,25 @@ function latestTable(d: SensorDetail): string {
   if (!d.data_access)
     return `<p>This sensor's readings are not published as open data (sharing: ${esc(d.sharing)}).</p>`
   const { time, values } = latestSummary(d.latest)
+  const corrected = d.kind === 'air' ? (d.latest[0]?.corrected ?? {}) : {}
+  const anyCorrected = Object.keys(corrected).length > 0
   const rows = (d.measures ?? [])
     .concat(d.kind === 'traffic' ? ['total_vehicles' as never] : [])
     .map((f) => {
       const m = fieldMapping(f)
       if (!m) return ''
       const v = values[f]
-      return `<tr><th scope="row">${esc(m.label)}</th><td data-field="${esc(f)}" data-agg="${m.aggregate}">${v === undefined ? '–' : esc(formatNumber(v, f))}</td><td>${esc(m.unit)}</td></tr>`
+      const c = corrected[f]
+      const correctedCell = anyCorrected
+        ? `<td data-corrected="${esc(f)}">${c === undefined ? '' : esc(formatNumber(c, f))}</td>`
+        : ''
+      return `<tr><th scope="row">${esc(m.label)}</th><td data-field="${esc(f)}" data-agg="${m.aggregate}">${v === undefined ? '–' : esc(formatNumber(v, f))}</td>${correctedCell}<td>${esc(m.unit)}</td><td data-note="${esc(f)}">${esc(d.kind === 'air' ? valueNote(d, f) : '')}</td></tr>`
     })
     .join('')
-  return `<p>Newest reading: <span id="latest-time">${timeText(time)}</span>${d.kind === 'traffic' ? ' (counts are for the reading interval, all lanes together)' : ''}.</p>
-<div class="table-wrap"><table id="latest"><caption class="visually-hidden">Latest readings</caption>
-<thead><tr><th scope="col">Measure</th><th scope="col">Value</th><th scope="col">Unit</th></tr></thead><tbody>${rows}</tbody></table></div>`
-}
-
-function daqiSection(d: SensorDetail): string {
-  if (d.kind !== 'air' || !d.data_access) return ''
-  const results = d.daqi?.pollutants ?? []
-  if (results.length === 0)
-    return '<h2>Daily Air Quality Index</h2><p>No recent readings of PM2.5, PM10, NO₂ or ozone.</p>'
-  const rows = results
-    .map((r) => {
-      const c = DAQI_COLOURS[r.index - 1]!
-      return `<tr><th scope="row">${esc(fieldMapping(r.pollutant)?.label)}</th><td>${esc(formatNumber(r.value))} µg/m³ (${esc(r.averaging)})</td>
-<td data-daqi="${esc(r.pollutant)}"><span class="daqi" style="background:${c.fill};color:${c.text}">${r.index} ${esc(r.band)}</span></td></tr>`
-    })
-    .join('')
-  const top = d.daqi?.overall
-  return `<h2 id="daqi">Daily Air Quality Index</h2>
-${top ? `<p>Overall: <strong id="daqi-overall">${top.index} (${esc(top.band)})</strong>. ${esc(DAQI_ADVICE[top.band])}</p>` : ''}
-<div class="table-wrap"><table><caption class="visually-hidden">DAQI by pollutant</caption><thead><tr><th scope="col">Pollutant</th><th scope="col">Mean</th><th scope="col">Index and band</th></tr></thead><tbody>${rows}</tbody></table></div>
-<p class="note">The UK Daily Air Quality Index runs from 1 to 10: Low 1–3, Moderate 4–6, High 7–9, Very High 10. This sensor's data grade is ${esc(d.data_grade ?? 'not stated')}; low-cost sensors are indicative, not reference measurements.</p>`
+  const status = d.latest[0]?.status
+  return `<p>Newest reading: <span id="latest-time">${timeText(time)}</span>${d.kind === 'traffic' ? ' (counts are for the reading interval, all lanes together)' : ''}${status ? `; status: <span id="latest-status">${esc(status)}</span>` : ''}.</p>
+<div class="table-wrap" tabindex="0" role="region" aria-label="Latest readings"><table id="latest"><caption class="visually-hidden">Latest readings</caption>
+<thead><tr><th scope="col">Measure</th><th scope="col">Value as measured</th>${anyCorrected ? '<th scope="col">Corrected</th>' : ''}<th scope="col">Unit</th><th scope="col">Note</th></tr></thead><tbody>${rows}</tbody></table></div>`
 }
 
 export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: number): string {
@@ -83,10 +71,6 @@ export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: numb
     .filter((m) => m !== undefined)
     .map((m) => `<li>${esc(m.label)} (${esc(m.unit)})</li>`)
     .join('')
-  const c24 = d.completeness?.['24h']?.ratio
-  const c30 = d.completeness?.['30d']?.ratio
-  const pct = (r: number | null | undefined) =>
-    r === null || r === undefined ? 'no readings' : `${Math.round(r * 1000) / 10}%`
   const downloads = d.data_access
     ? `<ul><li><a href="/v1/sensors/${id}/readings?every=1h&amp;format=csv">Hourly values, last 24 hours (CSV)</a></li>
 <li><a href="/v1/sensors/${id}/readings?every=1h">Hourly values, last 24 hours (JSON)</a></li>
@@ -101,6 +85,7 @@ export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: numb
 <div id="live" aria-live="polite">${latestTable(d)}</div>
 ${daqiSection(d)}
 <h2>The last 24 hours</h2>${d.data_access ? chartHtml : '<p>Not published.</p>'}
+${dataQualitySection(d)}
 </section>
 <section aria-labelledby="h-about"><h2 id="h-about">Why it is here</h2><p>${esc(d.purpose)}</p>
 <h2>Who runs it</h2><p>${esc(d.operator?.name)}</p><ul>
@@ -113,7 +98,7 @@ ${d.operator?.phone ? `<li>Phone: <a href="tel:${esc(d.operator.phone.replace(/\
 <dt>Kept for</dt><dd id="kept-for">${keptFor(d)}</dd>
 <dt>Licence</dt><dd><a href="${esc(lic.url)}" rel="license">${esc(lic.name)}</a></dd>
 <dt>Shared as</dt><dd id="shared-as">${sharedAs(d)}</dd>
-<dt>Data quality</dt><dd>${esc(d.data_grade ?? 'not stated')}; readings received: ${pct(c24)} over 24 hours, ${pct(c30)} over 30 days</dd>
+<dt>Data grade</dt><dd>${esc(d.data_grade ?? 'not stated')}${d.data_grade === 'reference' ? '' : ' (a low-cost sensor: its figures are indicative)'}; see <a href="#h-quality">how far the data has been checked</a></dd>
 <dt>Last heard from</dt><dd>${timeText(d.last_seen)}</dd></dl>
 <h2>Where it is</h2><dl>
 ${d.address ? `<dt>Address</dt><dd>${esc(d.address)}</dd>` : ''}

@@ -27,6 +27,14 @@
         if (marker) marker.style.display = ok ? '' : 'none'
       }
       if (count) count.textContent = String(shown)
+      // A cluster counts the members still shown, and goes when none is.
+      for (const cluster of document.querySelectorAll('a.cluster[data-sensors]')) {
+        const members = cluster.dataset.sensors.split(' ')
+        const visible = members.filter((id) => !list.querySelector(`li[data-sensor="${CSS.escape(id)}"]`)?.hidden)
+        cluster.style.display = visible.length ? '' : 'none'
+        const text = cluster.querySelector('text')
+        if (text) text.textContent = String(visible.length)
+      }
     }
     q.addEventListener('input', apply)
     kind.addEventListener('change', apply)
@@ -62,6 +70,20 @@
           const text = fmt(v, f)
           if (cell.textContent !== text) cell.textContent = text
         }
+        const newest = latest[0] || {}
+        for (const cell of table.querySelectorAll('td[data-corrected]')) {
+          const v = newest.corrected?.[cell.dataset.corrected]
+          cell.textContent = v === undefined ? '' : fmt(v, cell.dataset.corrected)
+        }
+        // The server words each note; here only whether a value is left out of averages changes.
+        for (const cell of table.querySelectorAll('td[data-note]')) {
+          const out = (newest.failed || []).includes(cell.dataset.note)
+          if (out && !cell.textContent.startsWith('Left out'))
+            cell.textContent = 'Left out of averages: failed a check.'
+          if (!out && cell.textContent.startsWith('Left out')) cell.textContent = ''
+        }
+        const status = document.getElementById('latest-status')
+        if (status && newest.status) status.textContent = newest.status
         const t = document.getElementById('latest-time')
         if (t) t.textContent = `${time.replace('T', ' ').slice(0, 16)} UTC`
       } catch {

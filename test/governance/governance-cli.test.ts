@@ -174,7 +174,7 @@ describe('governance commands (real processes, real influxd)', () => {
     expect(listed[0]!.requested_by).toMatch(/^cli:/)
     let metrics = ''
     await waitFor(async () => {
-      metrics = await (await fetch(`${ingest!.url}/metrics`)).text()
+      metrics = await (await fetch(`${ingest!.opsUrl}/metrics`)).text()
       return metrics.includes('streetsense_governance_reviews_overdue')
     })
     expect(metrics).toContain(`streetsense_governance_reviews_overdue{kind="dpia",borough="${CAMDEN}"} 1`)

@@ -80,6 +80,7 @@ describe('retention and erasure (real influxd, real ingest)', () => {
       dataDir: data.dir,
       httpHost: '127.0.0.1',
       httpPort: 0,
+      opsPort: 0,
       influxUrl: influx.url,
       governancePollMs: 100,
       // One row per write: with InfluxDB down, two rows are in flight and the rest wait in the spool.
@@ -105,7 +106,7 @@ describe('retention and erasure (real influxd, real ingest)', () => {
     const [event] = registry.listAudit({ sensor: 'cam-short' }).filter((e) => e.action === 'data.retention')
     expect(event).toMatchObject({ actor: 'ingest' })
     expect(event?.detail).toMatch(/^3 points before \S+ \(retention P7D\)$/)
-    const metrics = await (await fetch(`http://127.0.0.1:${ingest.port}/metrics`)).text()
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.opsPort}/metrics`)).text()
     expect(metrics).toMatch(/streetsense_retention_deleted_points_total 3/)
   })
 

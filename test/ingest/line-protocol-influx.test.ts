@@ -85,6 +85,8 @@ describe('hostile strings through real influxd', () => {
         seq: 1,
         interval: 300,
         suspect: false,
+        qc: 1,
+        qc_fail: '',
       },
     ])
     const tags = (await influx.rows('SHOW TAG KEYS FROM traffic', 'lp')).map((r) => r.tagKey)

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { readingQc } from '../../ingest/qc/reading-rules.js'
 import { readingToLine, toLine } from '../../ingest/store/line-protocol.js'
 import { sensorOfLine, splitLines } from '../../ingest/store/line-split.js'
 import type { Reading } from '../../schemas/types.gen.js'
@@ -51,20 +52,31 @@ describe('line protocol escaping', () => {
 })
 
 describe('readings in the data model', () => {
-  it('writes air with grade, suspect and flags from the plausibility checks', () => {
-    const air: Reading = {
-      sensor: 'cam-001',
-      borough: 'E09000007',
-      kind: 'air',
-      time: '2026-11-27T10:00:00.123Z',
-      interval: 60,
-      seq: 42,
-      values: { pm2_5: 700, pm10: 20, temperature: 11 },
-      quality: { grade: 'citizen', status: 'raw', flags: ['own_flag'] },
-    }
-    expect(readingToLine(air)).toBe(
+  const air: Reading = {
+    sensor: 'cam-001',
+    borough: 'E09000007',
+    kind: 'air',
+    time: '2026-11-27T10:00:00.123Z',
+    interval: 60,
+    seq: 42,
+    values: { pm2_5: 700, pm10: 20, temperature: 11 },
+    quality: { grade: 'citizen', status: 'raw', flags: ['own_flag'] },
+  }
+  // Received when its interval ended: the clock rule has nothing to say.
+  const verdictOf = (r: Reading) => readingQc(r, Date.parse(r.time) + r.interval * 1000)
+
+  it('writes air with grade, the QC version, suspect, flags and the failed values', () => {
+    expect(readingToLine(air, verdictOf(air))).toBe(
       'air,borough=E09000007,grade=citizen,sensor=cam-001 pm2_5=700,pm10=20,temperature=11,seq=42i,interval=60i,' +
-        `suspect=true,flags="own_flag,pm2_5_high,pm2_5_above_pm10" ${Date.parse(air.time)}`,
+        `suspect=true,flags="own_flag,pm2_5_high,pm2_5_above_pm10",qc=1i,qc_fail="pm2_5,pm10" ${Date.parse(air.time)}`,
+    )
+  })
+
+  it('writes an empty qc_fail and suspect=false when every value passed, whatever the notes', () => {
+    const clean: Reading = { ...air, values: { no2: -4.5 }, quality: { grade: 'indicative', status: 'raw' } }
+    expect(readingToLine(clean, verdictOf(clean))).toBe(
+      'air,borough=E09000007,grade=indicative,sensor=cam-001 no2=-4.5,seq=42i,interval=60i,' +
+        `suspect=false,flags="no2_negative",qc=1i,qc_fail="" ${Date.parse(clean.time)}`,
     )
   })
 })

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { daqi } from '../../register/daqi.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import {
-  AIR_GAPS,
+  AIR_INTERVAL_MS,
   bodyOf,
   CAMDEN_AIR,
+  ENTRIES,
   HACKNEY_TRAFFIC,
   type RegisterApp,
   type Seeded,
@@ -102,6 +103,72 @@ describe('GET /v1/sensors', () => {
     const { res } = await get('/v1/sensors', { headers: { origin: 'https://example.org' } })
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
   })
+
+  it('pages the register: limit and page, the total, and a next link until the last page', async () => {
+    const ids: string[] = []
+    let url: string | null = `${reg.url}/v1/sensors?limit=3`
+    const pages: Json[] = []
+    while (url) {
+      const res = await fetch(url)
+      const json = (await res.json()) as Json
+      pages.push(json)
+      ids.push(...json.sensors.map((s: Json) => s.id))
+      expect(res.headers.get('x-total-count')).toBe('4')
+      if (json.next) expect(res.headers.get('link')).toContain(`<${json.next}>; rel="next"`)
+      url = json.next
+    }
+    expect(pages.map((p) => [p.page, p.count, p.total])).toEqual([
+      [1, 3, 4],
+      [2, 1, 4],
+    ])
+    expect(ids).toEqual([...ENTRIES.map((e) => e.id)].sort())
+    // CSV and GeoJSON pages name the next page in the Link header.
+    const csv = await fetch(`${reg.url}/v1/sensors?format=csv&limit=2&page=2`)
+    expect((await csv.text()).trim().split('\r\n')).toHaveLength(3)
+    expect(csv.headers.get('link')).not.toContain('rel="next"')
+    expect((await get('/v1/sensors?limit=1001')).json.field).toBe('limit')
+  })
+
+  it('keys its ETag on the register: 304 while nothing changed, a new ETag after any change', async () => {
+    const first = await fetch(`${reg.url}/v1/sensors?borough=E09000012`)
+    const etag = first.headers.get('etag')!
+    expect(first.headers.get('vary')).toMatch(/Accept/)
+    const revalidate = () => fetch(`${reg.url}/v1/sensors?borough=E09000012`, { headers: { 'if-none-match': etag } })
+    expect((await revalidate()).status).toBe(304)
+    // Another representation of the same URL has another ETag.
+    const csv = await fetch(`${reg.url}/v1/sensors?borough=E09000012`, { headers: { accept: 'text/csv' } })
+    expect(csv.headers.get('etag')).not.toBe(etag)
+    // A change anywhere in the register (here, another borough's sensor) moves the counter.
+    const stored = reg.registry.getSensor(CAMDEN_AIR.id)!.entry
+    reg.registry.updateSensor({ ...stored, name: `${stored.name} ` }, 'test')
+    const after = await revalidate()
+    expect(after.status).toBe(200)
+    expect(after.headers.get('etag')).not.toBe(etag)
+    reg.registry.updateSensor(stored, 'test')
+  })
+})
+
+describe('GET / (the register page)', () => {
+  it('pages the list and the map with the filter kept, and answers 304 from the register version', async () => {
+    const small = await startRegisterApp(influx, DB, { indexPageSize: 3 })
+    try {
+      const first = await fetch(`${small.url}/?kind=air`)
+      const html = await first.text()
+      expect(html.match(/<li data-sensor=/g)).toHaveLength(3)
+      expect(html).not.toContain('rel="next"') // the three air sensors fit on one page
+      const all = await (await fetch(`${small.url}/`)).text()
+      expect(all).toContain('Sensors 1 to 3 of 4 (page 1 of 2)')
+      expect(all).toContain('href="/?page=2" rel="next"')
+      const second = await (await fetch(`${small.url}/?page=2`)).text()
+      expect(second.match(/<li data-sensor=/g)).toHaveLength(1)
+      expect(second.match(/class="marker /g)).toHaveLength(1)
+      expect(second).toContain('href="/?page=1" rel="prev"')
+      const etag = first.headers.get('etag')!
+      expect((await fetch(`${small.url}/?kind=air`, { headers: { 'if-none-match': etag } })).status).toBe(304)
+    } finally {
+      await small.close()
+    }
+  })
 })
 
 describe('GET /v1/sensors/{id}', () => {
@@ -115,21 +182,30 @@ describe('GET /v1/sensors/{id}', () => {
     expect(json.last_seen).toBe(new Date(newest.time).toISOString())
     expect(json.latest[0].values.pm2_5).toBe(newest.values.pm2_5)
     expect(json.latest[0].seq).toBe(newest.seq)
-    // Completeness from sequence gaps over the last 24 h.
-    const day = seeded.air.filter((r) => r.time > now - 86_400_000)
-    const seqs = day.map((r) => r.seq)
-    const span = Math.max(...seqs) - Math.min(...seqs) + 1
-    expect(json.completeness['24h'].received).toBe(day.length)
-    expect(json.completeness['24h'].expected).toBe(span)
-    expect(span - day.length).toBe(AIR_GAPS.length)
-    expect(json.completeness['24h'].ratio).toBeCloseTo(day.length / span, 4)
-    // DAQI on the 24-hour mean of PM2.5, the 1-hour mean of NO2.
-    const pm = daqi('pm2_5', mean(day.map((r) => r.values.pm2_5!)))
-    const no2 = daqi('no2', mean(seeded.air.filter((r) => r.time > now - 3_600_000).map((r) => r.values.no2!)))
+    // Completeness: the share of the last 24 hours (to one interval before now) the readings cover.
+    const to = now - AIR_INTERVAL_MS
+    const from = now - 86_400_000
+    const day = seeded.air.filter((r) => r.time >= from && r.time < to)
+    expect(json.completeness['24h']).toMatchObject({ since: 'window', received: day.length })
+    expect(json.completeness['24h'].expected).toBe(Math.round((to - from) / AIR_INTERVAL_MS))
+    expect(json.completeness['24h'].ratio).toBeCloseTo((day.length * AIR_INTERVAL_MS) / (to - from), 4)
+    expect(day.length).toBeLessThan(json.completeness['24h'].expected) // the seeded gaps show
+    // 30 days: the sensor's first reading is 26 hours old, so only the time since then counts.
+    expect(json.completeness['30d'].since).toBe('first_reading')
+    expect(json.completeness['30d'].from).toBe(new Date(seeded.air[seeded.air.length - 1]!.time).toISOString())
+    // DAQI: hourly means ending at the last full hour; PM2.5 over 24 hours, NO2 over the last hour.
+    const hourEnd = Math.floor(now / 3_600_000) * 3_600_000
+    const hourlyMean = (field: 'pm2_5' | 'no2', start: number) =>
+      mean(seeded.air.filter((r) => r.time >= start && r.time < start + 3_600_000).map((r) => r.values[field]!))
+    const hours = Array.from({ length: 24 }, (_, i) => hourEnd - (24 - i) * 3_600_000)
+    const pm = daqi('pm2_5', mean(hours.map((h) => hourlyMean('pm2_5', h))))
+    const no2 = daqi('no2', hourlyMean('no2', hourEnd - 3_600_000))
     const byPollutant = Object.fromEntries(json.daqi.pollutants.map((p: Json) => [p.pollutant, p]))
-    expect(byPollutant.pm2_5.index).toBe(pm.index)
-    expect(byPollutant.pm2_5.value).toBeCloseTo(pm.value, 6)
+    expect(byPollutant.pm2_5).toMatchObject({ index: pm.index, hours_valid: 24, hours_needed: 18 })
+    expect(byPollutant.pm2_5.value).toBeCloseTo(pm.value, 1)
     expect(byPollutant.no2.index).toBe(no2.index)
+    expect(json.daqi.indicative).toBe(true)
+    expect(json.daqi.overall.index).toBe(Math.max(pm.index, no2.index))
     expect(json.licence.id).toBe(CAMDEN_AIR.licence)
   })
 
@@ -200,7 +276,11 @@ describe('GET /v1/sensors/{id}/readings', () => {
   it('serves CSV', async () => {
     const { res, text } = await get(`/v1/sensors/${CAMDEN_AIR.id}/readings?every=1h&format=csv`)
     expect(res.headers.get('content-type')).toMatch(/text\/csv/)
-    expect(text.split('\r\n')[0]).toMatch(/^time,sensor,pm1,pm2_5,pm4,pm10,pnc0_5,/)
+    expect(text.split('\r\n')[0]).toMatch(
+      /^time,sensor,status,version,pm1,pm1_count,pm1_excluded,pm1_coverage,pm1_corrected,pm2_5,/,
+    )
+    const raw = await get(`/v1/sensors/${CAMDEN_AIR.id}/readings?every=raw&format=csv`)
+    expect(raw.text.split('\r\n')[0]).toMatch(/,seq,interval,status,version,qc,suspect,flags,failed$/)
   })
 
   it('bounds ranges and names bad parameters', async () => {
@@ -270,7 +350,9 @@ describe('latest and exports', () => {
     const lines = text.trim().split('\r\n')
     const expected = seeded.traffic.filter((s) => s.time >= dayStart && s.time < dayStart + 86_400_000)
     expect(lines).toHaveLength(expected.length + 1)
-    expect(lines[0]).toMatch(/^time,sensor,borough,kind,lane,direction,interval,seq,suspect,flags,pm1/)
+    expect(lines[0]).toMatch(
+      /^time,sensor,borough,kind,lane,direction,interval,seq,status,version,qc,suspect,flags,failed,pm1,.*,pm2_5_corrected,/,
+    )
     const restricted = await get(`/v1/export/csv?borough=E09000033&date=${date}`)
     expect(restricted.text.trim().split('\r\n')).toHaveLength(1)
   })

@@ -52,8 +52,9 @@ describe('DAQI', () => {
     expect(overallDaqi([])).toBeUndefined()
   })
 
-  it('refuses negative or non-finite values', () => {
-    expect(() => daqiIndex('o3', -1)).toThrow(RangeError)
+  it('places a negative mean (electrochemical noise around zero) in index 1, and refuses non-finite values', () => {
+    expect(daqiIndex('no2', -3.2)).toBe(1)
     expect(() => daqiIndex('o3', Number.NaN)).toThrow(RangeError)
+    expect(() => daqiIndex('o3', Number.POSITIVE_INFINITY)).toThrow(RangeError)
   })
 })

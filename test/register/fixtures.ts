@@ -35,10 +35,10 @@ export const CAMDEN_RETIRED: RegisterEntry = {
 }
 export const ENTRIES = [CAMDEN_AIR, HACKNEY_TRAFFIC, WESTMINSTER_RESTRICTED, CAMDEN_RETIRED]
 
-const AIR_INTERVAL_MS = 300_000
+export const AIR_INTERVAL_MS = 300_000
 const TRAFFIC_INTERVAL_MS = 900_000
 /** Sequence numbers the seeded air sensor "lost" (inside the last 24 h). */
-export const AIR_GAPS = [5, 6, 40]
+const AIR_GAPS = [5, 6, 40]
 
 export interface SeededAir {
   sensor: string
