@@ -89,7 +89,7 @@ describe('governance commands (real processes, real influxd)', () => {
         '--borough',
         CAMDEN,
         '--partners',
-        'E09000012,E09000019',
+        'Hackney, islington',
         '--purpose',
         'Joint school streets evaluation',
         '--starts',
@@ -105,6 +105,8 @@ describe('governance commands (real processes, real influxd)', () => {
     expect(updated).toMatchObject({ sensors: ['cam-1'], purpose: 'Joint school streets evaluation' })
     const bad = await failing(['agreements', 'update', 'CAM-DSA-2', ...d, '--review', '2026-13-01'])
     expect(bad).toMatchObject({ code: 1, error: { code: 'IOT_REGISTRY_INVALID_RECORD', field: 'review' } })
+    const unknown = await failing(['agreements', 'update', 'CAM-DSA-2', ...d, '--partners', 'Hackney,Atlantis'])
+    expect(unknown).toMatchObject({ code: 1, error: { code: 'IOT_USAGE', field: 'partners' } })
     await cli([
       'dpias',
       'add',
@@ -112,7 +114,7 @@ describe('governance commands (real processes, real influxd)', () => {
       '--reference',
       'CAM-DPIA-1',
       '--borough',
-      CAMDEN,
+      'Camden',
       '--title',
       'Street air sensors',
       '--purpose',
@@ -126,7 +128,9 @@ describe('governance commands (real processes, real influxd)', () => {
       '--review',
       utcDay(NOW - DAY),
     ])
-    const overdue = JSON.parse(await cli(['dpias', 'list', '--overdue', ...d])) as { reference: string }[]
+    const overdue = JSON.parse(await cli(['dpias', 'list', '--overdue', '--borough', 'camden', ...d])) as {
+      reference: string
+    }[]
     expect(overdue.map((r) => r.reference)).toEqual(['CAM-DPIA-1'])
     expect(JSON.parse(await cli(['agreements', 'list', '--overdue', ...d]))).toEqual([])
     const show = JSON.parse(await cli(['sensors', 'show', 'cam-1', ...d])) as { audit: { actor: string }[] }

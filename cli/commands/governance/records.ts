@@ -6,8 +6,16 @@
 import type { Command } from 'commander'
 import { StreetsenseError } from '../../../core/index.js'
 import { type Registry, reviewState, utcDay } from '../../../registry/index.js'
+import { boroughOption, boroughsOption } from '../../borough-option.js'
 import { type Opts, registrySubcommand, withRegistry } from '../sensors/registry-action.js'
 import { cliActor, listOption } from './cli-actor.js'
+
+/** A flag's value as the record field: borough codes or names as codes, lists split, else as given. */
+function fieldValue(name: string, v: unknown, lists: readonly string[]): unknown {
+  if (name === 'borough') return boroughOption(v)
+  if (name === 'partners') return boroughsOption(v, 'partners')
+  return lists.includes(name) ? listOption(v) : v
+}
 
 /** The record's fields from flags, over an existing record when updating ('none' clears an optional one). */
 function fieldsFrom(o: Opts, names: readonly string[], lists: readonly string[], base: Record<string, unknown> = {}) {
@@ -18,7 +26,7 @@ function fieldsFrom(o: Opts, names: readonly string[], lists: readonly string[],
     const v = o[name]
     if (v === undefined) continue
     if (v === 'none' || v === 'all') delete out[name]
-    else out[name] = lists.includes(name) ? listOption(v) : v
+    else out[name] = fieldValue(name, v, lists)
   }
   return out
 }
@@ -42,8 +50,8 @@ const AGREEMENTS: Kind = {
   fields: ['reference', 'borough', 'partners', 'purpose', 'sensors', 'starts', 'review', 'ends'],
   lists: ['partners', 'sensors'],
   flags: [
-    ['--borough <code>', 'the borough whose sensors it shares'],
-    ['--partners <codes>', 'comma-separated boroughs whose accounts may read the data'],
+    ['--borough <borough>', 'the borough whose sensors it shares (code or name)'],
+    ['--partners <boroughs>', 'comma-separated boroughs (codes or names) whose accounts may read the data'],
     ['--purpose <text>', 'why the data is shared, in plain English'],
     ['--sensors <ids>', "comma-separated sensors it covers ('all': every shared sensor of the borough)"],
     ['--starts <date>', 'first day in force, YYYY-MM-DD'],
@@ -53,8 +61,7 @@ const AGREEMENTS: Kind = {
   add: (r, input, actor) => r.addAgreement(input, actor),
   update: (r, input, actor) => r.updateAgreement(input, actor),
   get: (r, ref) => r.getAgreement(ref) as Record<string, unknown> | undefined,
-  list: (r, o) =>
-    r.listAgreements({ borough: o.borough as string | undefined, sensor: o.sensor as string | undefined }),
+  list: (r, o) => r.listAgreements({ borough: boroughOption(o.borough), sensor: o.sensor as string | undefined }),
   line: (a) =>
     `${a.borough} -> ${(a.partners as string[]).join(',')}; ${a.sensors ? (a.sensors as string[]).join(',') : 'every shared sensor'}; ${a.starts}..${a.ends ?? ''}`,
 }
@@ -65,7 +72,7 @@ const DPIAS: Kind = {
   fields: ['reference', 'borough', 'title', 'purpose', 'url', 'sensors', 'approved', 'review'],
   lists: ['sensors'],
   flags: [
-    ['--borough <code>', 'the borough of the sensors it covers'],
+    ['--borough <borough>', 'the borough of the sensors it covers (code or name)'],
     ['--title <text>', 'its title'],
     ['--purpose <text>', 'the processing it assesses, in plain English'],
     ['--url <url>', 'where the published DPIA is'],
@@ -76,7 +83,7 @@ const DPIAS: Kind = {
   add: (r, input, actor) => r.addDpia(input, actor),
   update: (r, input, actor) => r.updateDpia(input, actor),
   get: (r, ref) => r.getDpia(ref) as Record<string, unknown> | undefined,
-  list: (r, o) => r.listDpias({ borough: o.borough as string | undefined, sensor: o.sensor as string | undefined }),
+  list: (r, o) => r.listDpias({ borough: boroughOption(o.borough), sensor: o.sensor as string | undefined }),
   line: (d) => `${d.title} <${d.url}>; ${(d.sensors as string[]).join(',')}`,
 }
 
@@ -106,7 +113,7 @@ function registerKind(program: Command, kind: Kind): void {
     }),
   )
   registrySubcommand(group, 'list', `List ${kind.what}s with their review dates`)
-    .option('--borough <code>', 'only this borough')
+    .option('--borough <borough>', 'only this borough (code or name)')
     .option('--sensor <id>', 'only those covering this sensor')
     .option('--overdue', 'only those whose review date has passed')
     .action(withRegistry((registry, o) => listRecords(registry, o, kind)))
