@@ -12,6 +12,7 @@ import { StreetsenseError } from '../core/index.js'
 import { type Account, READING_ROLES, type SharedEntry } from '../registry/index.js'
 import { credentials } from './admin-auth.js'
 import type { ApiContext } from './api-context.js'
+import { addVary } from './caching.js'
 
 export interface Caller {
   /** The reading account (reader, operator, admin); absent: anonymous, or an account of another role. */
@@ -25,8 +26,7 @@ export function anonymousCaller(ctx: ApiContext): Caller {
 }
 
 export async function callerOf(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply): Promise<Caller> {
-  const vary = reply.getHeader('vary')
-  reply.header('vary', vary ? `${vary}, Authorization` : 'Authorization')
+  addVary(reply, 'Authorization')
   if (req.headers.authorization === undefined) return anonymousCaller(ctx)
   const given = credentials(req)
   const account = given ? await ctx.registry.verify(given[0], given[1]) : undefined
