@@ -12,6 +12,8 @@ export interface ChromiumOptions {
   viewport?: { width: number; height: number }
   /** Credentials the browser answers an HTTP authentication challenge with. */
   httpCredentials?: { username: string; password: string }
+  /** Let a test inject its own script (axe-core) into pages served with a Content-Security-Policy. */
+  bypassCSP?: boolean
 }
 
 export async function launchChromium(
@@ -24,6 +26,7 @@ export async function launchChromium(
     javaScriptEnabled: opts.javaScriptEnabled ?? true,
     viewport: opts.viewport ?? { width: 1280, height: 900 },
     ...(opts.httpCredentials ? { httpCredentials: opts.httpCredentials } : {}),
+    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
     args: [
       '--headless',
       '--no-sandbox',
