@@ -12,7 +12,10 @@ export interface ChromiumOptions {
   viewport?: { width: number; height: number }
   /** Credentials the browser answers an HTTP authentication challenge with. */
   httpCredentials?: { username: string; password: string }
-  /** Let a test inject its own script (axe-core) into pages served with a Content-Security-Policy. */
+  /**
+   * Lets a test inject its own script (axe, the accessibility checker) into pages whose
+   * Content-Security-Policy allows only the site's scripts; the policy itself is tested apart.
+   */
   bypassCSP?: boolean
 }
 
@@ -26,7 +29,7 @@ export async function launchChromium(
     javaScriptEnabled: opts.javaScriptEnabled ?? true,
     viewport: opts.viewport ?? { width: 1280, height: 900 },
     ...(opts.httpCredentials ? { httpCredentials: opts.httpCredentials } : {}),
-    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
+    bypassCSP: opts.bypassCSP ?? false,
     args: [
       '--headless',
       '--no-sandbox',

@@ -86,7 +86,6 @@ beforeAll(async () => {
     },
     'camden-admin',
   )
-  // The register sends a CSP (script-src 'self'); axe-core is injected inline.
   browser = await launchChromium({ bypassCSP: true })
   page = await browser.context.newPage()
 }, 120_000)
