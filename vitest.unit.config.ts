@@ -14,6 +14,8 @@ export const UNIT_TESTS = [
   'test/broker/limits-unit.test.ts',
   'test/broker/registry.test.ts',
   'test/broker/registry-commands.test.ts',
+  'test/governance/erased-lines.test.ts',
+  'test/governance/registry-governance.test.ts',
   'test/cli/config-docs.test.ts',
   'test/cli/errors-docs.test.ts',
   'test/cli/help-texts.test.ts',

@@ -2,7 +2,7 @@
 import type { Client } from 'aedes'
 import type { Logger } from 'pino'
 import type { TokenBuckets, WindowCounter } from '../core/index.js'
-import type { Account, Registry } from '../registry/index.js'
+import type { AccessPolicy, Account, Registry } from '../registry/index.js'
 import type { BrokerSettings } from './config.js'
 import type { LoginThrottle } from './limits/login-throttle.js'
 import type { OverloadGuard } from './limits/overload-guard.js'
@@ -27,6 +27,8 @@ export interface ConnectionInfo {
 export interface BrokerContext {
   settings: BrokerSettings
   registry: Registry
+  /** Who may read which sensor's readings (the registry's rule over a cached copy). */
+  access: AccessPolicy
   log: Logger
   metrics: BrokerMetrics
   sessions: WeakMap<Client, Session>

@@ -10,6 +10,7 @@ export const REFUSAL_REASONS = [
   'bad_client_id',
   'client_gone',
   'publish_acl',
+  'forward_acl',
   'subscribe_acl',
   'packet_too_large',
   'command_invalid',

@@ -7,7 +7,7 @@
 import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
 import { TokenBuckets, WindowCounter } from '../core/index.js'
-import { openRegistry, type Registry } from '../registry/index.js'
+import { AccessPolicy, openRegistry, type Registry } from '../registry/index.js'
 import { guardClientRegistry } from './client-registry-guard.js'
 import type { BrokerSettings } from './config.js'
 import { createAuthenticate, noteAbandoned } from './hooks/authenticate.js'
@@ -55,6 +55,7 @@ export async function startBroker(
 
 function createRuntime(settings: BrokerSettings, log: Logger, registry: Registry | undefined): BrokerRuntime {
   const metrics = createMetrics()
+  const reg = registry ?? openRegistry(settings.dataDir)
   const rt: BrokerRuntime = {
     persistence: createPersistence(settings),
     ownsRegistry: registry === undefined,
@@ -62,7 +63,8 @@ function createRuntime(settings: BrokerSettings, log: Logger, registry: Registry
     stopping: false,
     ctx: {
       settings,
-      registry: registry ?? openRegistry(settings.dataDir),
+      registry: reg,
+      access: new AccessPolicy(reg),
       log,
       metrics,
       sessions: new WeakMap(),

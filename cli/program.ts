@@ -10,6 +10,8 @@ import { registerBrokerCommand } from './commands/broker.js'
 import { registerDevicesCommand } from './commands/devices.js'
 import { registerEdgeCommand } from './commands/edge.js'
 import { registerFleetCommand } from './commands/fleet.js'
+import { registerDataCommand } from './commands/governance/data.js'
+import { registerGovernanceRecordCommands } from './commands/governance/records.js'
 import { registerIngestCommand } from './commands/ingest.js'
 import { registerQualityCommand } from './commands/quality.js'
 import { registerQuarantineCommand } from './commands/quarantine.js'
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   registerEdgeCommand(program)
   registerFleetCommand(program)
   registerSensorsCommand(program)
+  registerGovernanceRecordCommands(program)
+  registerDataCommand(program)
   registerDevicesCommand(program)
   registerQuarantineCommand(program)
   registerQualityCommand(program)

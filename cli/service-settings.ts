@@ -8,6 +8,7 @@ import { EdgeSettingsSchema, UpdaterSettingsSchema } from '../edge/index.js'
 import { IngestSettingsSchema } from '../ingest/index.js'
 import { RegisterSettingsSchema } from '../register/index.js'
 import { DevicesSettingsSchema } from './commands/devices/admin-client.js'
+import { RetentionSettingsSchema } from './commands/governance/data.js'
 import { UpSettingsSchema } from './up/up-settings.js'
 
 export interface CommandSettings {
@@ -29,6 +30,11 @@ export const SERVICE_SETTINGS: readonly CommandSettings[] = [
     command: 'register',
     summary: 'the public register, open data API, exports and admin API',
     schema: RegisterSettingsSchema as SettingsSchema,
+  },
+  {
+    command: 'data retention',
+    summary: "delete readings past their sensor's retention now (the ingest does it every hour)",
+    schema: RetentionSettingsSchema as SettingsSchema,
   },
   { command: 'edge run', summary: 'the edge agent on a node', schema: EdgeSettingsSchema },
   {

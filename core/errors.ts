@@ -23,7 +23,10 @@ export const ERROR_CODES = {
   IOT_REGISTRY_INVALID_ENTRY: spec(400, 'A register entry or account breaks the schema; the field is named.'),
   IOT_REGISTRY_DUPLICATE: spec(409, 'A sensor or account with that id already exists.'),
   IOT_REGISTRY_NOT_FOUND: spec(404, 'No sensor or account with that id.'),
-  IOT_REGISTRY_INVALID_RECORD: spec(400, 'A ratification or calibration record is invalid; the field is named.'),
+  IOT_REGISTRY_INVALID_RECORD: spec(
+    400,
+    'A ratification, calibration, data-sharing agreement, DPIA record or erasure request is invalid; the field is named.',
+  ),
 
   // Edge agent (edge/)
   IOT_EDGE_CONFIG_INVALID: spec(400, 'The node config breaks its schema; the field is named.'),
@@ -102,6 +105,10 @@ export const ERROR_CODES = {
   IOT_INGEST_RATE_LIMITED: spec(429, 'A device sent more HTTP requests than its rate allows; retry after the header.'),
   IOT_INGEST_SPOOL_FULL: spec(503, 'The local spool is full (InfluxDB down for long); retry after the header.'),
   IOT_INGEST_INFLUX_REJECTED: spec(400, 'InfluxDB refused points as malformed; they were quarantined.'),
+  IOT_INGEST_DELETE_FAILED: spec(
+    500,
+    'InfluxDB refused a retention or erasure delete (InfluxDB 3 cannot delete by sensor); the message says why.',
+  ),
   IOT_INGEST_START_FAILED: spec(500, 'The ingest could not start (port taken, data dir, settings).'),
   IOT_INGEST_INTERNAL: spec(500, 'An unexpected ingest fault; the log has the details.'),
   IOT_INGEST_COMMAND_REFUSED: spec(
@@ -122,6 +129,10 @@ export const ERROR_CODES = {
   ),
   IOT_REGISTER_FORBIDDEN: spec(403, 'The account may not act on that sensor or borough.'),
   IOT_REGISTER_DATA_NOT_OPEN: spec(403, "The sensor's data is not open; the register entry says who to ask."),
+  IOT_REGISTER_NO_ACCESS: spec(
+    403,
+    "The account's boroughs may not read this sensor's data (restricted, or no data-sharing agreement in force).",
+  ),
   IOT_REGISTER_NOT_FOUND: spec(404, 'No such sensor, route or file.'),
   IOT_REGISTER_NOT_IMPLEMENTED: spec(
     501,

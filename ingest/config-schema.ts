@@ -156,6 +156,25 @@ export const IngestSettingsSchema = {
       default: 30,
       minimum: 1,
     },
+    retentionIntervalMs: {
+      type: 'integer',
+      description:
+        "how often readings older than their sensor's register retention are deleted from InfluxDB (0 = never)",
+      default: 3600000,
+      minimum: 0,
+    },
+    governancePollMs: {
+      type: 'integer',
+      description: 'how often the registry is read for erasure requests (new ones also reach the write filter)',
+      default: 2000,
+      minimum: 50,
+      maximum: 60000,
+    },
+    archiveDir: {
+      type: 'string',
+      description:
+        'archives and exports on disk that erasure rewrites (CSV or NDJSON, gzipped or not); default <data-dir>/archives',
+    },
     healthIntervalMs: { type: 'integer', description: 'ingest_health point interval', default: 10000, minimum: 100 },
     tokenCacheMs: {
       type: 'integer',

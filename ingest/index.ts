@@ -1,6 +1,7 @@
 /** The ingest stage: what the CLI and embedders may import. */
 export { type IngestConfig, ingestConfig, loadIngestConfig } from './config.js'
 export { IngestSettingsSchema } from './config-schema.js'
+export { enforceRetention, type RetentionDeps } from './governance/retention-job.js'
 export { DATA_CSP, DOCS_CSP, installApiDocs, installSecurityHeaders, PAGE_CSP } from './http/hardening.js'
 export { FLAG_CATALOGUE, type FlagSpec, QC_THRESHOLDS, QC_VERSION, type Severity } from './qc/catalogue.js'
 export { flagTableMarkdown } from './qc/flag-table.js'

@@ -16,6 +16,8 @@ import { type IngestCommands, startCommands } from './commands/commands.js'
 import type { IngestConfig } from './config.js'
 import { createDeviceMetrics, type DeviceMetrics } from './device-metrics.js'
 import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
+import { ErasedLines } from './governance/erased-lines.js'
+import { loadTombstones, startGovernance } from './governance/governance.js'
 import { buildApp, type PluginEntry } from './http/app.js'
 import { type Readiness, startOpsApp } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics, refreshGauges } from './metrics.js'
@@ -79,6 +81,8 @@ interface Stores {
   quarantine: Quarantine
   stats: SensorStats
   metrics: IngestMetrics
+  /** Erased sensors and ranges the writer must not write (loaded from the registry before it starts). */
+  erased: ErasedLines
   /** The series QC rules and the file their state survives restarts in. */
   qc: QcHistory
   qcFile: QcStateFile
@@ -89,6 +93,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const stores = await openStores(config, deps)
   const { logger, spool, quarantine, stats, metrics, qc, qcFile } = stores
   const writer = await startWriter(config, stores)
+  const governance = stores.registry
+    ? startGovernance(config, { ...stores, registry: stores.registry, writer, metricsRegistry: metrics.registry })
+    : undefined
   const checker = await startChecker(config, logger)
   const devices = startDeviceMetrics(config, stores)
   const mqtt = deps.mqtt !== false
@@ -109,7 +116,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   repair?.start()
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
-  const parts: RunningParts = { stores, writer, checker, upkeep, consumers, commands, repair }
+  const parts: RunningParts = { stores, writer, checker, upkeep, consumers, commands, repair, governance }
   let closing: Promise<void> | undefined
   const close = () => {
     closing ??= stopIngest(parts)
@@ -133,6 +140,7 @@ interface RunningParts {
   consumers: Consumers | undefined
   commands: IngestCommands | undefined
   repair: GapRepair | undefined
+  governance: { stop(): Promise<void> } | undefined
   listeners?: Listeners
 }
 
@@ -145,6 +153,7 @@ async function stopIngest(p: RunningParts): Promise<void> {
   await p.consumers?.close()
   await p.commands?.close()
   await p.checker.close()
+  await p.governance?.stop()
   await p.writer.stop()
   stores.qc.flush()
   stores.qcFile.close()
@@ -235,9 +244,16 @@ async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Store
     }),
     stats: openSensorStats(config.dataDir),
     metrics: createIngestMetrics(),
+    erased: erasedLinesOf(registry),
     qc: new QcHistory({ maxSeries: config.qcMaxSeries, store: qcFile }),
     qcFile,
   }
+}
+
+function erasedLinesOf(registry: Registry | undefined): ErasedLines {
+  const erased = new ErasedLines()
+  if (registry) loadTombstones(registry, erased)
+  return erased
 }
 
 async function startWriter(config: IngestConfig, stores: Stores): Promise<InfluxWriter> {
@@ -254,7 +270,8 @@ async function startWriter(config: IngestConfig, stores: Stores): Promise<Influx
     quarantined: (points) => metrics.influxQuarantined.inc(points),
     failed: () => metrics.writeFailures.inc(),
   }
-  return startInfluxWriter(config, { spool: stores.spool, quarantine: stores.quarantine, logger, events })
+  const { spool, quarantine, erased } = stores
+  return startInfluxWriter(config, { spool, quarantine, logger, events, erased })
 }
 
 /** Per-device gauges for alerting: every active registered device of this ingest's boroughs. */

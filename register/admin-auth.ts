@@ -12,7 +12,7 @@ import type { Account, AccountRole } from '../registry/index.js'
 import type { ApiContext } from './api-context.js'
 
 /** HTTP Basic (username:password), or `Bearer <password>` with `X-Account: <username>` (as devices do with X-Sensor). */
-function credentials(req: FastifyRequest): [string, string] | undefined {
+export function credentials(req: FastifyRequest): [string, string] | undefined {
   const header = req.headers.authorization ?? ''
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)
   if (basic) {

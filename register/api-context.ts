@@ -16,11 +16,14 @@ import type {
 } from 'fastify'
 import type { Logger } from 'pino'
 import type { SensorStats } from '../ingest/index.js'
-import type { Registry } from '../registry/index.js'
+import type { AccessPolicy, GovernanceRegistry, Registry } from '../registry/index.js'
 import type { InfluxReader } from './influx-read.js'
 import type { RenderCache } from './register-cache.js'
 
-/** The Registry's reads, and the writes of the admin API (the Registry validates and audits them). */
+/**
+ * The Registry's reads, and the writes of the admin API (the Registry validates and audits them),
+ * governance records included.
+ */
 export type OpenDataRegistry = Pick<
   Registry,
   | 'listSensors'
@@ -37,13 +40,17 @@ export type OpenDataRegistry = Pick<
   | 'listRatifications'
   | 'addCalibration'
   | 'listCalibrations'
->
+  | 'listAccounts'
+> &
+  GovernanceRegistry
 
 /** The ingest's per-sensor counters, for last seen and the counters of one sensor. */
 export type OpenDataStats = Pick<SensorStats, 'get'>
 
 export interface ApiContext {
   registry: OpenDataRegistry
+  /** Who may read which sensor's readings (registry/access.ts over a cached copy). */
+  access: AccessPolicy
   influx: InfluxReader
   stats?: OpenDataStats
   log: Logger

@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
+import { AccessPolicy } from '../registry/index.js'
 import { requireJsonRequest } from './admin-auth.js'
 import type { ApiContext, OpenDataRegistry, OpenDataStats } from './api-context.js'
 import { installCaching } from './caching.js'
@@ -23,6 +24,7 @@ import { registerBoroughRoutes } from './routes-boroughs.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
+import { registerGovernanceRoutes } from './routes-governance.js'
 import { registerQualityRoutes } from './routes-quality.js'
 import { registerSensorRoutes } from './routes-sensors.js'
 import { registerStaRoutes } from './routes-sta.js'
@@ -65,6 +67,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   const log = opts.log.child({ component: 'open-data' })
   const ctx: ApiContext = {
     registry: opts.registry,
+    access: new AccessPolicy(opts.registry, opts.now ?? Date.now),
     influx: createInfluxReader(opts.influx),
     stats: opts.stats,
     log,
@@ -108,6 +111,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)
   registerAdminRoutes(typed, ctx)
+  registerGovernanceRoutes(typed, ctx)
   registerCommandRoutes(typed, ctx)
   registerQualityRoutes(typed, ctx)
   await registerPages(typed, ctx)

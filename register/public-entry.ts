@@ -1,6 +1,6 @@
 /** The public view of a register entry: an explicit whitelist, so nothing internal can leak. */
 
-import type { SensorRecord } from '../registry/index.js'
+import { mayReadReadings, type SensorRecord } from '../registry/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { boroughName } from '../schemas/index.js'
 import { licenceInfo } from './mappings.js'
@@ -64,7 +64,11 @@ export function publicEntry(record: SensorRecord, baseUrl = ''): PublicEntry {
   }
 }
 
-/** Data (readings) is served publicly only for sensors shared as open data. */
+/**
+ * Whether anyone, signed in or not, may read the sensor's readings: the registry's access rule
+ * (registry/access.ts) for an anonymous caller. What a signed-in caller may read is
+ * `Caller.mayRead` (data-access.ts), from the same rule.
+ */
 export function isOpenData(entry: RegisterEntry): boolean {
-  return entry.sharing === 'open'
+  return mayReadReadings(entry, undefined, [], 0)
 }

@@ -49,16 +49,17 @@ const FROM_REGISTRY: Partial<Record<ErrorCode, ErrorCode>> = {
   IOT_REGISTRY_INVALID_ENTRY: 'IOT_REGISTER_INVALID_ENTRY',
   IOT_REGISTRY_DUPLICATE: 'IOT_REGISTER_DUPLICATE',
   IOT_REGISTRY_NOT_FOUND: 'IOT_REGISTER_NOT_FOUND',
+  IOT_REGISTRY_INVALID_RECORD: 'IOT_REGISTER_BAD_PARAM',
 }
 
-/** Runs a Registry write, answering its own error codes (core/errors.ts) with this API's. */
-function throughRegistry<T>(write: () => T): T {
+/** Runs a Registry write, answering its own error codes (core/errors.ts) with this API's, field kept. */
+export function throughRegistry<T>(write: () => T): T {
   try {
     return write()
   } catch (err) {
     if (!(err instanceof StreetsenseError)) throw err
     const code = FROM_REGISTRY[err.code]
-    throw code ? new StreetsenseError(code, err.message) : err
+    throw code ? new StreetsenseError(code, err.message, err.field === undefined ? {} : { field: err.field }) : err
   }
 }
 

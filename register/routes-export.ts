@@ -4,9 +4,9 @@ import { toCsv } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { boroughName } from '../schemas/index.js'
 import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
+import { type Caller, callerOf } from './data-access.js'
 import { FIELD_MAPPINGS } from './mappings.js'
 import { parseDate } from './params.js'
-import { isOpenData } from './public-entry.js'
 import { QUALITY_COLUMNS, qualityCells } from './quality/judge-readings.js'
 import { sensorQuality } from './quality/sensor-quality.js'
 import { boroughDay } from './queries.js'
@@ -23,11 +23,11 @@ export function registerExportRoutes(app: OpenDataApp, ctx: ApiContext): void {
   app.get('/v1/export/csv', { schema: DAILY_CSV }, (req, reply) => dailyCsvExport(ctx, req, reply))
 }
 
-/** The register entries of a borough's sensors whose readings are open data. */
-export function openSensorsOf(ctx: ApiContext, borough: string): RegisterEntry[] {
+/** The register entries of a borough's sensors whose readings the caller may read. */
+export function readableSensorsOf(ctx: ApiContext, caller: Caller, borough: string): RegisterEntry[] {
   return ctx.registry
     .listSensors({ borough })
-    .filter((r) => isOpenData(r.entry))
+    .filter((r) => caller.mayRead(r.entry))
     .map((r) => r.entry)
 }
 
@@ -49,9 +49,9 @@ const CORRECTED_COLUMNS = ['pm1', 'pm2_5', 'pm10', 'no2', 'o3', 'so2']
 async function dailyCsvExport(ctx: ApiContext, req: RequestOf<typeof DAILY_CSV>, reply: FastifyReply) {
   const { borough } = req.query
   const day = parseDate('date', req.query.date, ctx.now())
-  const open = new Set(openSensorsOf(ctx, borough).map((entry) => entry.id))
+  const readable = new Set(readableSensorsOf(ctx, await callerOf(ctx, req, reply), borough).map((entry) => entry.id))
   const rows = (await boroughDay(ctx.influx, borough, day, (id) => sensorQuality(ctx.registry, id))).filter((r) =>
-    open.has(r.sensor),
+    readable.has(r.sensor),
   )
   const fields = FIELD_MAPPINGS.map((m) => m.field)
   const body = toCsv(

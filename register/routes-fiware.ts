@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
+import { type Caller, callerOf } from './data-access.js'
 import { airQualityObserved, trafficFlowObserved } from './fiware.js'
 import { type InfluxRow, literal, timeLiteral } from './influx-read.js'
 import { NGSI_LD_CONTEXT, type NgsiEntity, type NgsiRepresentation, represent } from './ngsi-ld.js'
@@ -12,7 +13,7 @@ import { judgeReadings } from './quality/judge-readings.js'
 import { sensorQuality } from './quality/sensor-quality.js'
 import { toApiReading } from './queries.js'
 import { exportFiwareQuery } from './route-schemas.js'
-import { openSensorsOf } from './routes-export.js'
+import { readableSensorsOf } from './routes-export.js'
 
 const FIWARE = {
   tags: ['exports'],
@@ -61,8 +62,14 @@ async function latestRowsAt(ctx: ApiContext, borough: string, at: number): Promi
   )
 }
 
-async function entitiesAt(ctx: ApiContext, borough: string, at: number, base: string): Promise<NgsiEntity[]> {
-  const bySensor = new Map(openSensorsOf(ctx, borough).map((entry) => [entry.id, entry]))
+async function entitiesAt(
+  ctx: ApiContext,
+  caller: Caller,
+  borough: string,
+  at: number,
+  base: string,
+): Promise<NgsiEntity[]> {
+  const bySensor = new Map(readableSensorsOf(ctx, caller, borough).map((entry) => [entry.id, entry]))
   const [air = [], traffic = []] = await latestRowsAt(ctx, borough, at)
   const entities: NgsiEntity[] = []
   for (const row of air) {
@@ -85,7 +92,8 @@ async function fiwareExport(ctx: ApiContext, req: RequestOf<typeof FIWARE>, repl
   const as = representationOf(req.query)
   const at = parseTime('at', req.query.at, ctx.now())
   const base = baseUrl(ctx, req)
-  const entities = (await entitiesAt(ctx, req.query.borough, at, base)).map((e) => represent(e, as))
+  const caller = await callerOf(ctx, req, reply)
+  const entities = (await entitiesAt(ctx, caller, req.query.borough, at, base)).map((e) => represent(e, as))
   if (contextInBody(req)) {
     reply.type('application/ld+json; charset=utf-8')
     return entities.map((e) => ({ ...e, '@context': NGSI_LD_CONTEXT }))

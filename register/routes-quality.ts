@@ -1,6 +1,6 @@
 /**
  * Data quality on the API (docs/data-quality.md): the QC flag catalogue and a sensor's
- * ratifications and calibrations (public, for open sensors); recording a ratification and
+ * ratifications and calibrations (for callers who may read its readings: data-access.ts); recording a ratification and
  * fitting a calibration (admin accounts of the sensor's borough; both audited, both versioned).
  */
 import { StreetsenseError } from '../core/index.js'
@@ -9,23 +9,23 @@ import type { Calibration, Ratification } from '../registry/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { authenticate, requireBorough } from './admin-auth.js'
 import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
+import { callerOf, requireReadable } from './data-access.js'
 import { licenceBlock, setLicence } from './licence.js'
 import { parseTime } from './params.js'
-import { isOpenData } from './public-entry.js'
 import { calibrate } from './quality/calibrate.js'
 import { correctionLabel } from './quality/corrections.js'
 import { calibrationBody, idParams, ratificationBody } from './route-schemas.js'
-import { requireOpen, requireSensor } from './sensor-view.js'
+import { requireSensor } from './sensor-view.js'
 
 const FLAGS = { tags: ['data quality'], summary: 'The automated QC flags: rule, effect, threshold, source' } as const
 const RATIFICATIONS = {
   tags: ['data quality'],
-  summary: 'Every ratification version of an open sensor (periods an operator reviewed)',
+  summary: 'Every ratification version of a sensor the caller may read (periods an operator reviewed)',
   params: idParams,
 } as const
 const CALIBRATIONS = {
   tags: ['data quality'],
-  summary: 'Every calibration of an open sensor: method, coefficients, co-location, fit statistics',
+  summary: 'Every calibration of a sensor the caller may read: method, coefficients, co-location, fit statistics',
   params: idParams,
 } as const
 const RATIFY = {
@@ -47,14 +47,14 @@ export function registerQualityRoutes(app: OpenDataApp, ctx: ApiContext): void {
     flags: FLAG_CATALOGUE,
     ...licenceBlock(),
   }))
-  app.get('/v1/sensors/:id/ratifications', { schema: RATIFICATIONS }, (req, reply) => {
-    const entry = openEntry(ctx, req.params.id)
+  app.get('/v1/sensors/:id/ratifications', { schema: RATIFICATIONS }, async (req, reply) => {
+    const entry = await readableEntry(ctx, req.params.id, req, reply)
     setLicence(reply, entry.licence)
     const ratifications = ctx.registry.listRatifications(entry.id).map(publicRatification)
     return { sensor: entry.id, count: ratifications.length, ratifications, ...licenceBlock(entry.licence) }
   })
-  app.get('/v1/sensors/:id/calibrations', { schema: CALIBRATIONS }, (req, reply) => {
-    const entry = openEntry(ctx, req.params.id)
+  app.get('/v1/sensors/:id/calibrations', { schema: CALIBRATIONS }, async (req, reply) => {
+    const entry = await readableEntry(ctx, req.params.id, req, reply)
     setLicence(reply, entry.licence)
     const calibrations = ctx.registry.listCalibrations(entry.id).map((c) => publicCalibration(ctx, c))
     return { sensor: entry.id, count: calibrations.length, calibrations, ...licenceBlock(entry.licence) }
@@ -65,9 +65,15 @@ export function registerQualityRoutes(app: OpenDataApp, ctx: ApiContext): void {
   )
 }
 
-function openEntry(ctx: ApiContext, id: string): RegisterEntry {
+/** The sensor of the path, when the caller may read its readings (403 naming why otherwise). */
+async function readableEntry(
+  ctx: ApiContext,
+  id: string,
+  req: import('fastify').FastifyRequest,
+  reply: import('fastify').FastifyReply,
+): Promise<RegisterEntry> {
   const { entry } = requireSensor(ctx, id)
-  requireOpen(entry)
+  requireReadable(await callerOf(ctx, req, reply), entry)
   return entry
 }
 
@@ -118,8 +124,8 @@ async function calibrateSensor(
   requireBorough(account, entry.borough)
   const b = req.body
   const reference = ctx.registry.getSensor(b.reference)?.entry
-  // The fit reads the reference's readings: they must be open, or the account's own borough's.
-  if (reference && !isOpenData(reference) && !account.boroughs.includes(reference.borough)) {
+  // The fit reads the reference's readings: the account must be allowed to read them (the access rule).
+  if (reference && !ctx.access.mayRead(reference, account)) {
     throw new StreetsenseError('IOT_REGISTER_FORBIDDEN', `account ${account.username} may not read ${reference.id}`)
   }
   const calibration = await fromRegistry(() =>

@@ -1,13 +1,14 @@
 /**
- * GET /v1/sensors/{id}/readings: raw readings or 15m/1h/1d aggregates of one open sensor,
- * keyset-paged. Raw readings carry their status, failed values and corrected values; aggregates
- * are of the values that passed QC (or an operator's ratification), with count, excluded and
- * coverage per field (docs/data-quality.md).
+ * GET /v1/sensors/{id}/readings: raw readings or 15m/1h/1d aggregates of one sensor the caller
+ * may read (data-access.ts), keyset-paged. Raw readings carry their status, failed values and
+ * corrected values; aggregates are of the values that passed QC (or an operator's
+ * ratification), with count, excluded and coverage per field (docs/data-quality.md).
  */
 import type { FastifyReply } from 'fastify'
 import { toCsv } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
+import { callerOf, requireReadable } from './data-access.js'
 import { licenceBlock, setLicence } from './licence.js'
 import { type FieldMapping, fieldsOf } from './mappings.js'
 import {
@@ -27,7 +28,7 @@ import { sensorQuality } from './quality/sensor-quality.js'
 import { type ApiReading, type ReadingsPage, readingsPage } from './queries.js'
 import { sendCsv, wants } from './reply-formats.js'
 import { idParams, readingsQuery } from './route-schemas.js'
-import { requireOpen, requireSensor } from './sensor-view.js'
+import { requireSensor } from './sensor-view.js'
 
 const READINGS = {
   tags: ['open data'],
@@ -52,7 +53,7 @@ interface PageRequest {
 
 async function listReadings(ctx: ApiContext, req: RequestOf<typeof READINGS>, reply: FastifyReply) {
   const { entry } = requireSensor(ctx, req.params.id)
-  requireOpen(entry)
+  requireReadable(await callerOf(ctx, req, reply), entry)
   setLicence(reply, entry.licence)
   const q = req.query
   const every = parseEvery(q.every)

@@ -1,8 +1,8 @@
 /** GET /v1/sensors, /v1/sensors/{id}, /v1/sensors/{id}/readings (in routes-readings.ts), /v1/latest. */
 import type { FastifyReply } from 'fastify'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
+import { callerOf } from './data-access.js'
 import { licenceBlock, setLicence } from './licence.js'
-import { isOpenData } from './public-entry.js'
 import { judgeReadings } from './quality/judge-readings.js'
 import { sensorQuality } from './quality/sensor-quality.js'
 import { latestByBorough } from './queries.js'
@@ -19,7 +19,8 @@ const SENSOR = {
 
 const LATEST = {
   tags: ['open data'],
-  summary: 'The newest reading of every open sensor (optionally of one borough), from the last 7 days',
+  summary:
+    'The newest reading of every sensor the caller may read (open data, or with an account also shared/restricted), optionally of one borough, from the last 7 days',
   querystring: latestQuery,
 } as const
 
@@ -27,19 +28,20 @@ export function registerSensorRoutes(app: OpenDataApp, ctx: ApiContext): void {
   app.get('/v1/sensors', { schema: LIST_SENSORS }, (req, reply) => listSensors(ctx, req, reply))
   app.get('/v1/sensors/:id', { schema: SENSOR }, (req, reply) => getSensor(ctx, req, reply))
   registerReadingsRoute(app, ctx)
-  app.get('/v1/latest', { schema: LATEST }, (req) => latest(ctx, req))
+  app.get('/v1/latest', { schema: LATEST }, (req, reply) => latest(ctx, req, reply))
 }
 
 async function getSensor(ctx: ApiContext, req: RequestOf<typeof SENSOR>, reply: FastifyReply) {
   const record = requireSensor(ctx, req.params.id)
   setLicence(reply, record.entry.licence)
-  const detail = await sensorDetail(ctx, record, baseUrl(ctx, req))
+  const detail = await sensorDetail(ctx, record, baseUrl(ctx, req), await callerOf(ctx, req, reply))
   return { ...detail, ...licenceBlock(record.entry.licence) }
 }
 
-async function latest(ctx: ApiContext, req: RequestOf<typeof LATEST>) {
+async function latest(ctx: ApiContext, req: RequestOf<typeof LATEST>, reply: FastifyReply) {
   const { borough, kind } = req.query
-  const records = ctx.registry.listSensors({ borough, kind }).filter((r) => isOpenData(r.entry))
+  const caller = await callerOf(ctx, req, reply)
+  const records = ctx.registry.listSensors({ borough, kind }).filter((r) => caller.mayRead(r.entry))
   const newest = await latestByBorough(ctx.influx, borough, 7 * 86_400_000, ctx.now())
   const sensors = records.map((r) => ({
     id: r.entry.id,

@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { StreetsenseError } from '../core/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
+import { callerOf } from './data-access.js'
 import { licenceBlock, setLicence } from './licence.js'
 import { staPathParams, staQuery } from './route-schemas.js'
 import { Catalog } from './sta/catalog.js'
@@ -47,8 +48,9 @@ async function resource(ctx: ApiContext, req: RequestOf<typeof RESOURCE>, reply:
     ctx.registry.listSensors(),
     (id) => `${baseUrl(ctx, req)}/sensors/${encodeURIComponent(id)}`,
   )
+  const caller = await callerOf(ctx, req, reply)
   const answer = await serveSta(
-    { influx: ctx.influx, catalog, now: ctx.now(), root, expanded: { observations: 0 } },
+    { influx: ctx.influx, catalog, now: ctx.now(), root, expanded: { observations: 0 }, caller },
     path,
     req.query,
   )

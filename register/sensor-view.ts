@@ -5,6 +5,8 @@ import type { SensorRecord } from '../registry/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import type { ApiContext } from './api-context.js'
 import { isDaqiPollutant } from './daqi.js'
+import type { Caller } from './data-access.js'
+import { type GovernanceView, governanceView } from './governance-view.js'
 import { isOpenData, type PublicEntry, publicEntry } from './public-entry.js'
 import type { SensorQuality } from './quality/aggregates.js'
 import { type Completeness, completeness } from './quality/completeness.js'
@@ -14,6 +16,9 @@ import { type ApiReading, latestReadings } from './queries.js'
 
 export interface SensorDetail extends PublicEntry {
   open_data: boolean
+  /** Whether the caller may read its readings (always true when open_data). */
+  data_access: boolean
+  governance: GovernanceView
   last_seen: string | null
   completeness: Record<string, Completeness> | null
   counters?: { accepted: number; rejected: number; duplicates: number; gaps: number; last_seq: number | null }
@@ -28,30 +33,29 @@ export function requireSensor(ctx: ApiContext, id: string): SensorRecord {
   return record
 }
 
-export function requireOpen(entry: RegisterEntry): void {
-  if (!isOpenData(entry)) {
-    throw new StreetsenseError(
-      'IOT_REGISTER_DATA_NOT_OPEN',
-      `sensor ${entry.id} is registered with sharing '${entry.sharing}': its readings are not open data`,
-    )
-  }
-}
-
 function isoOrNull(v: string | number | undefined | null): string | null {
   if (v === undefined || v === null || v === '') return null
   const d = new Date(v)
   return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
 
-export async function sensorDetail(ctx: ApiContext, record: SensorRecord, base: string): Promise<SensorDetail> {
+/** The entry, its governance, and (when the caller may read them) its latest readings, completeness and DAQI. */
+export async function sensorDetail(
+  ctx: ApiContext,
+  record: SensorRecord,
+  base: string,
+  caller: Caller,
+): Promise<SensorDetail> {
   const entry = record.entry
-  const open = isOpenData(entry)
+  const readable = caller.mayRead(entry)
   const stats = ctx.stats?.get(entry.id)
   const now = ctx.now()
   const quality = sensorQuality(ctx.registry, entry.id)
   const detail: SensorDetail = {
     ...publicEntry(record, base),
-    open_data: open,
+    open_data: isOpenData(entry),
+    data_access: readable,
+    governance: governanceView(ctx, entry),
     last_seen: isoOrNull(stats?.lastSeen),
     completeness: null,
     latest: [],
@@ -67,11 +71,11 @@ export async function sensorDetail(ctx: ApiContext, record: SensorRecord, base: 
       last_seq: stats.lastSeq,
     }
   }
-  if (open) await addReadings(ctx, entry, quality, detail, now)
+  if (readable) await addReadings(ctx, entry, quality, detail, now)
   return detail
 }
 
-/** Latest readings, completeness and (air) the DAQI of an open sensor. */
+/** Latest readings, completeness and (air) the DAQI of a sensor the caller may read. */
 async function addReadings(
   ctx: ApiContext,
   entry: RegisterEntry,

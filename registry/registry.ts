@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3'
 import { accountMethods } from './accounts.js'
 import { openCommandLog } from './commands.js'
 import { openCredentials } from './credentials.js'
+import { governanceMethods } from './governance.js'
 import { qualityMethods } from './quality-records.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
 import { sensorQueries } from './sensor-query.js'
@@ -27,6 +28,7 @@ export function openRegistry(dataDir: string): Registry {
     ...sensorQueries(store),
     ...accountMethods(store),
     ...credentials,
+    ...governanceMethods(store),
     ...qualityMethods(store),
     listAudit: (filter) => listAudit(store.db, filter),
     commands: openCommandLog(store),

@@ -1,6 +1,7 @@
 /** The registry's public types: what the broker, the ingest and the CLI see of it. */
 import type { RegisterEntry } from '../schemas/index.js'
 import type { CommandLog } from './command-types.js'
+import type { GovernanceRegistry } from './governance-types.js'
 
 export type AccountRole = 'device' | 'ingest' | 'reader' | 'operator' | 'admin'
 export interface Account {
@@ -91,7 +92,8 @@ export interface Calibration extends CalibrationInput {
   fittedBy: string
   fittedAt: string
 }
-export interface Registry {
+/** Sensors, accounts and the audit log (here); governance records (governance-types.ts). */
+export interface Registry extends GovernanceRegistry {
   addSensor(entry: RegisterEntry, actor?: string): IssuedCredentials
   /** Adds many sensors in one transaction: all or none. With `update`, existing ids are updated. */
   importSensors(entries: unknown[], actor?: string, opts?: { update?: boolean }): IssuedCredentials[]

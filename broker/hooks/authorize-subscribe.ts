@@ -7,6 +7,9 @@
  *   (no '#' and no '+' channel, so they never see devices' cmd/errors topics); operators and
  *   admins also the `result` channel (answers to commands) of their own boroughs.
  * `$share/...` (granted but silently dead in Aedes 1.x) and `$SYS/...` are refused to everyone.
+ * A reading account may also subscribe to a partner borough's readings (an agreement in force);
+ * a filter naming a sensor whose readings it may not read is refused (reading-access.ts), and
+ * deliveries through '+' are filtered per message.
  */
 import {
   DATA_CHANNELS,
@@ -19,6 +22,7 @@ import {
   UP_CHANNELS,
 } from '../../schemas/index.js'
 import type { AuthorizeSubscribeHandler, BrokerContext, Session } from '../context.js'
+import { maySubscribe, partnerFilterAllowed } from './reading-access.js'
 
 const DATA = DATA_CHANNELS as readonly string[]
 const ALL_CHANNELS = [...UP_CHANNELS, ...DOWN_CHANNELS] as readonly string[]
@@ -59,8 +63,9 @@ export function createAuthorizeSubscribe(ctx: BrokerContext): AuthorizeSubscribe
       ok =
         session.account.role === 'device'
           ? deviceFilters(session).includes(filter)
-          : serviceFilterAllowed(session, filter)
+          : serviceFilterAllowed(session, filter) || partnerFilterAllowed(ctx, session, filter)
     }
+    if (ok && session && !maySubscribe(ctx, session, filter)) ok = false
     if (ok) return callback(null, subscription)
     metrics.refusals.inc({ reason: 'subscribe_acl' })
     log.warn({ clientId: client.id, username: session?.account.username, filter }, 'subscribe refused')

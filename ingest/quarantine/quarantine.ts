@@ -55,6 +55,11 @@ export interface Quarantine {
   bytesStored(): number
   /** Deletes rows beyond the bounds; returns how many went. */
   prune(now?: number): number
+  /**
+   * Deletes a sensor's messages (by its sensor column or topic) whose reading time (the payload's
+   * `time`, else when it was quarantined) is in [from, to); returns how many went. For erasure.
+   */
+  erase(sensor: string, range: { from?: number; to: number }): number
   close(): void
 }
 
@@ -78,6 +83,12 @@ export function openQuarantine(dataDir: string, options: QuarantineOptions): Qua
 
 const DEFAULT_MAX_BYTES = 64 * 2 ** 20
 const DEFAULT_RAW_PREFIX_BYTES = 4096
+
+/** A payload's own time when it has one (JSON text with a string `time`), else when it was quarantined. */
+const READING_TIME =
+  "coalesce(CASE WHEN json_valid(raw) THEN CASE json_type(raw, '$.time') WHEN 'text' THEN json_extract(raw, '$.time') END END, time)"
+const ERASE = `DELETE FROM quarantine WHERE (sensor = :sensor OR topic LIKE :topic ESCAPE '\\')
+  AND ${READING_TIME} >= :from AND ${READING_TIME} < :to`
 
 class SqliteQuarantine implements Quarantine {
   private readonly insert: Database.Statement | undefined
@@ -142,6 +153,19 @@ class SqliteQuarantine implements Quarantine {
     if (excess > 0) removed += this.forget(oldest.all(excess) as { bytes: number }[])
     while (this.bytes > this.maxBytes && this.rows > 0) removed += this.forget(oldest.all(64) as { bytes: number }[])
     this.addedSincePrune = 0
+    return removed
+  }
+
+  erase(sensor: string, { from, to }: { from?: number; to: number }): number {
+    if (this.options.readonly) throw new Error('quarantine opened read-only')
+    const iso = (ms: number) => new Date(ms).toISOString()
+    const removed = this.db.prepare(ERASE).run({
+      sensor,
+      topic: `streetsense/v1/%/${sensor.replace(/[%_\\]/g, (c) => `\\${c}`)}/%`,
+      from: from === undefined ? '' : iso(from),
+      to: iso(to),
+    }).changes
+    this.rows -= removed
     return removed
   }
 

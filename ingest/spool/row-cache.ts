@@ -85,6 +85,16 @@ export class RowCache {
     }
   }
 
+  /** New lines for a row (fewer points after a purge). */
+  replace(id: number, lines: string, count: number): void {
+    const row = this.rows.get(id)
+    if (!row) return
+    this.bytes -= row.lines.length
+    row.lines = lines
+    row.count = count
+    this.bytes += lines.length
+  }
+
   /** When the oldest row not taken was committed, if it is here. */
   oldestUntakenAdded(): number | undefined {
     for (const row of this.rows.values()) if (!row.taken) return row.added

@@ -13,6 +13,8 @@ export interface SpoolFile {
   /** Rows with an id above `id`, in id order. */
   readAfter(id: number, limit: number): StoredRow[]
   totals(): { points: number; rows: number }
+  /** Replaces rows' lines (one transaction); a row given with count 0 is deleted. */
+  rewrite(rows: readonly { id: number; lines: string; count: number }[]): void
   close(): void
 }
 
@@ -39,8 +41,18 @@ export function openSpoolFile(dataDir: string): SpoolFile {
     return entries.map((e) => Number(insert.run(e.lines, e.count, e.source, now).lastInsertRowid))
   })
 
+  const replace = db.prepare('UPDATE spool SET lines = ?, count = ? WHERE id = ?')
+  const remove = db.prepare('DELETE FROM spool WHERE id = ?')
+  const rewriteAll = db.transaction((rows: readonly { id: number; lines: string; count: number }[]) => {
+    for (const r of rows) {
+      if (r.count === 0) remove.run(r.id)
+      else replace.run(r.lines, r.count, r.id)
+    }
+  })
+
   return {
     commit: (entries, doomed) => commitAll(entries, doomed),
+    rewrite: (rows) => rewriteAll(rows),
     readAfter: (id, limit) => select.all(id, limit) as StoredRow[],
     totals() {
       const t = db.prepare('SELECT COALESCE(SUM(count), 0) AS n, COUNT(*) AS rows FROM spool').get() as {

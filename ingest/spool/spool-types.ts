@@ -32,6 +32,12 @@ export interface Spool {
   isFull(): boolean
   /** Age in ms of the oldest row not taken, or 0. */
   oldestAgeMs(): number
+  /**
+   * Removes the lines `erased` matches from every row not taken (on disk and in memory); a row
+   * left empty goes as if acked. Returns the points removed. Taken rows are the writer's (it
+   * filters them when it writes).
+   */
+  purge(erased: (line: string) => boolean): number
   close(): void
 }
 

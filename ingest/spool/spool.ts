@@ -112,6 +112,33 @@ class SqliteSpool implements Spool {
     return added === undefined ? 0 : Math.max(0, Date.now() - added)
   }
 
+  purge(erased: (line: string) => boolean): number {
+    if (this.closed) return 0
+    this.commit() // appends still pending reach the file first
+    const changed: { id: number; lines: string; count: number }[] = []
+    let removed = 0
+    for (let after = 0, page = this.file.readAfter(0, DISK_PAGE); page.length > 0; ) {
+      for (const row of page) {
+        after = row.id
+        if (this.taken.has(row.id) || this.doomed.has(row.id)) continue
+        const lines = String(row.lines).split('\n')
+        const kept = lines.filter((line) => !erased(line))
+        if (kept.length === lines.length) continue
+        removed += lines.length - kept.length
+        changed.push({ id: row.id, lines: kept.join('\n'), count: kept.length })
+      }
+      page = page.length < DISK_PAGE ? [] : this.file.readAfter(after, DISK_PAGE)
+    }
+    this.file.rewrite(changed)
+    for (const r of changed) {
+      // An emptied row is gone from the file: forget it as an ack would.
+      if (r.count === 0) this.cache.remove([r.id])
+      else this.cache.replace(r.id, r.lines, r.count)
+    }
+    this.points -= removed
+    return removed
+  }
+
   close(): void {
     if (this.closed) return
     this.commit()

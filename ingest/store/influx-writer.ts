@@ -23,6 +23,8 @@ export interface InfluxWriter {
   notify(): void
   /** Whether the last attempt reached InfluxDB, and its last error. */
   health(): { reachable: boolean; lastError?: string }
+  /** Resolves when every write begun before the call has finished (erasure waits for it). */
+  settle(): Promise<void>
   /** Stops after the writes in progress; rows not written stay in the spool. */
   stop(): Promise<void>
 }
@@ -32,11 +34,20 @@ interface WriterContext extends RefusalContext {
   spool: Spool
   /** Loops waiting for rows, woken by notify() and stop(). */
   idle: WakeableTimers
+  /** Drops lines that must not be written (erased data), if given. */
+  erased?: LineFilter
+  /** Writes under way. */
+  writing: Set<Promise<void>>
+}
+
+/** What the writer asks before each write: the rows as they may be written. */
+export interface LineFilter {
+  filter(rows: readonly SpoolRow[]): SpoolRow[]
 }
 
 export function startInfluxWriter(
   options: WriterOptions,
-  deps: { spool: Spool; quarantine: Quarantine; logger: Logger; events?: WriterEvents },
+  deps: { spool: Spool; quarantine: Quarantine; logger: Logger; events?: WriterEvents; erased?: LineFilter },
 ): InfluxWriter {
   const { spool, logger } = deps
   const ctx: WriterContext = {
@@ -49,6 +60,8 @@ export function startInfluxWriter(
     state: { stopped: false, reachable: true },
     backoff: new WakeableTimers(),
     idle: new WakeableTimers(),
+    erased: deps.erased,
+    writing: new Set(),
   }
   const loops = Array.from({ length: options.writeConcurrency }, () =>
     drain(ctx).catch((err: Error) => logger.error({ err }, 'InfluxDB writer stopped unexpectedly')),
@@ -61,6 +74,7 @@ export function startInfluxWriter(
       reachable: ctx.state.reachable,
       ...(ctx.state.lastError ? { lastError: ctx.state.lastError } : {}),
     }),
+    settle: () => Promise.allSettled([...ctx.writing]).then(() => undefined),
     async stop() {
       ctx.state.stopped = true
       ctx.idle.wakeAll()
@@ -86,17 +100,23 @@ async function drain(ctx: WriterContext): Promise<void> {
     }
     const rows = spool.take(options.batchSize)
     if (rows.length === 0) continue
-    await writeRows(ctx, rows)
+    const write = writeRows(ctx, rows)
+    ctx.writing.add(write)
+    await write.finally(() => ctx.writing.delete(write))
   }
 }
 
-/** The rows' lines as one body; split into single points only when InfluxDB refuses some. */
+/**
+ * The rows' lines as one body (less any erased lines); split into single points only when
+ * InfluxDB refuses some. Rows are acked as taken, whatever the filter left of them.
+ */
 async function writeRows(ctx: WriterContext, rows: SpoolRow[]): Promise<void> {
+  const sending = ctx.erased ? ctx.erased.filter(rows) : rows
   let points = 0
-  for (const row of rows) points += row.count
-  let result = await postUntilSettled(ctx, joinRows(rows), points)
+  for (const row of sending) points += row.count
+  let result: boolean | string = sending.length === 0 || (await postUntilSettled(ctx, joinRows(sending), points))
   if (typeof result === 'string') {
-    const { lines, sources } = pointsOfRows(rows)
+    const { lines, sources } = pointsOfRows(sending)
     result = await splitBadPoints(ctx, lines, sources, result)
   }
   if (result) ctx.spool.ack(rows.map((r) => r.id))

@@ -38,7 +38,7 @@ export function valueNote(d: SensorDetail, field: string): string {
 }
 
 export function daqiSection(d: SensorDetail): string {
-  if (d.kind !== 'air' || !d.open_data || !d.daqi) return ''
+  if (d.kind !== 'air' || !d.data_access || !d.daqi) return ''
   const q = d.daqi
   if (q.pollutants.length === 0)
     return '<h2 id="daqi">Daily Air Quality Index</h2><p>This sensor does not measure PM2.5, PM10, NO₂ or ozone.</p>'
@@ -87,7 +87,7 @@ function percent(c: Completeness | undefined): string {
 
 /** How far the data has been checked, corrected, and how much of it arrived. */
 export function dataQualitySection(d: SensorDetail): string {
-  if (!d.open_data) return ''
+  if (!d.data_access) return ''
   const ratified = d.data_quality.ratified
   const last = ratified[ratified.length - 1]
   const review = last

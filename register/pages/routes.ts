@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
 import { DAQI_COLOURS } from '../daqi.js'
+import { anonymousCaller } from '../data-access.js'
 import { fieldMapping } from '../mappings.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
@@ -71,8 +72,9 @@ function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: Fastif
 
 async function sensorRoute(ctx: ApiContext, req: RequestOf<typeof SENSOR_PAGE>, reply: FastifyReply) {
   const record = requireSensor(ctx, req.params.id)
-  const detail = await sensorDetail(ctx, record, baseUrl(ctx, req))
-  const chart = detail.open_data ? await sensorChart(ctx, record.entry) : ''
+  // The pages are for residents: what anyone may see, whoever asks.
+  const detail = await sensorDetail(ctx, record, baseUrl(ctx, req), anonymousCaller(ctx))
+  const chart = detail.data_access ? await sensorChart(ctx, record.entry) : ''
   return reply.type(HTML).send(sensorPage(detail, chart, ctx.liveRefreshSeconds))
 }
 

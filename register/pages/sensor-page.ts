@@ -2,7 +2,8 @@
 import { fieldMapping, licenceInfo } from '../mappings.js'
 import type { ApiReading } from '../queries.js'
 import type { SensorDetail } from '../sensor-view.js'
-import { esc, formatNumber, humanDuration, LEGAL_BASIS, page, timeText } from './html.js'
+import { dpiaLine, keptFor, sharedAs } from './governance-sections.js'
+import { esc, formatNumber, LEGAL_BASIS, page, timeText } from './html.js'
 import { daqiSection, dataQualitySection, valueNote } from './quality-sections.js'
 
 /** One value per field for the newest time: counts summed across lanes, other values averaged. */
@@ -22,19 +23,23 @@ export function latestSummary(latest: ApiReading[]): { time?: string; values: Re
 }
 
 function personalData(d: SensorDetail): string {
-  if (d.personal_data === 'none') return '<p><strong>No.</strong> This sensor does not collect personal data.</p>'
+  if (d.personal_data === 'none') {
+    const dpia = dpiaLine(d)
+    return `<p><strong>No.</strong> This sensor does not collect personal data.</p>${dpia ? `<dl>${dpia}</dl>` : ''}`
+  }
   const what =
     d.personal_data === 'pseudonymised'
       ? 'It processes personal data on the device and only de-identified results leave it.'
       : 'Personal data leaves the device.'
   return `<p><strong>Yes.</strong> ${what}</p><dl>
 <dt>Legal basis</dt><dd>${esc(LEGAL_BASIS[d.legal_basis ?? ''] ?? 'not stated')}</dd>
-<dt>Data protection impact assessment</dt><dd>${d.dpia_url ? `<a href="${esc(d.dpia_url)}">Read the DPIA</a>` : 'not published'}</dd>
+${dpiaLine(d)}
 ${d.privacy_notice_url ? `<dt>Privacy notice</dt><dd><a href="${esc(d.privacy_notice_url)}">Read the privacy notice</a></dd>` : ''}</dl>`
 }
 
 function latestTable(d: SensorDetail): string {
-  if (!d.open_data) return `<p>This sensor's readings are not published as open data (sharing: ${esc(d.sharing)}).</p>`
+  if (!d.data_access)
+    return `<p>This sensor's readings are not published as open data (sharing: ${esc(d.sharing)}).</p>`
   const { time, values } = latestSummary(d.latest)
   const corrected = d.kind === 'air' ? (d.latest[0]?.corrected ?? {}) : {}
   const anyCorrected = Object.keys(corrected).length > 0
@@ -66,7 +71,7 @@ export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: numb
     .filter((m) => m !== undefined)
     .map((m) => `<li>${esc(m.label)} (${esc(m.unit)})</li>`)
     .join('')
-  const downloads = d.open_data
+  const downloads = d.data_access
     ? `<ul><li><a href="/v1/sensors/${id}/readings?every=1h&amp;format=csv">Hourly values, last 24 hours (CSV)</a></li>
 <li><a href="/v1/sensors/${id}/readings?every=1h">Hourly values, last 24 hours (JSON)</a></li>
 <li><a href="/v1/sensors/${id}/readings?every=raw&amp;format=csv">Every reading, last 24 hours (CSV)</a></li>
@@ -79,7 +84,7 @@ export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: numb
 <div class="cols"><section aria-labelledby="h-latest"><h2 id="h-latest">What it reads now</h2>
 <div id="live" aria-live="polite">${latestTable(d)}</div>
 ${daqiSection(d)}
-<h2>The last 24 hours</h2>${d.open_data ? chartHtml : '<p>Not published.</p>'}
+<h2>The last 24 hours</h2>${d.data_access ? chartHtml : '<p>Not published.</p>'}
 ${dataQualitySection(d)}
 </section>
 <section aria-labelledby="h-about"><h2 id="h-about">Why it is here</h2><p>${esc(d.purpose)}</p>
@@ -90,9 +95,9 @@ ${d.operator?.phone ? `<li>Phone: <a href="tel:${esc(d.operator.phone.replace(/\
 <h2>What it measures</h2><ul>${measures}</ul>
 <h2>Does it collect personal data?</h2>${personalData(d)}
 <h2>What happens to the data</h2><dl>
-<dt>Kept for</dt><dd>${esc(humanDuration(d.retention ?? ''))}</dd>
+<dt>Kept for</dt><dd id="kept-for">${keptFor(d)}</dd>
 <dt>Licence</dt><dd><a href="${esc(lic.url)}" rel="license">${esc(lic.name)}</a></dd>
-<dt>Shared as</dt><dd>${esc(d.sharing === 'open' ? 'open data, free for anyone to use' : d.sharing === 'shared' ? 'shared with partner boroughs' : 'kept by the operator')}</dd>
+<dt>Shared as</dt><dd id="shared-as">${sharedAs(d)}</dd>
 <dt>Data grade</dt><dd>${esc(d.data_grade ?? 'not stated')}${d.data_grade === 'reference' ? '' : ' (a low-cost sensor: its figures are indicative)'}; see <a href="#h-quality">how far the data has been checked</a></dd>
 <dt>Last heard from</dt><dd>${timeText(d.last_seen)}</dd></dl>
 <h2>Where it is</h2><dl>

@@ -6,8 +6,10 @@
  * sensor id, field, lane and direction. Ties at a page's edge are read in full, so paging by
  * $skip or by the server's $skiptoken never loses or repeats an Observation.
  *
- * Readings of sensors that are not open data never appear (isOpenData, public-entry.ts).
+ * Readings of sensors the caller may not read never appear (Caller.mayRead, data-access.ts).
  */
+
+import type { Caller } from '../data-access.js'
 import { type InfluxReader, literal } from '../influx-read.js'
 import { MEASUREMENT } from '../mappings.js'
 import { badParam } from '../params.js'
@@ -29,6 +31,8 @@ export interface ObsContext {
   influx: InfluxReader
   catalog: Catalog
   now: number
+  /** Who asks: Observations only of sensors this caller may read (data-access.ts). */
+  caller: Caller
 }
 
 export interface ObsPage {

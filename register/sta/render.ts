@@ -5,7 +5,7 @@
  * own options (nested $filter, $select, $orderby, $skip, $top, $count, $expand).
  */
 import { StreetsenseError } from '../../core/index.js'
-import { isOpenData } from '../public-entry.js'
+import { requireReadable } from '../data-access.js'
 import type { Catalog } from './catalog.js'
 import { queryList } from './collection.js'
 import { type Entity, NAVIGATION, selfLink } from './model.js'
@@ -41,15 +41,9 @@ export function observationScope(catalog: Catalog, parent: Entity): Entity[] {
   return catalog.related(catalog.get('Things', parent.record!.entry.id)!, 'Datastreams')
 }
 
-/** Readings of a sensor that is not open data are refused when asked for directly. */
-export function requireOpenScope(parent: Entity): void {
-  const entry = parent.record!.entry
-  if (!isOpenData(entry)) {
-    throw new StreetsenseError(
-      'IOT_REGISTER_DATA_NOT_OPEN',
-      `sensor ${entry.id} is registered with sharing '${entry.sharing}': its Observations are not open data`,
-    )
-  }
+/** Readings of a sensor the caller may not read are refused when asked for directly. */
+export function requireReadableScope(ctx: ObsContext, parent: Entity): void {
+  requireReadable(ctx.caller, parent.record!.entry)
 }
 
 export async function renderEntity(
@@ -114,8 +108,8 @@ async function expandedObservations(ctx: RenderContext, entity: Entity, o: Query
       '$expand',
     )
   }
-  // Expanded in a listing, a closed sensor's Datastream shows no Observations (its properties say openData: false).
-  if (!isOpenData(entity.record!.entry)) return { items: [], ...(o.count ? { count: 0 } : {}), next: undefined }
+  // Expanded in a listing, a Datastream the caller may not read shows no Observations.
+  if (!ctx.caller.mayRead(entity.record!.entry)) return { items: [], ...(o.count ? { count: 0 } : {}), next: undefined }
   return queryObservations(ctx, observationScope(ctx.catalog, entity), o)
 }
 

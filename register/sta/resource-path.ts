@@ -9,7 +9,7 @@ import type { Catalog } from './catalog.js'
 import { parseObservationId } from './entities.js'
 import { ENTITY_SETS, type Entity, isEntitySet, NAVIGATION, PROPERTIES, type SetName } from './model.js'
 import { type ObsContext, observationById } from './observations.js'
-import { requireOpenScope } from './render.js'
+import { requireReadableScope } from './render.js'
 
 export interface Segment {
   name: string
@@ -47,7 +47,7 @@ async function entityById(
   const parsed = parseObservationId(id)
   const ds = parsed && ctx.catalog.get('Datastreams', parsed.datastream)
   if (!parsed || !ds) return undefined
-  requireOpenScope(ds)
+  requireReadableScope(ctx, ds)
   return observationById(ctx, ds, parsed)
 }
 
@@ -103,7 +103,7 @@ async function step(ctx: ObsContext & { catalog: Catalog }, t: Target, seg: Segm
   const entity = t.entity
   const nav = NAVIGATION[entity.set][seg.name]
   if (nav) {
-    if (nav.target === 'Observations') requireOpenScope(entity)
+    if (nav.target === 'Observations') requireReadableScope(ctx, entity)
     if (nav.many) {
       const c: Target = { kind: 'collection', set: nav.target, parent: entity, nav: seg.name, ref: false }
       return seg.key === undefined ? c : keyed(ctx, c, seg.key, path)

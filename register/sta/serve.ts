@@ -5,7 +5,6 @@
  * `{ "<name>": value }` (204 when null), `$value` as text, `$ref` as selfLinks.
  */
 import { badParam } from '../params.js'
-import { isOpenData } from '../public-entry.js'
 import { queryList } from './collection.js'
 import { ENTITY_SETS, type Entity, selfLink } from './model.js'
 import { type ObsPage, queryObservations } from './observations.js'
@@ -87,7 +86,7 @@ async function collectionPage(
     const scope = t.parent ? observationScope(ctx.catalog, t.parent) : ctx.catalog.list('Datastreams')
     return queryObservations(
       ctx,
-      scope.filter((d) => isOpenData(d.record!.entry)),
+      scope.filter((d) => ctx.caller.mayRead(d.record!.entry)),
       o,
     )
   }

@@ -7,10 +7,14 @@
  * - subscribe refused = SUBACK 0x80 (128) for that filter, the connection stays up.
  * On cmd topics the payload is a valid `status` command, so a refusal there is the right, not
  * the payload; commands-acl.test.ts covers payloads, command types and third-party clients.
- * Failed-login throttling is checked on a second broker with a low threshold.
+ * Failed-login throttling is checked on a second broker with a low threshold; sharing levels
+ * (which readings reach which reading account) on a third.
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildEntry, utcDay } from '../../registry/index.js'
 import { connectPacket, rawExchange } from '../fuzz/mqtt-packets.js'
 import { waitFor } from '../helpers/ports.js'
 import {
@@ -378,5 +382,173 @@ describe('failed-login throttling (real broker process)', () => {
     // the broker never logs a password it was given
     expect(broker.output()).not.toContain('guess-')
     expect(broker.output()).not.toContain(device.password)
+  })
+})
+
+/**
+ * Sharing levels on MQTT (the access rule, registry/access.ts, in the broker's subscribe and
+ * forward ACL): reading accounts x Camden's open, shared and restricted sensors. Rows:
+ * - subscribe: which filters each account is granted (0x80 otherwise);
+ * - deliver: through its widest granted wildcard, exactly the readings it may read reach it;
+ * - retained: a retained restricted reading is not handed to a new subscriber who may not read it;
+ * - change: ending the data-sharing agreement (CLI, another process) stops the partner's
+ *   deliveries on its existing subscription.
+ */
+describe('MQTT sharing levels (real broker process, agreement by the CLI)', () => {
+  const ISLINGTON = 'E09000019'
+  const data = tempDir('ss-acl-sharing-')
+  let broker: BrokerProcess
+  const devices: Record<string, Issued> = {}
+  const accounts: Record<string, Issued> = {}
+  const open: MqttClient[] = []
+  const sensors = ['cam-open', 'cam-shared', 'cam-restricted'] as const
+  type Reader = 'london' | 'camden' | 'camdenOps' | 'hackney' | 'hackneyAdmin' | 'islington'
+  const READERS: Record<Reader, [string, string, string[]]> = {
+    london: ['london-reader', 'reader', []],
+    camden: ['camden-reader', 'reader', [CAMDEN]],
+    camdenOps: ['camden-ops', 'operator', [CAMDEN]],
+    hackney: ['hackney-reader', 'reader', [HACKNEY]],
+    hackneyAdmin: ['hackney-admin', 'admin', [HACKNEY]],
+    islington: ['islington-reader', 'reader', [ISLINGTON]],
+  }
+  const FILTERS = {
+    all: 'streetsense/v1/+/+/air',
+    camden: t(CAMDEN, '+', 'air'),
+    open: t(CAMDEN, 'cam-open', 'air'),
+    shared: t(CAMDEN, 'cam-shared', 'air'),
+    restricted: t(CAMDEN, 'cam-restricted', 'air'),
+  }
+  type Filter = keyof typeof FILTERS
+  /** Granted filters: the borough scope (own boroughs, partners under an agreement in force), then the sensor's level. */
+  const GRANTED: Record<Reader, Filter[]> = {
+    london: ['all', 'camden', 'open'],
+    camden: ['camden', 'open', 'shared', 'restricted'],
+    camdenOps: ['camden', 'open', 'shared', 'restricted'],
+    hackney: ['camden', 'open', 'shared'],
+    hackneyAdmin: ['camden', 'open', 'shared'],
+    islington: [],
+  }
+  /** What reaches each account through its widest granted filter. */
+  const DELIVERED: Record<Reader, string[]> = {
+    london: ['cam-open'],
+    camden: ['cam-open', 'cam-shared', 'cam-restricted'],
+    camdenOps: ['cam-open', 'cam-shared', 'cam-restricted'],
+    hackney: ['cam-open', 'cam-shared'],
+    hackneyAdmin: ['cam-open', 'cam-shared'],
+    islington: [],
+  }
+  const login = (r: Reader) => ({
+    clientId: `${accounts[r]!.username}/${Math.random().toString(36).slice(2, 8)}`,
+    ...accounts[r]!,
+  })
+  const publishAll = async (marker: string, options: { retain?: boolean } = {}) => {
+    for (const s of sensors) {
+      const device = await connect(broker.url, { clientId: s, ...devices[s]! })
+      await device.publishAsync(t(CAMDEN, s, 'air'), `${marker}:${s}`, { qos: 1, ...options })
+      device.end(true)
+    }
+  }
+
+  beforeAll(async () => {
+    const entries = sensors.map((id) => ({
+      ...buildEntry({ id, borough: CAMDEN, kind: 'air' }),
+      sharing: id.slice(4),
+    }))
+    const file = join(data.dir, 'sensors.json')
+    writeFileSync(file, JSON.stringify(entries))
+    const issued = JSON.parse(
+      (await cli(['sensors', 'import', file, '--data-dir', data.dir, '--json'])).trim(),
+    ) as Issued[]
+    for (const c of issued) devices[c.username] = c
+    for (const [who, [username, role, boroughs]] of Object.entries(READERS)) {
+      accounts[who] = await addAccount(data.dir, username, role, boroughs)
+    }
+    await cli([
+      ...['agreements', 'add', '--data-dir', data.dir, '--reference', 'CAM-DSA-1', '--borough', CAMDEN],
+      ...['--partners', HACKNEY, '--purpose', 'Joint air quality plan'],
+      ...['--starts', utcDay(Date.now() - 86_400_000), '--review', utcDay(Date.now() + 90 * 86_400_000)],
+    ])
+    broker = await startBroker(data.dir, ['--connections-per-minute-per-address', '0'])
+  }, 240_000)
+  afterAll(async () => {
+    for (const c of open) c.end(true)
+    await broker?.stop()
+    data.remove()
+  })
+
+  it('subscribe: each reading account x filter gets exactly the granted set (0x80 otherwise)', async () => {
+    const kinds = Object.keys(FILTERS) as Filter[]
+    for (const r of Object.keys(READERS) as Reader[]) {
+      const client = await connect(broker.url, login(r))
+      const granted = await subackCodes(
+        client,
+        kinds.map((k) => FILTERS[k]),
+      )
+      const got = Object.fromEntries(kinds.map((k, i) => [k, granted[i]]))
+      const want = Object.fromEntries(kinds.map((k) => [k, GRANTED[r].includes(k) ? 1 : 128]))
+      expect({ r, ...got }).toEqual({ r, ...want })
+      client.end(true)
+    }
+  })
+
+  it('deliver: through a + wildcard, only the readings each account may read arrive', async () => {
+    const seen = Object.fromEntries(Object.keys(READERS).map((r) => [r, [] as string[]])) as Record<Reader, string[]>
+    for (const r of Object.keys(READERS) as Reader[]) {
+      const client = await connect(broker.url, login(r))
+      open.push(client)
+      client.on('message', (_topic, payload) => seen[r].push(payload.toString()))
+      const widest = (['all', 'camden'] as Filter[]).find((f) => GRANTED[r].includes(f))
+      const filter = widest ? FILTERS[widest] : t(ISLINGTON, '+', 'air')
+      expect(await subackCodes(client, [filter])).toEqual([1])
+    }
+    const marker = `share-${Date.now()}`
+    await publishAll(marker)
+    // A second round: readers get messages in the broker's order, so once its open reading has
+    // reached every reader of open data (and all three have reached Camden), a late one of the
+    // first round would be there too.
+    const after = `after-${Date.now()}`
+    await publishAll(after)
+    for (const r of Object.keys(READERS) as Reader[]) {
+      const last = DELIVERED[r].at(-1)
+      if (last) await waitFor(() => seen[r].includes(`${after}:${last}`), 10_000, `${r} to receive ${last}`)
+    }
+    for (const r of Object.keys(READERS) as Reader[]) {
+      const got = seen[r].filter((m) => m.startsWith(`${marker}:`)).map((m) => m.slice(marker.length + 1))
+      expect({ r, got: got.sort() }).toEqual({ r, got: [...DELIVERED[r]].sort() })
+    }
+    for (const c of open.splice(0)) c.end(true)
+  })
+
+  it('retained: a restricted retained reading is not handed to a subscriber who may not read it', async () => {
+    const marker = `retained-${Date.now()}`
+    await publishAll(marker, { retain: true })
+    const got = { london: [] as string[], camden: [] as string[] }
+    for (const r of ['london', 'camden'] as const) {
+      const client = await connect(broker.url, login(r))
+      open.push(client)
+      client.on('message', (_topic, payload) => got[r].push(payload.toString()))
+      await client.subscribeAsync(r === 'london' ? FILTERS.all : FILTERS.camden, { qos: 1 })
+    }
+    await waitFor(() => got.camden.length === 3 && got.london.length >= 1, 10_000, 'the retained readings')
+    expect(got.london).toEqual([`${marker}:cam-open`])
+    expect(got.camden.sort()).toEqual(sensors.map((s) => `${marker}:${s}`).sort())
+    for (const c of open.splice(0)) c.end(true)
+  })
+
+  it('change: ending the agreement stops the partner deliveries on its open subscription', async () => {
+    const hackney = await connect(broker.url, login('hackney'))
+    open.push(hackney)
+    const got: string[] = []
+    hackney.on('message', (_topic, payload) => got.push(payload.toString()))
+    await hackney.subscribeAsync(FILTERS.camden, { qos: 1 })
+    await cli(['agreements', 'update', 'CAM-DSA-1', '--data-dir', data.dir, '--ends', utcDay(Date.now() - 86_400_000)])
+    const marker = `ended-${Date.now()}`
+    await publishAll(marker)
+    const sentinel = `${marker}-after`
+    const device = await connect(broker.url, { clientId: 'cam-open', ...devices['cam-open']! })
+    await device.publishAsync(t(CAMDEN, 'cam-open', 'air'), sentinel, { qos: 1 })
+    device.end(true)
+    await waitFor(() => got.includes(sentinel), 10_000, 'the sentinel')
+    expect(got.filter((m) => m.startsWith(`${marker}:`))).toEqual([`${marker}:cam-open`])
   })
 })
