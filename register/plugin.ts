@@ -85,19 +85,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
       exposedHeaders: ['etag', 'link', 'x-licence', 'x-attribution', 'x-next-cursor'],
     })
   }
-  if (opts.rateLimit !== false) {
-    await app.register(rateLimit, {
-      max: opts.rateLimit?.max ?? 600,
-      timeWindow: opts.rateLimit?.timeWindowMs ?? 60_000,
-      errorResponseBuilder: (_req, context) => {
-        const err = new Error(`rate limit: at most ${context.max} requests per ${context.after}`) as Error & {
-          statusCode: number
-        }
-        err.statusCode = 429
-        return err
-      },
-    })
-  }
+  if (opts.rateLimit !== false) await installRateLimit(app, opts.rateLimit)
   // Admin writes are JSON only, whatever the route (CSRF: a plain form cannot send JSON).
   app.addHook('onRequest', requireJsonRequest)
   installLicenceHeaders(app)
@@ -115,4 +103,20 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerCommandRoutes(typed, ctx)
   registerQualityRoutes(typed, ctx)
   await registerPages(typed, ctx)
+}
+
+/** Per client address; a 429 names the limit (the one error shape comes from installErrorReplies). */
+async function installRateLimit(app: FastifyInstance, limit: OpenDataPluginOptions['rateLimit']): Promise<void> {
+  const options = limit || undefined
+  await app.register(rateLimit, {
+    max: options?.max ?? 600,
+    timeWindow: options?.timeWindowMs ?? 60_000,
+    errorResponseBuilder: (_req, context) => {
+      const err = new Error(`rate limit: at most ${context.max} requests per ${context.after}`) as Error & {
+        statusCode: number
+      }
+      err.statusCode = 429
+      return err
+    },
+  })
 }
