@@ -14,6 +14,7 @@ export const UNIT_TESTS = [
   'test/broker/limits-unit.test.ts',
   'test/broker/registry.test.ts',
   'test/broker/registry-commands.test.ts',
+  'test/broker/registry-fleet.test.ts',
   'test/cli/config-docs.test.ts',
   'test/cli/errors-docs.test.ts',
   'test/cli/settings.test.ts',

@@ -1,4 +1,4 @@
-/** What every stage shares: the error registry, settings, the logger, how a service runs, the version. */
+/** What every stage shares: the error registry, settings, the logger, how a service runs, versions. */
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -8,6 +8,7 @@ export {
   StreetsenseError,
 } from './errors.js'
 export { createLogger, type Logger } from './logger.js'
+export { compareVersions, isSemver, SEMVER_PATTERN } from './semver.js'
 export { type Closable, type RunServiceOptions, runService, settingsOrExit } from './service.js'
 export {
   addSettingOptions,

@@ -8,7 +8,9 @@ import type Database from 'better-sqlite3'
 import { accountMethods } from './accounts.js'
 import { openCommandLog } from './commands.js'
 import { openCredentials } from './credentials.js'
+import { fleetRecordMethods } from './fleet-records.js'
 import { qualityMethods } from './quality-records.js'
+import { rolloutMethods } from './rollouts.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
 import { sensorMethods } from './sensors.js'
 import { openRegistryDb } from './store.js'
@@ -21,13 +23,15 @@ export function openRegistry(dataDir: string): Registry {
   // New accounts get their password from `issue` inside the transaction that creates them.
   const { issue, ...credentials } = openCredentials(registryDb)
   const store = { ...registryDb, issue }
+  const commands = openCommandLog(store)
   return {
     ...sensorMethods(store),
     ...accountMethods(store),
     ...credentials,
     ...qualityMethods(store),
     listAudit: (filter) => listAudit(store.db, filter),
-    commands: openCommandLog(store),
+    commands,
+    fleet: { ...fleetRecordMethods(store), ...rolloutMethods(store, commands) },
     close: () => store.db.close(),
   }
 }
