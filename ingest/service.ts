@@ -22,6 +22,7 @@ import { openQcStateFile, type QcStateFile } from './qc/state-store.js'
 import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
 import { readinessOf } from './readiness.js'
 import { openOwnRegistry } from './registry-wiring.js'
+import { type IngestRollouts, startRollouts } from './rollouts/rollouts.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
@@ -71,6 +72,8 @@ export interface RunningIngest {
   consumers?: Consumers
   /** Commands to devices (sendCommand); absent without MQTT or a registry. */
   commands?: IngestCommands
+  /** Fleet rollouts and device states; absent without a registry. */
+  rollouts?: IngestRollouts
   readiness(): Readiness
   close(): Promise<void>
 }
@@ -98,21 +101,35 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const writer = await startWriter(config, stores)
   const checker = await startChecker(config, logger)
   const devices = startDeviceMetrics(config, stores)
+  let boundPort = config.httpPort
+  const commands =
+    deps.mqtt === false || !stores.registry
+      ? undefined
+      : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
+  const rollouts = stores.registry
+    ? startRollouts(config, {
+        registry: stores.registry,
+        metricsRegistry: metrics.registry,
+        logger,
+        ...(commands ? { wake: commands.wake } : {}),
+        port: () => boundPort,
+      })
+    : undefined
   const pipeline = createPipeline({
     ...stores,
     checker,
     maxPayloadBytes: config.maxPayloadBytes,
     onDurable: () => writer.notify(),
-    onAccepted: (expected, checked) => devices.observe(expected.sensor, expected.borough, checked),
+    onAccepted: (expected, checked) => {
+      devices.observe(expected.sensor, expected.borough, checked)
+      rollouts?.observe(expected.sensor, expected.borough, checked)
+    },
   })
   const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
-  const commands =
-    deps.mqtt === false || !stores.registry
-      ? undefined
-      : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
-  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands })
+  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands, rollouts })
+  boundPort = port
   logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
 
   let closed = false
@@ -122,6 +139,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     upkeep.stop()
     await app.close()
     await consumers?.close()
+    rollouts?.close()
     await commands?.close()
     await checker.close()
     await writer.stop()
@@ -133,7 +151,21 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     stores.ownRegistry?.close()
     logger.info('ingest stopped')
   }
-  return { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands, readiness, close }
+  return {
+    app,
+    port,
+    spool,
+    quarantine,
+    stats,
+    metrics,
+    pipeline,
+    writer,
+    consumers,
+    commands,
+    rollouts,
+    readiness,
+    close,
+  }
 }
 
 async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Stores> {
@@ -203,7 +235,13 @@ async function startChecker(config: IngestConfig, logger: Logger): Promise<Check
 async function startHttp(
   config: IngestConfig,
   deps: IngestDeps,
-  parts: Stores & { pipeline: Pipeline; readiness(): Readiness; devices: DeviceMetrics; commands?: IngestCommands },
+  parts: Stores & {
+    pipeline: Pipeline
+    readiness(): Readiness
+    devices: DeviceMetrics
+    commands?: IngestCommands
+    rollouts?: IngestRollouts
+  },
 ): Promise<{ app: FastifyInstance; port: number }> {
   const plugins = [...(deps.plugins ?? [])]
   if (deps.mount) {
@@ -213,6 +251,7 @@ async function startHttp(
   const refresh = () => {
     refreshGauges(parts.metrics, parts)
     parts.devices.refresh()
+    parts.rollouts?.refreshMetrics()
   }
   const app = await buildApp(config, { ...parts, refreshGauges: refresh, plugins })
   await app.listen({ host: config.httpHost, port: config.httpPort })

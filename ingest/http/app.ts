@@ -17,6 +17,7 @@ import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
 import { opsRoutes, type Readiness } from './ops-routes.js'
 import { readingsRoutes } from './readings-routes.js'
+import { releaseRoutes } from './release-routes.js'
 import { sensorCommunityRoutes } from './sensor-community.js'
 
 /** A plugin, or a plugin with its options (e.g. the open data API with its registry). */
@@ -37,7 +38,7 @@ export interface AppDeps {
 }
 
 export async function buildApp(
-  config: Pick<IngestConfig, 'maxPayloadBytes' | 'scIntervalSeconds'>,
+  config: Pick<IngestConfig, 'maxPayloadBytes' | 'scIntervalSeconds' | 'dataDir'>,
   deps: AppDeps,
 ): Promise<FastifyInstance> {
   const app = Fastify({
@@ -59,7 +60,7 @@ export async function buildApp(
       info: {
         title: 'streetsense ingest',
         version: '1',
-        description: 'Device intake (readings, Sensor.Community), health, metrics and quarantine',
+        description: 'Device intake (readings, Sensor.Community), release downloads, health, metrics and quarantine',
       },
       components: {
         securitySchemes: {
@@ -76,6 +77,7 @@ export async function buildApp(
     await readingsRoutes(scope, { ...deps, maxPayloadBytes: config.maxPayloadBytes })
     await sensorCommunityRoutes(scope, { ...deps, intervalSeconds: config.scIntervalSeconds })
   }, {})
+  await app.register(async (scope) => releaseRoutes(scope, { ...deps, dataDir: config.dataDir }))
   await app.register(async (scope) => opsRoutes(scope, deps))
   for (const entry of deps.plugins ?? []) {
     if (typeof entry === 'function') await app.register(entry)
