@@ -34,6 +34,8 @@ export type OpenDataRegistry = Pick<
   | 'listRatifications'
   | 'addCalibration'
   | 'listCalibrations'
+  | 'fleet'
+  | 'getAccount'
 >
 
 /** The ingest's per-sensor counters, for last seen and the counters of one sensor. */

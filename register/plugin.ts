@@ -18,6 +18,7 @@ import { registerAdminRoutes } from './routes-admin.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
+import { registerFleetRoutes } from './routes-fleet.js'
 import { registerQualityRoutes } from './routes-quality.js'
 import { registerSensorRoutes } from './routes-sensors.js'
 import { registerStaRoutes } from './routes-sta.js'
@@ -96,6 +97,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerStaRoutes(typed, ctx)
   registerAdminRoutes(typed, ctx)
   registerCommandRoutes(typed, ctx)
+  registerFleetRoutes(typed, ctx)
   registerQualityRoutes(typed, ctx)
   await registerPages(typed, ctx)
 }

@@ -5,6 +5,7 @@ import type { SensorRecord } from '../registry/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import type { ApiContext } from './api-context.js'
 import { isDaqiPollutant } from './daqi.js'
+import { intervalsOf, type Silence, silenceOf } from './offline.js'
 import { isOpenData, type PublicEntry, publicEntry } from './public-entry.js'
 import type { SensorQuality } from './quality/aggregates.js'
 import { type Completeness, completeness } from './quality/completeness.js'
@@ -15,6 +16,8 @@ import { type ApiReading, latestReadings } from './queries.js'
 export interface SensorDetail extends PublicEntry {
   open_data: boolean
   last_seen: string | null
+  /** Set when an active sensor has been silent for more than two of its intervals. */
+  offline: Silence | null
   completeness: Record<string, Completeness> | null
   counters?: { accepted: number; rejected: number; duplicates: number; gaps: number; last_seq: number | null }
   latest: ApiReading[]
@@ -53,6 +56,7 @@ export async function sensorDetail(ctx: ApiContext, record: SensorRecord, base: 
     ...publicEntry(record, base),
     open_data: open,
     last_seen: isoOrNull(stats?.lastSeen),
+    offline: null,
     completeness: null,
     latest: [],
     daqi: null,
@@ -68,6 +72,8 @@ export async function sensorDetail(ctx: ApiContext, record: SensorRecord, base: 
     }
   }
   if (open) await addReadings(ctx, entry, quality, detail, now)
+  detail.offline =
+    silenceOf(entry.status, detail.last_seen, intervalsOf(ctx.registry, [entry.id]).get(entry.id), now) ?? null
   return detail
 }
 

@@ -2,6 +2,7 @@
 
 import type { SensorRecord } from '../../registry/index.js'
 import { BOROUGHS, boroughName } from '../../schemas/index.js'
+import { type Silence, whenWords } from '../offline.js'
 import { esc, page } from './html.js'
 import { boroughView, type LondonMap, londonMap } from './london-map.js'
 
@@ -48,11 +49,14 @@ function marker(map: LondonMap, r: SensorRecord, radius: number): string {
   return `<a href="/sensors/${encodeURIComponent(e.id)}" class="marker ${esc(e.kind)} status-${esc(e.status)}" data-sensor="${esc(e.id)}" aria-label="${esc(label)}"><title>${esc(label)}</title><circle cx="${x}" cy="${y}" r="${radius}"/></a>`
 }
 
-function listItem(r: SensorRecord): string {
+function listItem(r: SensorRecord, offline: Silence | undefined): string {
   const e = r.entry
+  const silent = offline
+    ? ` · <span class="offline">offline since <time datetime="${esc(offline.since)}">${esc(whenWords(offline.since))}</time></span>`
+    : ''
   return `<li data-sensor="${esc(e.id)}" data-kind="${esc(e.kind)}" data-borough="${esc(e.borough)}" data-search="${esc(`${e.id} ${e.name} ${e.address ?? ''} ${boroughName(e.borough)}`.toLowerCase())}">
 <a href="/sensors/${encodeURIComponent(e.id)}">${esc(e.name)}</a>
-<span class="meta">${esc(KIND_LABEL[e.kind])} · ${esc(boroughName(e.borough))} · ${esc(e.status)} · <code>${esc(e.id)}</code></span></li>`
+<span class="meta">${esc(KIND_LABEL[e.kind])} · ${esc(boroughName(e.borough))} · ${esc(e.status)}${silent} · <code>${esc(e.id)}</code></span></li>`
 }
 
 function filterForm(filter: IndexFilter): string {
@@ -91,8 +95,8 @@ function mapFigure(shown: SensorRecord[], selectedName: string | undefined): str
 </figure>`
 }
 
-function listSection(shown: SensorRecord[]): string {
-  const list = shown.map(listItem).join('')
+function listSection(shown: SensorRecord[], offline: ReadonlyMap<string, Silence>): string {
+  const list = shown.map((r) => listItem(r, offline.get(r.entry.id))).join('')
   return `<section class="list" aria-labelledby="list-title">
 <h2 id="list-title"><span id="list-count">${shown.length}</span> sensor${plural(shown.length)}</h2>
 ${shown.length ? `<ul id="sensor-list">${list}</ul>` : '<p>No sensors match. Try another borough or search.</p>'}
@@ -100,7 +104,12 @@ ${shown.length ? `<ul id="sensor-list">${list}</ul>` : '<p>No sensors match. Try
 </section>`
 }
 
-export function indexPage(records: SensorRecord[], filter: IndexFilter): string {
+/** `offline`: the sensors silent for more than two intervals (offline.ts), said in the list. */
+export function indexPage(
+  records: SensorRecord[],
+  filter: IndexFilter,
+  offline: ReadonlyMap<string, Silence> = new Map(),
+): string {
   const shown = records.filter((r) => matches(r, filter))
   const selectedName = filter.borough ? boroughName(filter.borough) : undefined
   const body = `<h1>Sensors in London's streets</h1>
@@ -108,7 +117,7 @@ export function indexPage(records: SensorRecord[], filter: IndexFilter): string 
 ${filterForm(filter)}
 <div class="layout">
 ${mapFigure(shown, selectedName)}
-${listSection(shown)}
+${listSection(shown, offline)}
 </div>`
   return page({ title: 'Map and list', body, bodyAttrs: 'data-page="index"' })
 }

@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { FastifyReply } from 'fastify'
+import type { SensorRecord } from '../../registry/index.js'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
 import { fieldMapping } from '../mappings.js'
+import { intervalsOf, type Silence, silenceOf } from '../offline.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
@@ -46,7 +48,20 @@ function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, 
 function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: FastifyReply) {
   const q = req.query
   const filter = { borough: q.borough || undefined, kind: q.kind || undefined, q: q.q?.trim() || undefined }
-  return reply.type(HTML).send(indexPage(ctx.registry.listSensors(), filter))
+  const records = ctx.registry.listSensors()
+  return reply.type(HTML).send(indexPage(records, filter, silentSensors(ctx, records)))
+}
+
+/** The active sensors silent for more than two of their intervals, from the ingest's last-seen times. */
+function silentSensors(ctx: ApiContext, records: SensorRecord[]): Map<string, Silence> {
+  const intervals = intervalsOf(ctx.registry)
+  const now = ctx.now()
+  const silent = new Map<string, Silence>()
+  for (const { entry } of records) {
+    const s = silenceOf(entry.status, ctx.stats?.get(entry.id)?.lastSeen, intervals.get(entry.id), now)
+    if (s) silent.set(entry.id, s)
+  }
+  return silent
 }
 
 async function sensorRoute(ctx: ApiContext, req: RequestOf<typeof SENSOR_PAGE>, reply: FastifyReply) {
