@@ -2,14 +2,14 @@
  * The hand-over between the unprivileged agent and the root updater. The agent, having fetched
  * and checked a release for an update command, writes `request-<command id>.json` into the inbox
  * (/var/lib/streetsense/update/inbox, the only place of the updater's it may write); systemd's
- * streetsense-update.path sees it and starts `updater.mjs take` as root, which renames the
- * request (so a crash cannot loop on it), verifies the release again itself (it does not trust
- * the agent), installs it (installRelease: A/B, trial, health check, rollback) and records the
+ * streetsense-update.path sees it and starts `updater.mjs take` as root, which moves the request
+ * out of the inbox (so a crash cannot loop on it, and the inbox empties), verifies the release
+ * again itself (it does not trust the agent), installs it (installRelease: A/B, trial, health check, rollback) and records the
  * outcome for that command id in update-state.json, where the agent (the new one, or the old one
  * after a rollback) reads it and answers the command.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs'
-import { isAbsolute, join } from 'node:path'
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { dirname, isAbsolute, join } from 'node:path'
 import type { StreetsenseError } from '../../core/index.js'
 import { type InstallOutcome, installRelease, type UpdaterContext } from './install.js'
 import { linkedVersion } from './layout.js'
@@ -33,7 +33,14 @@ export function writeRequest(inbox: string, request: UpdateRequest): string {
   return file
 }
 
-/** The oldest request in the inbox, renamed so it is taken only once; undefined when none. */
+/**
+ * Where taken requests go: beside the inbox, not in it, so that the inbox is empty again once
+ * every request is taken (streetsense-update.path starts the updater while it is not). Requests
+ * that could not be read stay there for an engineer to look at.
+ */
+export const takenDir = (inbox: string) => join(dirname(inbox), 'taken')
+
+/** The oldest request in the inbox, moved out of it so it is taken only once; undefined when none. */
 export function takeRequest(inbox: string): UpdateRequest | undefined {
   let names: string[]
   try {
@@ -41,20 +48,21 @@ export function takeRequest(inbox: string): UpdateRequest | undefined {
   } catch {
     return undefined
   }
+  mkdirSync(takenDir(inbox), { recursive: true })
   for (const name of names.sort()) {
-    const file = join(inbox, name)
-    const taken = `${file}.taken`
+    const taken = join(takenDir(inbox), name)
     try {
-      renameSync(file, taken)
+      renameSync(join(inbox, name), taken)
     } catch {
       continue // another updater took it
     }
     try {
       const request = JSON.parse(readFileSync(taken, 'utf8')) as UpdateRequest
       if (typeof request.dir !== 'string' || !isAbsolute(request.dir) || request.dir.split('/').includes('..')) continue
+      rmSync(taken)
       return { ...request, commandId: REQUEST.exec(name)![1]! }
     } catch {
-      // unreadable: left as .taken for an engineer to look at
+      // unreadable: left in taken/ for an engineer to look at
     }
   }
   return undefined
