@@ -9,7 +9,8 @@
  * with its own credentials, the updater installs it and the new agent answers healthy; a staged
  * rollout whose first stage fails halts by itself, the failed node rolls back, and the device of
  * the next stage is never sent the update; a signed config push is applied; bad ones are refused by
- * the CLI or the node, and one that fails its trial is rolled back to the last good config.
+ * the CLI or the node, and one that fails its trial is rolled back to the last good config; a
+ * node that goes silent is shown to residents as "offline since ..." until it reports again.
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -317,4 +318,32 @@ describe('updates and configuration over the downlink (real broker, ingest, Infl
     const status = await asOperator(['devices', 'command', 'fl-c', 'status', '--wait', '60'])
     expect(status.code, status.stderr).toBe(0)
   }, 400_000)
+
+  it('the register tells residents a silent sensor is offline, and since when; it clears when it reports', async () => {
+    // fl-a reports every second; stopped, it is silent after two intervals.
+    const node = nodes['fl-a']
+    await node.ctx.restarter.stop()
+    const sensor = async () =>
+      (await (await fetch(`${ingest.url}/v1/sensors/fl-a`)).json()) as {
+        last_seen: string | null
+        offline: { since: string; silent_seconds: number; interval_seconds: number } | null
+      }
+    await waitFor(async () => (await sensor()).offline !== null, 60_000, 'fl-a to count as offline')
+    const { offline, last_seen } = await sensor()
+    expect(offline).toMatchObject({ since: last_seen, interval_seconds: 1 })
+    expect(offline!.silent_seconds).toBeGreaterThan(2)
+    const page = await (await fetch(`${ingest.url}/sensors/fl-a`)).text()
+    expect(page).toMatch(
+      /<strong>Offline since <time datetime="[^"]+">[^<]+<\/time>\.<\/strong> Nothing has been heard/,
+    )
+    expect(page).toContain('it normally reports every second')
+    const index = await (await fetch(`${ingest.url}/`)).text()
+    const list = index.slice(index.indexOf('<ul id="sensor-list">'))
+    const item = (id: string) => list.split('<li').find((li) => li.includes(`/sensors/${id}"`)) ?? ''
+    expect(item('fl-a')).toContain('offline since')
+    expect(item('fl-b')).toContain('fl-b')
+    expect(item('fl-b')).not.toContain('offline since')
+    await node.ctx.restarter.restart()
+    await waitFor(async () => (await sensor()).offline === null, 60_000, 'fl-a to be back')
+  }, 200_000)
 })
