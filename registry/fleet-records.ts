@@ -77,12 +77,46 @@ type RecordMethods = Pick<
 >
 
 export function fleetRecordMethods(r: RegistryDb): RecordMethods {
+  return { ...releaseMethods(r), ...deviceStateMethods(r) }
+}
+
+/** Releases published to the platform's store, audited. */
+function releaseMethods(r: RegistryDb): Pick<FleetLog, 'publishRelease' | 'getRelease' | 'listReleases'> {
   const { db } = r
   const getRelease = db.prepare<[string], ReleaseRow>('SELECT * FROM releases WHERE id = ?')
   const insertRelease = db.prepare(
     `INSERT INTO releases (id, kind, version, file, length, sha256, expires, manifest, signature, published_by, published_at)
      VALUES (@id, @kind, @version, @file, @length, @sha256, @expires, @manifest, @signature, @by, @at)`,
   )
+  const publish = writeTransaction(db, (release: NewRelease, actor: string) => {
+    if (getRelease.get(release.id)) {
+      throw new StreetsenseError('IOT_REGISTRY_DUPLICATE', `release ${release.id} is already published`, 'release')
+    }
+    insertRelease.run({ ...release, by: actor, at: r.now() })
+    r.audit(
+      actor,
+      'release.publish',
+      undefined,
+      `${release.id} ${release.file} ${release.length} bytes sha256 ${release.sha256}`,
+    )
+  })
+  return {
+    publishRelease(release, actor) {
+      publish(release, actor)
+      return toRelease(getRelease.get(release.id)!)
+    },
+    getRelease: (id) => {
+      const row = getRelease.get(id)
+      return row ? toRelease(row) : undefined
+    },
+    listReleases: () =>
+      db.prepare<[], ReleaseRow>('SELECT * FROM releases ORDER BY published_at DESC').all().map(toRelease),
+  }
+}
+
+/** What the ingest observed of each device (interval, agent version, update state). */
+function deviceStateMethods(r: RegistryDb): Pick<FleetLog, 'observeDevices' | 'deviceStates'> {
+  const { db } = r
   // Each field keeps its last known value when an observation does not carry it (a reading has no version).
   const upsert = db.prepare(
     `INSERT INTO device_state (sensor, borough, interval_seconds, agent_version, update_state, update_version,
@@ -97,18 +131,6 @@ export function fleetRecordMethods(r: RegistryDb): RecordMethods {
        update_time = CASE WHEN excluded.update_state IS NULL THEN update_time ELSE excluded.update_time END,
        heartbeat_at = coalesce(excluded.heartbeat_at, heartbeat_at), updated_at = excluded.updated_at`,
   )
-  const publish = writeTransaction(db, (release: NewRelease, actor: string) => {
-    if (getRelease.get(release.id)) {
-      throw new StreetsenseError('IOT_REGISTRY_DUPLICATE', `release ${release.id} is already published`, 'release')
-    }
-    insertRelease.run({ ...release, by: actor, at: r.now() })
-    r.audit(
-      actor,
-      'release.publish',
-      undefined,
-      `${release.id} ${release.file} ${release.length} bytes sha256 ${release.sha256}`,
-    )
-  })
   const observe = writeTransaction(db, (observations: readonly DeviceObservation[]) => {
     const now = r.now()
     for (const o of observations) {
@@ -127,16 +149,6 @@ export function fleetRecordMethods(r: RegistryDb): RecordMethods {
     }
   })
   return {
-    publishRelease(release, actor) {
-      publish(release, actor)
-      return toRelease(getRelease.get(release.id)!)
-    },
-    getRelease: (id) => {
-      const row = getRelease.get(id)
-      return row ? toRelease(row) : undefined
-    },
-    listReleases: () =>
-      db.prepare<[], ReleaseRow>('SELECT * FROM releases ORDER BY published_at DESC').all().map(toRelease),
     observeDevices: (observations) => {
       if (observations.length > 0) observe(observations)
     },

@@ -125,11 +125,12 @@ type RolloutMethods = Omit<
   'publishRelease' | 'getRelease' | 'listReleases' | 'observeDevices' | 'deviceStates'
 >
 
-export function rolloutMethods(r: RegistryDb, commands: CommandLog): RolloutMethods {
-  const q = statements(r)
-  const audit = (actor: string, action: string, id: string, detail: string) =>
-    r.audit(actor, action, undefined, `rollout ${id}: ${detail}`)
-  const create = writeTransaction(r.db, (input: Parameters<FleetLog['createRollout']>[0]) => {
+type Statements = ReturnType<typeof statements>
+type Audit = (actor: string, action: string, id: string, detail: string) => void
+
+/** A new rollout and its devices in cohort order, in one transaction, audited. */
+function createTransaction(r: RegistryDb, q: Statements, audit: Audit) {
+  return writeTransaction(r.db, (input: Parameters<FleetLog['createRollout']>[0]) => {
     checkStages(input.stages)
     checkHaltRule(input.halt)
     if (input.devices.length === 0)
@@ -160,6 +161,27 @@ export function rolloutMethods(r: RegistryDb, commands: CommandLog): RolloutMeth
       `${input.release} to ${input.devices.length} devices in ${boroughs.join(', ')}; stages ${stages}`,
     )
   })
+}
+
+/** A state change from one of `from`, audited; halted or cancelled, queued update commands are cancelled. */
+function setStateTransaction(r: RegistryDb, q: Statements, audit: Audit, commands: CommandLog) {
+  return writeTransaction(r.db, (id: string, from: readonly string[], to: string, actor: string, reason?: string) => {
+    const row = q.get.get(id)
+    if (!row || !from.includes(row.state)) return false
+    q.setState.run(to, reason ?? null, r.now(), id, row.state)
+    audit(actor, `rollout.${VERB[to]}`, id, reason ?? `${row.state} -> ${to}`)
+    if (to === 'halted' || to === 'cancelled') {
+      for (const d of q.devices.all(id)) if (d.command && d.state === 'pending') commands.cancel(d.command)
+    }
+    return true
+  })
+}
+
+export function rolloutMethods(r: RegistryDb, commands: CommandLog): RolloutMethods {
+  const q = statements(r)
+  const audit: Audit = (actor, action, id, detail) => r.audit(actor, action, undefined, `rollout ${id}: ${detail}`)
+  const create = createTransaction(r, q, audit)
+  const setState = setStateTransaction(r, q, audit, commands)
   const target = writeTransaction(r.db, (id: string, sensor: string, t: Parameters<FleetLog['targetDevice']>[2]) => {
     const now = r.now()
     const state = t.state ?? 'pending'
@@ -169,20 +191,6 @@ export function rolloutMethods(r: RegistryDb, commands: CommandLog): RolloutMeth
     if (changed && t.command) commands.issue(t.command)
     return changed
   })
-  const setState = writeTransaction(
-    r.db,
-    (id: string, from: readonly string[], to: string, actor: string, reason?: string) => {
-      const row = q.get.get(id)
-      if (!row || !from.includes(row.state)) return false
-      q.setState.run(to, reason ?? null, r.now(), id, row.state)
-      audit(actor, `rollout.${VERB[to]}`, id, reason ?? `${row.state} -> ${to}`)
-      // Halted or cancelled, it sends nothing more: update commands still queued are cancelled.
-      if (to === 'halted' || to === 'cancelled') {
-        for (const d of q.devices.all(id)) if (d.command && d.state === 'pending') commands.cancel(d.command)
-      }
-      return true
-    },
-  )
   return {
     createRollout(input) {
       create(input)

@@ -1,15 +1,14 @@
 /**
  * The agent's side of an update command. It checks the signed manifest against the node's pinned
- * release key before anything else (bad signature, another key, expired, not newer, a version
- * that failed here before: refused), then, in the background, downloads the payload from the
- * platform (download.ts: resumable, never more than the manifest's length, credentials only to
- * the origins the node config lists), checks length and hash (verifyRelease), and hands the
- * release to the root updater through the inbox (handoff.ts). The updater restarts the agent;
+ * release key before anything else (update-command.ts: bad signature, another key, expired, not
+ * newer, a version that failed here before, an origin it does not trust: refused), then, in the
+ * background, downloads the payload from the platform (download.ts: resumable, never more than
+ * the manifest's length, credentials only to the origins the node config lists), checks length
+ * and hash (verifyRelease), and hands the release to the root updater through the inbox (handoff.ts). The updater restarts the agent;
  * whichever agent runs afterwards (the new release, or the old one after a rollback) reads the
  * outcome for the command id in update-state.json and answers it. Progress survives restarts in
  * <dataDir>/update/job.json, and the heartbeat reports it (pending, downloading).
  */
-import type { KeyObject } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
@@ -19,9 +18,9 @@ import type { EdgeConfig } from '../config.js'
 import type { Answer } from '../publish/commands.js'
 import { download } from './download.js'
 import { writeRequest } from './handoff.js'
-import { loadPublicKey } from './keys.js'
-import { MANIFEST_FILE, type ReleaseManifest, SIGNATURE_FILE, verifyManifest, verifyRelease } from './manifest.js'
-import { type RequestOutcome, readUpdateState, writeFileAtomic } from './state.js'
+import { MANIFEST_FILE, type ReleaseManifest, SIGNATURE_FILE, verifyRelease } from './manifest.js'
+import { readUpdateState, writeFileAtomic } from './state.js'
+import { answerOf, checkUpdateCommand, refusedAnswer, releaseKeyOf } from './update-command.js'
 
 /** How long a handed-over release may wait for the updater before the job gives up. */
 export const HANDOFF_TIMEOUT_MS = 10 * 60_000
@@ -49,13 +48,6 @@ export interface UpdateJobDeps {
 
 export type Report = (answer: Answer) => void
 
-const refused = (err: StreetsenseError, version?: string): Answer => ({
-  status: 'refused',
-  reason: err.message.slice(0, 500),
-  code: err.code,
-  detail: { state: 'failed', ...(version ? { version } : {}) },
-})
-
 export class UpdateJobs {
   private readonly file: string
   private timer: NodeJS.Timeout | undefined
@@ -73,11 +65,11 @@ export class UpdateJobs {
         'IOT_EDGE_UPDATE_BUSY',
         `busy: the update to ${open.version} (command ${open.commandId}) is in progress`,
       )
-      return refused(busy)
+      return refusedAnswer(busy)
     }
     let manifest: ReleaseManifest
     try {
-      manifest = this.check(command)
+      manifest = checkUpdateCommand(command, this.deps)
     } catch (err) {
       if (!(err instanceof StreetsenseError)) throw err
       const version = /"version":\s*"([^"]{1,64})"/.exec(command.manifest)?.[1]
@@ -93,7 +85,7 @@ export class UpdateJobs {
         failure: err.message,
         time: this.iso(),
       })
-      return refused(err, version)
+      return refusedAnswer(err, version)
     }
     const job: Job = {
       commandId: command.id,
@@ -134,7 +126,7 @@ export class UpdateJobs {
       this.finish(
         job,
         report(job.commandId),
-        refused(
+        refusedAnswer(
           new StreetsenseError('IOT_EDGE_UPDATE_FAILED', `the update could not resume: ${(err as Error).message}`),
           job.version,
         ),
@@ -160,47 +152,6 @@ export class UpdateJobs {
     if (this.timer) clearInterval(this.timer)
   }
 
-  private check(command: UpdateCommand): ReleaseManifest {
-    const { update } = this.deps.config
-    const manifest = verifyManifest(Buffer.from(command.manifest), Buffer.from(command.signature, 'base64'), {
-      publicKey: this.publicKey(),
-      kind: 'agent',
-      installed: this.deps.version(),
-      now: new Date(this.deps.now()),
-    })
-    if (readUpdateState(this.deps.config.updateStateFile).bad.includes(manifest.version)) {
-      throw new StreetsenseError(
-        'IOT_EDGE_UPDATE_REFUSED',
-        `version ${manifest.version} failed its health check on this node before`,
-        'version',
-      )
-    }
-    const origin = new URL(command.url).origin
-    const allowed = update.origins.length
-      ? update.origins
-      : [`https://${new URL(this.deps.config.broker.url).hostname}`]
-    if (!allowed.includes(origin)) {
-      throw new StreetsenseError(
-        'IOT_EDGE_UPDATE_REFUSED',
-        `url: ${origin} is not an origin this node downloads from (allowed: ${allowed.join(', ')})`,
-        'url',
-      )
-    }
-    return manifest
-  }
-
-  private publicKey(): KeyObject {
-    try {
-      return loadPublicKey(this.deps.config.update.releaseKey)
-    } catch (err) {
-      throw new StreetsenseError(
-        'IOT_EDGE_UPDATE_REFUSED',
-        `no release key to check it with: ${(err as Error).message}`,
-        'key',
-      )
-    }
-  }
-
   private async fetch(job: Job, manifest: ReleaseManifest, command: UpdateCommand, report: Report): Promise<void> {
     const { config, log } = this.deps
     const dir = this.staging(manifest.version)
@@ -223,15 +174,19 @@ export class UpdateJobs {
         onRetry: (err, attempt) =>
           log.warn({ err: err.message, attempt, url: command.url }, 'update download interrupted; resuming'),
       })
-      await verifyRelease(dir, { publicKey: this.publicKey(), kind: 'agent', installed: this.deps.version() })
+      await verifyRelease(dir, {
+        publicKey: releaseKeyOf(this.deps.config),
+        kind: 'agent',
+        installed: this.deps.version(),
+      })
     } catch (err) {
       if (this.stopped) return
       const e =
         err instanceof StreetsenseError ? err : new StreetsenseError('IOT_EDGE_UPDATE_DOWNLOAD', (err as Error).message)
       const answer =
         e.code === 'IOT_EDGE_UPDATE_REFUSED'
-          ? refused(e, manifest.version)
-          : { ...refused(e, manifest.version), status: 'failed' as const }
+          ? refusedAnswer(e, manifest.version)
+          : { ...refusedAnswer(e, manifest.version), status: 'failed' as const }
       this.finish(job, report, answer)
       return
     }
@@ -280,7 +235,7 @@ export class UpdateJobs {
         'IOT_EDGE_UPDATE_FAILED',
         'the updater did not take the release within 10 minutes (is streetsense-update.path enabled?)',
       )
-      this.finish(job, report, { ...refused(err, job.version), status: 'failed' })
+      this.finish(job, report, { ...refusedAnswer(err, job.version), status: 'failed' })
     }
   }
 
@@ -313,17 +268,4 @@ export class UpdateJobs {
   private iso(): string {
     return new Date(this.deps.now()).toISOString()
   }
-}
-
-/** The updater's outcome for a command, as the command's final answer. */
-function answerOf(o: RequestOutcome): Answer {
-  const detail = {
-    state: o.outcome === 'refused' ? 'failed' : o.outcome,
-    version: o.version,
-    ...(o.running ? { running: o.running } : {}),
-  }
-  if (o.outcome === 'healthy') return { status: 'done', detail }
-  const reason = (o.reason ?? o.outcome).slice(0, 500)
-  if (o.outcome === 'refused') return { status: 'refused', reason, code: 'IOT_EDGE_UPDATE_REFUSED', detail }
-  return { status: 'failed', reason, code: 'IOT_EDGE_UPDATE_FAILED', detail }
 }
