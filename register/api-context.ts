@@ -18,11 +18,14 @@ import type { Logger } from 'pino'
 import type { SensorStats } from '../ingest/index.js'
 import type { Registry } from '../registry/index.js'
 import type { InfluxReader } from './influx-read.js'
+import type { RenderCache } from './register-cache.js'
 
 /** The Registry's reads, and the writes of the admin API (the Registry validates and audits them). */
 export type OpenDataRegistry = Pick<
   Registry,
   | 'listSensors'
+  | 'countSensors'
+  | 'sensorsVersion'
   | 'getSensor'
   | 'addSensor'
   | 'updateSensor'
@@ -50,6 +53,10 @@ export interface ApiContext {
   /** Called after the admin API queued a command (see OpenDataPluginOptions.onCommandQueued). */
   onCommandQueued?: () => void
   liveRefreshSeconds: number
+  /** Replies rendered from the register alone, by register version (register-cache.ts). */
+  renderCache: RenderCache
+  /** Sensors per page of the register page. */
+  indexPageSize: number
   now(): number
 }
 

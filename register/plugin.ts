@@ -8,13 +8,18 @@ import rateLimit from '@fastify/rate-limit'
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
+import { requireJsonRequest } from './admin-auth.js'
 import type { ApiContext, OpenDataRegistry, OpenDataStats } from './api-context.js'
 import { installCaching } from './caching.js'
 import { installErrorReplies } from './error-replies.js'
 import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
 import { installLicenceHeaders } from './licence.js'
+import { INDEX_PAGE_SIZE } from './pages/index-page.js'
 import { registerPages } from './pages/routes.js'
+import { resolveBoroughQuery } from './params.js'
+import { RenderCache } from './register-cache.js'
 import { registerAdminRoutes } from './routes-admin.js'
+import { registerBoroughRoutes } from './routes-boroughs.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
@@ -43,6 +48,8 @@ export interface OpenDataPluginOptions {
   onCommandQueued?: () => void
   /** How often the register page refreshes live values (seconds). */
   liveRefreshSeconds?: number
+  /** Sensors per page of the register page `/` (default 200). */
+  indexPageSize?: number
   /** Clock, for tests that pin "now". */
   now?: () => number
 }
@@ -65,6 +72,8 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
     publicBaseUrl: opts.publicBaseUrl,
     ...(opts.onCommandQueued ? { onCommandQueued: opts.onCommandQueued } : {}),
     liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
+    renderCache: new RenderCache(),
+    indexPageSize: opts.indexPageSize ?? INDEX_PAGE_SIZE,
     now: opts.now ?? Date.now,
   }
   if (opts.cors !== false) {
@@ -87,11 +96,15 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
       },
     })
   }
+  // Admin writes are JSON only, whatever the route (CSRF: a plain form cannot send JSON).
+  app.addHook('onRequest', requireJsonRequest)
   installLicenceHeaders(app)
-  installCaching(app)
+  installCaching(app, { linksFollowHost: !opts.publicBaseUrl })
   installErrorReplies(app, log)
+  app.addHook('preValidation', async (req) => resolveBoroughQuery(req.query))
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>()
   registerSensorRoutes(typed, ctx)
+  registerBoroughRoutes(typed, ctx)
   registerExportRoutes(typed, ctx)
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)

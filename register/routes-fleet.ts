@@ -14,7 +14,6 @@ import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
 import { fleetStatus, releaseJson, rolloutJson } from './fleet-json.js'
 import { licenceBlock } from './licence.js'
 import { newRollout, type RolloutBody } from './rollout-request.js'
-import { requireJson } from './routes-commands.js'
 
 const FLEET_ROLES: readonly AccountRole[] = ['operator', 'admin']
 const BOROUGH = { type: 'string', pattern: '^E090000(0[1-9]|[12][0-9]|3[0-3])$' } as const
@@ -118,10 +117,11 @@ export function registerFleetRoutes(app: OpenDataApp, ctx: ApiContext): void {
     const releases = ctx.registry.fleet.listReleases().map(releaseJson)
     return { count: releases.length, releases, ...licenceBlock() }
   })
-  app.post('/v1/admin/rollouts', { schema: CREATE, onRequest: requireJson }, (req, reply) => create(ctx, req, reply))
+  // JSON only, as every admin write (requireJsonRequest, a hook of the whole plugin).
+  app.post('/v1/admin/rollouts', { schema: CREATE }, (req, reply) => create(ctx, req, reply))
   app.get('/v1/admin/rollouts', { schema: LIST }, (req) => list(ctx, req))
   app.get('/v1/admin/rollouts/:id', { schema: ONE }, (req) => one(ctx, req))
-  app.post('/v1/admin/rollouts/:id/:action', { schema: ACT, onRequest: requireJson }, (req) => act(ctx, req))
+  app.post('/v1/admin/rollouts/:id/:action', { schema: ACT }, (req) => act(ctx, req))
   app.get('/v1/admin/fleet', { schema: FLEET }, async (req) => {
     const account = await authenticate(ctx, req, FLEET_ROLES)
     const devices = fleetStatus(ctx, account, req.query)

@@ -12,6 +12,7 @@ import { fleetRecordMethods } from './fleet-records.js'
 import { qualityMethods } from './quality-records.js'
 import { rolloutMethods } from './rollouts.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
+import { sensorQueries } from './sensor-query.js'
 import { sensorMethods } from './sensors.js'
 import { openRegistryDb } from './store.js'
 import type { AuditEvent, Registry } from './types.js'
@@ -26,6 +27,7 @@ export function openRegistry(dataDir: string): Registry {
   const commands = openCommandLog(store)
   return {
     ...sensorMethods(store),
+    ...sensorQueries(store),
     ...accountMethods(store),
     ...credentials,
     ...qualityMethods(store),

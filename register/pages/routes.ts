@@ -5,10 +5,12 @@ import type { FastifyReply } from 'fastify'
 import type { SensorRecord } from '../../registry/index.js'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
+import { DAQI_COLOURS } from '../daqi.js'
 import { fieldMapping } from '../mappings.js'
 import { intervalsOf, type Silence, silenceOf } from '../offline.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
+import { normalisedQuery, sendRegisterReply } from '../register-cache.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
 import { chart24h } from './chart.js'
@@ -33,9 +35,15 @@ export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<
   const assets = new Map(
     Object.keys(ASSETS).map((name) => [name, readFileSync(fileURLToPath(new URL(name, STATIC_DIR)))]),
   )
+  assets.set('register.css', Buffer.concat([assets.get('register.css')!, Buffer.from(daqiCss())]))
   app.get('/register-static/:name', { schema: ASSET }, (req, reply) => staticAsset(assets, req, reply))
   app.get('/', { schema: INDEX }, (req, reply) => indexRoute(ctx, req, reply))
   app.get('/sensors/:id', { schema: SENSOR_PAGE }, (req, reply) => sensorRoute(ctx, req, reply))
+}
+
+/** The DAQI band colours as classes `.daqi-1` .. `.daqi-10` (daqi.ts is their one source). */
+function daqiCss(): string {
+  return `\n${DAQI_COLOURS.map((c, i) => `.daqi-${i + 1} { background: ${c.fill}; color: ${c.text}; }`).join('\n')}\n`
 }
 
 function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, reply: FastifyReply) {
@@ -45,16 +53,33 @@ function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, 
   return reply.header('cache-control', 'public, max-age=3600').type(ASSETS[name]!).send(body)
 }
 
+/** The register page: one page of sensors, rendered once per register version. */
 function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: FastifyReply) {
   const q = req.query
   const filter = { borough: q.borough || undefined, kind: q.kind || undefined, q: q.q?.trim() || undefined }
-  const records = ctx.registry.listSensors()
-  return reply.type(HTML).send(indexPage(records, filter, silentSensors(ctx, records)))
+  const page = q.page ?? 1
+  const size = ctx.indexPageSize
+  const records = ctx.registry.listSensors({ ...filter, limit: size, offset: (page - 1) * size })
+  // Silence depends on time and the ingest's last-seen times, not on the register version: the
+  // silent sensors of this page (and since when) are part of the cached variant.
+  const offline = silentSensors(ctx, records)
+  const silent = [...offline].map(([id, s]) => `${id}@${s.since}`).join(',')
+  const variant = `/?${normalisedQuery({ ...filter, page })}${silent ? `#offline=${silent}` : ''}`
+  return sendRegisterReply(ctx, req, reply, variant, () => {
+    const total = ctx.registry.countSensors(filter)
+    return {
+      body: indexPage(records, filter, { page, total, size }, offline),
+      headers: { 'content-type': HTML },
+    }
+  })
 }
 
 /** The active sensors silent for more than two of their intervals, from the ingest's last-seen times. */
 function silentSensors(ctx: ApiContext, records: SensorRecord[]): Map<string, Silence> {
-  const intervals = intervalsOf(ctx.registry)
+  const intervals = intervalsOf(
+    ctx.registry,
+    records.map((r) => r.entry.id),
+  )
   const now = ctx.now()
   const silent = new Map<string, Silence>()
   for (const { entry } of records) {

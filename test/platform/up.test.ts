@@ -4,7 +4,7 @@
  * back from InfluxDB; Ctrl-C stops everything; a second run reuses the data.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -72,12 +72,17 @@ describe('streetsense up (npm start)', () => {
   it('serves a live register whose values are the ones stored in InfluxDB, stops on Ctrl-C and restarts on the same data', async () => {
     const ports = {
       'http-port': await freePort(),
+      'intake-port': await freePort(),
+      'ingest-ops-port': await freePort(),
       'mqtt-port': await freePort(),
       'broker-metrics-port': await freePort(),
       'influx-port': await freePort(),
     }
     const up = await startUp(ports)
     expect(up.output()).toMatch(/3 simulated street sensors are publishing/)
+    // The service log and the data files are the platform user's alone.
+    expect((statSync(join(dataDir, 'platform.log')).mode & 0o777).toString(8)).toBe('600')
+    expect((statSync(join(dataDir, 'registry.sqlite')).mode & 0o777).toString(8)).toBe('600')
 
     mkdirSync(ARTIFACTS, { recursive: true })
     const browser = await launchChromium()
@@ -86,7 +91,11 @@ describe('streetsense up (npm start)', () => {
       await page.goto(up.registerUrl)
       const listed = page.locator('li[data-sensor]')
       expect(await listed.count()).toBe(3)
-      expect(await page.locator('a.marker').count()).toBe(3)
+      // On the map each sensor has its own marker or is counted in a cluster.
+      const onMap = await page.$$eval('#london-map a.marker, #london-map a.cluster', (links) =>
+        links.reduce((n, a) => n + Number(a.getAttribute('data-count') ?? 1), 0),
+      )
+      expect(onMap).toBe(3)
       await page.screenshot({ path: join(ARTIFACTS, 'register.png') })
 
       // A click on the first air sensor opens its page with live values.
@@ -111,6 +120,7 @@ describe('streetsense up (npm start)', () => {
     // Ctrl-C stopped InfluxDB and the servers it started: their ports refuse connections.
     await expect(fetch(`http://127.0.0.1:${ports['influx-port']}/ping`)).rejects.toThrow()
     await expect(fetch(`http://127.0.0.1:${ports['http-port']}/healthz`)).rejects.toThrow()
+    await expect(fetch(`http://127.0.0.1:${ports['ingest-ops-port']}/healthz`)).rejects.toThrow()
 
     // A second run reuses the registry, the credentials and the stored readings.
     const again = await startUp(ports)

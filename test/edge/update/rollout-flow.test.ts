@@ -1,7 +1,7 @@
 /**
  * Updates and configuration over the downlink, end to end with real processes: InfluxDB,
- * `streetsense broker`, `streetsense ingest` (release store, rollout driver, command sender; the
- * admin API mounted), three nodes each running the real agent bundle from an A/B install root,
+ * `streetsense broker`, `streetsense ingest` (release store, rollout driver, command sender),
+ * `streetsense register` (admin API, register pages; its own process), three nodes each running the real agent bundle from an A/B install root,
  * and per node a stand-in for streetsense-update.path that runs the updater's `take` on the
  * inbox (installRelease with a restarter that stops and starts the agent process, as systemd
  * does). Releases are made, published and rolled out with the `streetsense fleet` CLI.
@@ -31,9 +31,11 @@ import {
   type IngestProcess,
   type Issued,
   importSensors,
+  type RegisterProcess,
   runCommand,
   startBroker,
   startIngest,
+  startRegisterProcess,
   tempDir,
 } from '../../helpers/processes.js'
 import { simulatedNodeConfig } from '../helpers/agent-process.js'
@@ -72,6 +74,7 @@ let shop: ReleaseWorkshop
 let influx: InfluxServer
 let broker: BrokerProcess
 let ingest: IngestProcess
+let register: RegisterProcess
 
 const streetsense = (args: string[], env: Record<string, string> = {}) =>
   runCommand('/usr/bin/env', [
@@ -82,12 +85,12 @@ const streetsense = (args: string[], env: Record<string, string> = {}) =>
   ])
 /** A fleet or devices command of the camden operator, through the admin API. */
 const asOperator = (args: string[]) =>
-  streetsense([...args, '--api-url', ingest.url, '--api-username', 'camden-ops', '--json'], {
+  streetsense([...args, '--api-url', register.url, '--api-username', 'camden-ops', '--json'], {
     STREETSENSE_API_PASSWORD: creds['camden-ops']!.password,
   })
 
 async function api<T>(path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${ingest.url}${path}`, {
+  const res = await fetch(`${register.url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`camden-ops:${creds['camden-ops']!.password}`).toString('base64')}`,
@@ -109,7 +112,7 @@ async function rolloutReaching(id: string, state: string): Promise<RolloutJson> 
       last = await rollout(id)
       return last.state === state
     },
-    180_000,
+    60_000,
     `rollout ${id} to be ${state}`,
   )
   return last!
@@ -194,6 +197,7 @@ beforeAll(async () => {
     influxUrl: influx.url,
     args: ['--rollout-poll-ms', '300', '--command-poll-ms', '300'],
   })
+  register = await startRegisterProcess({ dataDir: data.dir, influxUrl: influx.url })
   const first = join(shop.dir, 'first')
   const made = await streetsense(['fleet', 'release', '--key', join(shop.dir, 'keys', 'release.key'), '--kind', 'agent', '--version', '0.1.0', '--out', first, await shop.agentPayload('0.1.0')]) // biome-ignore format: one command line
   expect(made.code, made.stderr).toBe(0)
@@ -206,6 +210,7 @@ afterAll(async () => {
     await node.taking
     await node.ctx.restarter.stop()
   }
+  await register?.stop()
   await ingest?.stop()
   await broker?.stop()
   await influx?.stop()
@@ -219,7 +224,14 @@ describe('updates and configuration over the downlink (real broker, ingest, Infl
     const started = await asOperator(['fleet', 'rollout', release, '--sensors', 'fl-a', '--stages', 'all:100%', '--soak', '0', '--device-timeout', '180s']) // biome-ignore format: one command line
     expect(started.code, started.stderr).toBe(0)
     const { id } = (JSON.parse(started.stdout) as { rollout: RolloutJson }).rollout
-    const done = await rolloutReaching(id, 'completed')
+    const done = await rolloutReaching(id, 'completed').catch(async (err) => {
+      const { commands } = await api<{ commands: unknown[] }>('/v1/admin/sensors/fl-a/commands')
+      console.log(JSON.stringify(commands, null, 1).slice(0, 3000))
+      console.log(ingest.output().split('\n').filter((l) => /command|rollout|update|release|warn|error/i.test(l)).slice(-40).join('\n'))
+      console.log(broker.output().split('\n').filter((l) => /command|cmd|refus|denied/i.test(l)).slice(-20).join('\n'))
+      console.log(nodes['fl-a'].ctx.restarter.output().slice(-4000))
+      throw err
+    })
     expect(done.devices).toEqual([expect.objectContaining({ sensor: 'fl-a', stage: 0, state: 'healthy' })])
     expect(linkedVersion(nodes['fl-a'].ctx.root)).toBe('0.2.0')
     expect(readHealth(nodes['fl-a'].ctx.healthFiles[0]!)).toMatchObject({ version: '0.2.0', connected: true })
@@ -324,7 +336,7 @@ describe('updates and configuration over the downlink (real broker, ingest, Infl
     const node = nodes['fl-a']
     await node.ctx.restarter.stop()
     const sensor = async () =>
-      (await (await fetch(`${ingest.url}/v1/sensors/fl-a`)).json()) as {
+      (await (await fetch(`${register.url}/v1/sensors/fl-a`)).json()) as {
         last_seen: string | null
         offline: { since: string; silent_seconds: number; interval_seconds: number } | null
       }
@@ -332,12 +344,12 @@ describe('updates and configuration over the downlink (real broker, ingest, Infl
     const { offline, last_seen } = await sensor()
     expect(offline).toMatchObject({ since: last_seen, interval_seconds: 1 })
     expect(offline!.silent_seconds).toBeGreaterThan(2)
-    const page = await (await fetch(`${ingest.url}/sensors/fl-a`)).text()
+    const page = await (await fetch(`${register.url}/sensors/fl-a`)).text()
     expect(page).toMatch(
       /<strong>Offline since <time datetime="[^"]+">[^<]+<\/time>\.<\/strong> Nothing has been heard/,
     )
     expect(page).toContain('it normally reports every second')
-    const index = await (await fetch(`${ingest.url}/`)).text()
+    const index = await (await fetch(`${register.url}/`)).text()
     const list = index.slice(index.indexOf('<ul id="sensor-list">'))
     const item = (id: string) => list.split('<li').find((li) => li.includes(`/sensors/${id}"`)) ?? ''
     expect(item('fl-a')).toContain('offline since')
