@@ -88,7 +88,7 @@ export function registerDevicesCommand(program: Command): void {
     devices
       .command('config')
       .description(
-        "change a device's settings: signed with your config key, tried on the device, rolled back if it fails",
+        "Change a device's settings: signed with your config key, tried on the device, rolled back if it fails",
       )
       .argument('<sensor>', 'register id of the device')
       .option('--key <file>', 'the config signing key (streetsense fleet keygen --name config)')

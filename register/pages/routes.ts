@@ -14,7 +14,7 @@ import { normalisedQuery, sendRegisterReply } from '../register-cache.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
 import { chart24h } from './chart.js'
-import { indexPage } from './index-page.js'
+import { indexPage, MAP_LIMIT } from './index-page.js'
 import { londonMap } from './london-map.js'
 import { sensorPage } from './sensor-page.js'
 
@@ -67,8 +67,9 @@ function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: Fastif
   const variant = `/?${normalisedQuery({ ...filter, page })}${silent ? `#offline=${silent}` : ''}`
   return sendRegisterReply(ctx, req, reply, variant, () => {
     const total = ctx.registry.countSensors(filter)
+    const mapped = page === 1 && total <= size ? records : ctx.registry.listSensors({ ...filter, limit: MAP_LIMIT })
     return {
-      body: indexPage(records, filter, { page, total, size }, offline),
+      body: indexPage(records, filter, { page, total, size }, mapped, offline),
       headers: { 'content-type': HTML },
     }
   })

@@ -45,7 +45,7 @@ async function page(path: string): Promise<string> {
 
 describe("a new sensor's page", () => {
   it('says what is known when data is thin, and marks the suspect reading', async () => {
-    const res = await fetch(`${site.url}/v1/readings`, {
+    const res = await fetch(`${site.intakeUrl}/v1/readings`, {
       method: 'POST',
       headers: { authorization: basic(site.secrets.device!), 'content-type': 'application/json' },
       body: JSON.stringify({ readings: firstReadings(Date.now()) }),

@@ -1,9 +1,9 @@
 /**
  * Updates and configuration over the downlink, end to end with real processes: InfluxDB,
  * `streetsense broker`, `streetsense ingest` (release store, rollout driver, command sender),
- * `streetsense register` (admin API, register pages; its own process), three nodes each running the real agent bundle from an A/B install root,
- * and per node a stand-in for streetsense-update.path that runs the updater's `take` on the
- * inbox (installRelease with a restarter that stops and starts the agent process, as systemd
+ * `streetsense register` (admin API, register pages; its own process), three nodes each running
+ * the real agent bundle from an A/B install root, and per node a stand-in for
+ * streetsense-update.path that runs the updater's `take` on the inbox (installRelease with a restarter that stops and starts the agent process, as systemd
  * does). Releases are made, published and rolled out with the `streetsense fleet` CLI.
  * Proves: an update command reaches an agent over MQTT, the agent fetches the payload over HTTP
  * with its own credentials, the updater installs it and the new agent answers healthy; a staged
@@ -112,7 +112,7 @@ async function rolloutReaching(id: string, state: string): Promise<RolloutJson> 
       last = await rollout(id)
       return last.state === state
     },
-    60_000,
+    180_000,
     `rollout ${id} to be ${state}`,
   )
   return last!
@@ -224,14 +224,7 @@ describe('updates and configuration over the downlink (real broker, ingest, Infl
     const started = await asOperator(['fleet', 'rollout', release, '--sensors', 'fl-a', '--stages', 'all:100%', '--soak', '0', '--device-timeout', '180s']) // biome-ignore format: one command line
     expect(started.code, started.stderr).toBe(0)
     const { id } = (JSON.parse(started.stdout) as { rollout: RolloutJson }).rollout
-    const done = await rolloutReaching(id, 'completed').catch(async (err) => {
-      const { commands } = await api<{ commands: unknown[] }>('/v1/admin/sensors/fl-a/commands')
-      console.log(JSON.stringify(commands, null, 1).slice(0, 3000))
-      console.log(ingest.output().split('\n').filter((l) => /command|rollout|update|release|warn|error/i.test(l)).slice(-40).join('\n'))
-      console.log(broker.output().split('\n').filter((l) => /command|cmd|refus|denied/i.test(l)).slice(-20).join('\n'))
-      console.log(nodes['fl-a'].ctx.restarter.output().slice(-4000))
-      throw err
-    })
+    const done = await rolloutReaching(id, 'completed')
     expect(done.devices).toEqual([expect.objectContaining({ sensor: 'fl-a', stage: 0, state: 'healthy' })])
     expect(linkedVersion(nodes['fl-a'].ctx.root)).toBe('0.2.0')
     expect(readHealth(nodes['fl-a'].ctx.healthFiles[0]!)).toMatchObject({ version: '0.2.0', connected: true })
