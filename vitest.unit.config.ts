@@ -16,6 +16,7 @@ export const UNIT_TESTS = [
   'test/broker/registry-commands.test.ts',
   'test/governance/erased-lines.test.ts',
   'test/governance/registry-governance.test.ts',
+  'test/broker/registry-fleet.test.ts',
   'test/cli/config-docs.test.ts',
   'test/cli/errors-docs.test.ts',
   'test/cli/help-texts.test.ts',

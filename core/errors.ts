@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   IOT_REGISTRY_NOT_FOUND: spec(404, 'No sensor or account with that id.'),
   IOT_REGISTRY_INVALID_RECORD: spec(
     400,
-    'A ratification, calibration, data-sharing agreement, DPIA record or erasure request is invalid; the field is named.',
+    'A ratification, calibration, rollout, data-sharing agreement, DPIA record or erasure request is invalid; the field is named.',
   ),
 
   // Edge agent (edge/)
@@ -67,6 +67,22 @@ export const ERROR_CODES = {
   IOT_EDGE_FIRMWARE_FAILED: spec(
     500,
     'A firmware release did not flash or the board did not report the expected name and version after retries.',
+  ),
+  IOT_EDGE_UPDATE_BUSY: spec(
+    409,
+    'An update command arrived while another update is in progress on the node; it was refused.',
+  ),
+  IOT_EDGE_UPDATE_DOWNLOAD: spec(
+    502,
+    "The node could not download a release's payload before the command expired (network, refused by the platform, too many bytes).",
+  ),
+  IOT_EDGE_CONFIG_REFUSED: spec(
+    400,
+    "A config command was refused: bad signature, another key, another sensor's, expired, not newer, or settings the node's config schema refuses.",
+  ),
+  IOT_EDGE_CONFIG_ROLLED_BACK: spec(
+    500,
+    'A new config failed its trial on the node (a driver gave no samples, the broker could not be reached); the last good config is back.',
   ),
 
   // Broker (broker/); the MQTT CONNACK return code is on the error as returnCode
@@ -111,6 +127,7 @@ export const ERROR_CODES = {
   ),
   IOT_INGEST_START_FAILED: spec(500, 'The ingest could not start (port taken, data dir, settings).'),
   IOT_INGEST_INTERNAL: spec(500, 'An unexpected ingest fault; the log has the details.'),
+  IOT_INGEST_NOT_FOUND: spec(404, 'No such release, or no such file of it, in the release store.'),
   IOT_INGEST_COMMAND_REFUSED: spec(
     400,
     'The ingest will not send that command (unknown or retired sensor, outside its boroughs, not one it sends on its own, bad arguments); the field is named.',
@@ -140,6 +157,7 @@ export const ERROR_CODES = {
   ),
   IOT_REGISTER_DUPLICATE: spec(409, 'A sensor with that id already exists.'),
   IOT_REGISTER_SENSOR_RETIRED: spec(409, 'The sensor is retired: it takes no commands.'),
+  IOT_REGISTER_ROLLOUT_STATE: spec(409, 'The rollout is not in a state that allows this (e.g. resuming a halted one).'),
   IOT_REGISTER_CALIBRATION_DATA: spec(
     422,
     'Too little co-located data to fit a calibration (or a singular fit); the message says how much there is.',

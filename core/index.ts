@@ -1,4 +1,4 @@
-/** What every stage shares: the error registry, settings, the logger, how a service runs, the version. */
+/** What every stage shares: the error registry, settings, the logger, how a service runs, versions. */
 
 export { csvCell, csvLine, fromCsvCell, toCsv } from './csv.js'
 export {
@@ -12,6 +12,7 @@ export {
 export { createLogger, type Logger } from './logger.js'
 export { privateDir, privateFile } from './private-files.js'
 export { TokenBuckets, WindowCounter } from './rate-limiters.js'
+export { compareVersions, isSemver, SEMVER_PATTERN } from './semver.js'
 export { type Closable, type RunServiceOptions, runService, settingsOrExit } from './service.js'
 export {
   addSettingOptions,

@@ -2,12 +2,15 @@
  * The edge agent: drivers -> aggregator -> outbox -> publisher, plus the status heartbeat, the
  * clock check and the node's downlink (cmd, errors). createEdgeAgent(config, deps) builds it;
  * start()/stop() run it. Nothing a sensor or the network does stops the agent: faults are logged,
- * kept for the heartbeat and retried.
+ * kept for the heartbeat and retried. It runs its config file with the last good remote settings
+ * over it (remote-config/), and a config command restarts only the parts it changes: drivers,
+ * the broker connection, the heartbeat timer, the interval.
  */
 import type { Logger } from 'pino'
 import { StreetsenseError } from '../core/index.js'
 import type { DeviceStatus } from '../schemas/index.js'
 import { buildTopic } from '../schemas/index.js'
+import { changedParts, SampleCounts, waitForTrial } from './agent-parts.js'
 import { Aggregator } from './aggregate/aggregator.js'
 import { type ClockStatus, checkClock } from './aggregate/clock-check.js'
 import type { EdgeConfig, TrafficClass } from './config.js'
@@ -17,9 +20,12 @@ import { type CommandRunner, createCommandRunner } from './publish/commands.js'
 import { createDownlinkHandler } from './publish/downlink.js'
 import { Outbox } from './publish/outbox.js'
 import { Publisher } from './publish/publisher.js'
+import { ConfigRunner, type Reconfigurable } from './remote-config/config-command.js'
+import { effectiveConfig } from './remote-config/store.js'
 import { createDrivers, type DriverDeps } from './sensors/create-driver.js'
 import type { SensorDriver } from './sensors/driver.js'
 import { updateReport } from './update/report.js'
+import { UpdateJobs } from './update/update-job.js'
 import { agentVersion } from './version.js'
 
 const ALL_CLASSES: TrafficClass[] = ['pedal_cycle', 'motorcycle', 'car', 'bus_coach', 'lgv', 'hgv', 'pedestrian']
@@ -48,8 +54,10 @@ function trafficClasses(config: EdgeConfig): TrafficClass[] {
   return fromArduino.length ? [...new Set(fromArduino)] : ALL_CLASSES
 }
 
-const withUpdate = (file: string) => {
-  const update = updateReport(file)
+/** The newer of the updater's outcome and the agent's own view of an update in progress. */
+function withUpdate(file: string, jobs: UpdateJobs) {
+  const candidates = [updateReport(file), jobs.report()].filter((u) => u !== undefined)
+  const update = candidates.sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0]
   return update ? { update } : {}
 }
 
@@ -59,10 +67,11 @@ export function createEdgeAgent(config: EdgeConfig, deps: EdgeAgentDeps): EdgeAg
 
 const MAX_KEPT_ERRORS = 20
 
-class NodeAgent implements EdgeAgent {
+class NodeAgent implements EdgeAgent, Reconfigurable {
   readonly outbox: Outbox
-  readonly publisher: Publisher
   readonly drivers: SensorDriver[]
+  private pub: Publisher
+  private config: EdgeConfig
   private readonly log: Logger
   private readonly now: () => number
   private readonly startedAt: number
@@ -70,6 +79,11 @@ class NodeAgent implements EdgeAgent {
   private readonly activity: ActivityReport
   private readonly statusTopic: string
   private readonly ledger: CommandLedger
+  private readonly commands: CommandRunner
+  private readonly updates: UpdateJobs
+  private readonly configs: ConfigRunner
+  private readonly samples = new SampleCounts()
+  private heartbeat: NodeJS.Timeout | undefined
   /** The latest faults, for the heartbeat. */
   private readonly errors: NonNullable<DeviceStatus['errors']> = []
   private clock: ClockStatus = { synced: false, source: 'none', detail: 'not checked yet' }
@@ -78,11 +92,15 @@ class NodeAgent implements EdgeAgent {
   private stopped = false
 
   constructor(
-    private readonly config: EdgeConfig,
+    base: EdgeConfig,
     private readonly deps: EdgeAgentDeps,
   ) {
-    this.log = deps.logger.child({ sensor: config.sensor.id })
+    this.log = deps.logger.child({ sensor: base.sensor.id })
     this.now = deps.now ?? Date.now
+    const effective = effectiveConfig(base)
+    const config = effective.config
+    this.config = config
+    if (effective.problem) this.log.warn({ problem: effective.problem }, 'remote settings not used')
     this.startedAt = this.now()
     this.outbox = new Outbox(config.dataDir, config.outbox, this.now)
     this.drivers = deps.drivers ? [...deps.drivers] : []
@@ -97,7 +115,20 @@ class NodeAgent implements EdgeAgent {
     })
     this.statusTopic = buildTopic(config.sensor.borough, config.sensor.id, 'status')
     this.ledger = new CommandLedger(config.dataDir)
-    const commands = this.createCommands()
+    this.updates = new UpdateJobs({ config, log: this.log, now: this.now, version: agentVersion })
+    const remember = (err: StreetsenseError) => this.remember(err)
+    this.configs = new ConfigRunner({ base, agent: this, log: this.log, now: this.now, remember })
+    this.commands = this.createCommands()
+    this.pub = this.newPublisher(config)
+    this.activity = new ActivityReport(this.log, this.outbox, () => this.pub.connected, this.aggregator.interval)
+  }
+
+  get publisher(): Publisher {
+    return this.pub
+  }
+
+  private newPublisher(config: EdgeConfig): Publisher {
+    const { commands } = this
     const onDownlink = createDownlinkHandler({
       log: this.log,
       outbox: this.outbox,
@@ -107,12 +138,11 @@ class NodeAgent implements EdgeAgent {
     // On every connect: answers the broker never acknowledged go again (commands queued while
     // the node was away arrive on their own: persistent session, QoS 1 subscription).
     const onConnectionChange = (connected: boolean) => connected && commands.flush()
-    this.publisher = new Publisher(config, this.outbox, this.log, {
+    return new Publisher(config, this.outbox, this.log, {
       onDownlink,
       onConnectionChange,
       onDelivered: (seqs) => this.activity.noteDelivered(seqs),
     })
-    this.activity = new ActivityReport(this.log, this.outbox, () => this.publisher.connected, this.aggregator.interval)
   }
 
   private createCommands(): CommandRunner {
@@ -133,6 +163,8 @@ class NodeAgent implements EdgeAgent {
       rewind: (seq) => this.publisher.rewind(seq),
       sendStatus: () => this.sendStatus(),
       remember: (err) => this.remember(err),
+      startLong: (command, report) =>
+        command.command === 'update' ? this.updates.start(command, report) : this.configs.start(command, report),
     })
   }
 
@@ -149,6 +181,11 @@ class NodeAgent implements EdgeAgent {
     this.publisher.start()
     this.scheduleClose()
     this.startTimers()
+    // Work a restart interrupted: an update waiting for the updater's verdict, a config trial.
+    const later = (command: string) => (id: string) => (answer: Parameters<CommandRunner['answer']>[2]) =>
+      this.commands.answer(id, command, answer)
+    this.updates.resume(later('update'))
+    this.configs.resume(later('config'))
     this.log.info(
       { topic: this.publisher.topic, interval: this.aggregator.interval, drivers: this.drivers.map((d) => d.name) },
       'edge agent started',
@@ -159,6 +196,8 @@ class NodeAgent implements EdgeAgent {
     this.stopped = true
     if (this.closeTimer) clearTimeout(this.closeTimer)
     for (const t of this.timers) clearInterval(t)
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.updates.stop()
     await Promise.all(this.drivers.map((d) => d.stop().catch(() => undefined)))
     await this.publisher.stop()
     this.outbox.close()
@@ -189,7 +228,7 @@ class NodeAgent implements EdgeAgent {
       retained: w.retained,
       retained_evicted: w.retainedEvicted,
       ...(errors.length ? { errors: [...errors] } : {}),
-      ...withUpdate(config.updateStateFile),
+      ...withUpdate(config.updateStateFile, this.updates),
     }
   }
 
@@ -199,6 +238,7 @@ class NodeAgent implements EdgeAgent {
 
   /** Samples go to the aggregator; faults are logged and kept for the heartbeat, never fatal. */
   private async startDriver(d: SensorDriver): Promise<void> {
+    this.samples.watch(d)
     d.on('sample', (s) => this.aggregator.add(s))
     d.on('fault', (err) => {
       this.log.warn({ driver: d.name, code: err.code, err: err.message }, 'sensor fault')
@@ -210,14 +250,62 @@ class NodeAgent implements EdgeAgent {
   /** The heartbeat, outbox housekeeping and the clock re-check. */
   private startTimers(): void {
     const { outbox } = this
+    this.restartHeartbeat()
     this.timers.push(
-      setInterval(() => this.sendStatus(), this.config.statusIntervalSeconds * 1000),
       setInterval(() => outbox.evictExpired(), 60_000),
       setInterval(() => outbox.trimWindow(), 30_000),
       setInterval(() => outbox.checkpoint(), 600_000),
       setInterval(() => this.checkClock(), 600_000),
       setInterval(() => this.activity.report(), this.activity.everyMs),
     )
+  }
+
+  private restartHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.heartbeat = setInterval(() => this.sendStatus(), this.config.statusIntervalSeconds * 1000)
+  }
+
+  get current(): EdgeConfig {
+    return this.config
+  }
+
+  get interval(): number {
+    return this.aggregator.interval
+  }
+
+  /** A config change: restarts the drivers, the broker connection and the heartbeat if they changed. */
+  async reconfigure(next: EdgeConfig, interval?: number): Promise<void> {
+    const changed = changedParts(this.config, next)
+    this.config = next
+    if (interval !== undefined) {
+      this.aggregator.setInterval(interval)
+      this.outbox.setSetting('interval', interval)
+    }
+    if (changed.status) this.restartHeartbeat()
+    if (changed.sensors && !this.deps.drivers) {
+      const old = this.drivers.splice(0)
+      await Promise.all(old.map((d) => d.stop().catch(() => undefined)))
+      for (const d of old) this.samples.forget(d)
+      this.drivers.push(...(await createDrivers(next, this.deps)))
+      for (const d of this.drivers) await this.startDriver(d)
+    }
+    if (changed.broker) {
+      const old = this.pub
+      this.pub = this.newPublisher(next)
+      await old.stop()
+      this.pub.start()
+    }
+  }
+
+  trial(previous: EdgeConfig, ms: number): Promise<string | undefined> {
+    const subject = {
+      drivers: this.drivers,
+      samples: this.samples,
+      connected: () => this.pub.connected,
+      now: this.now,
+      log: this.log,
+    }
+    return waitForTrial(subject, changedParts(previous, this.config), this.config, ms)
   }
 
   private remember(err: StreetsenseError, driver?: string): void {

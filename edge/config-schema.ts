@@ -12,6 +12,9 @@ const serialPath = {
   description: 'Serial device, e.g. /dev/serial0 or /dev/ttyUSB0',
 } as const
 const pinName = { type: ['string', 'integer'], description: 'Arduino pin, e.g. "A0" or 7' } as const
+/** Absent or true: the driver runs; false: configured but not started (remote configuration can switch it). */
+const enabled = { type: 'boolean' } as const
+const origin = { type: 'string', pattern: '^https?://[^/?#\\s]+$' } as const
 
 /** JSON Schema's `if driver is D then the item must match S`; typed so the config type can be derived. */
 type DriverRule<D extends string, S> = { if: { properties: { driver: { const: D } } }; then: S }
@@ -68,6 +71,39 @@ export const edgeConfigSchema = {
     statusIntervalSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
     dataDir: { type: 'string', minLength: 1 },
     updateStateFile: { type: 'string', minLength: 1, default: '/var/lib/streetsense/update/update-state.json' },
+    update: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Agent releases sent by update commands (docs/edge.md, "Updates over the downlink")',
+      properties: {
+        releaseKey: { type: 'string', minLength: 1, default: '/etc/streetsense/trust/release.pub' },
+        origins: {
+          type: 'array',
+          items: origin,
+          default: [],
+          description: 'Origins the node downloads releases from with its credentials (empty: https://<broker host>)',
+        },
+        ca: { type: 'string', description: 'PEM CA file for the HTTPS download (default: broker.tls.ca)' },
+        inbox: { type: 'string', minLength: 1, default: '/var/lib/streetsense/update/inbox' },
+      },
+    },
+    remoteConfig: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Settings changed by config commands (docs/edge.md, "Remote configuration")',
+      properties: {
+        key: { type: 'string', minLength: 1, default: '/etc/streetsense/trust/config.pub' },
+        trialSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 60 },
+        brokerHosts: {
+          type: 'array',
+          items: { type: 'string', minLength: 1, maxLength: 253 },
+          default: [],
+          description: 'Hosts a pushed broker.url may name besides the current one',
+        },
+      },
+    },
     outbox: {
       type: 'object',
       additionalProperties: false,
@@ -102,6 +138,7 @@ export const edgeConfigSchema = {
             properties: {
               driver: {},
               name: { type: 'string' },
+              enabled,
               port: serialPath,
               workingPeriodMinutes: { type: 'integer', minimum: 0, maximum: 30, default: 0 },
               sleepOnStop: { type: 'boolean', default: true },
@@ -113,6 +150,7 @@ export const edgeConfigSchema = {
             properties: {
               driver: {},
               name: { type: 'string' },
+              enabled,
               port: serialPath,
               sleepOnStop: { type: 'boolean', default: true },
             },
@@ -122,6 +160,7 @@ export const edgeConfigSchema = {
             properties: {
               driver: {},
               name: { type: 'string' },
+              enabled,
               bus: { type: 'integer', minimum: 0, maximum: 20, default: 1 },
               address: { enum: [0x76, 0x77], default: 0x76 },
               sampleSeconds: { type: 'number', minimum: 0.1, maximum: 3600, default: 5 },
@@ -133,6 +172,7 @@ export const edgeConfigSchema = {
             properties: {
               driver: {},
               name: { type: 'string' },
+              enabled,
               port: serialPath,
               no2: {
                 type: 'object',
@@ -178,6 +218,7 @@ export const edgeConfigSchema = {
             properties: {
               driver: {},
               name: { type: 'string' },
+              enabled,
               seed: { type: 'integer', default: 1 },
               sampleMs: { type: 'integer', minimum: 10, maximum: 600000, default: 1000 },
               site: { enum: ['roadside', 'background'], default: 'roadside' },

@@ -55,6 +55,13 @@ export function parseEdgeConfig(input: unknown): Readonly<EdgeConfig> {
 // A traffic agent with only air drivers (or the reverse) would publish nothing: say so at start.
 function checkKinds(config: EdgeConfig): void {
   const kind = config.sensor.kind
+  if (!config.sensors.some((s) => s.enabled !== false)) {
+    throw new StreetsenseError(
+      'IOT_EDGE_CONFIG_INVALID',
+      'config field sensors: at least one sensor must be enabled',
+      'sensors',
+    )
+  }
   config.sensors.forEach((s, i) => {
     const air = s.driver === 'sds011' || s.driver === 'pms5003' || s.driver === 'bme280'
     if (kind === 'traffic' && air) {

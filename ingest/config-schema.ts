@@ -64,6 +64,19 @@ export const IngestSettingsSchema = {
       default: 90,
       minimum: 1,
     },
+    rolloutPollMs: {
+      type: 'integer',
+      description: 'how often the ingest moves rollouts on (targets a stage, reads answers, halts, advances)',
+      default: 5000,
+      minimum: 100,
+      maximum: 600000,
+    },
+    releaseBaseUrl: {
+      type: 'string',
+      description:
+        "base URL at which nodes reach this ingest's device intake port; update commands send them to <url>/v1/releases/... (default http://127.0.0.1:<port>, for a laptop only)",
+      pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$',
+    },
     httpHost: { type: 'string', description: 'device intake HTTP listen address', default: '0.0.0.0' },
     httpPort: {
       type: 'integer',

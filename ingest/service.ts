@@ -28,6 +28,7 @@ import { readinessOf } from './readiness.js'
 import { openOwnRegistry } from './registry-wiring.js'
 import { GapRepair } from './repair/gap-repair.js'
 import { commandResendRequester } from './repair/resend-requester.js'
+import { type IngestRollouts, startRollouts } from './rollouts/rollouts.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
@@ -64,6 +65,8 @@ export interface RunningIngest {
   consumers?: Consumers
   /** Commands to devices (sendCommand); absent without MQTT or a registry. */
   commands?: IngestCommands
+  /** Fleet rollouts and device states; absent without a registry. */
+  rollouts?: IngestRollouts
   /** Gap repair (absent with gapRepair off, or without MQTT or a registry to send commands). */
   repair?: GapRepair
   readiness(): Readiness
@@ -100,12 +103,17 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const devices = startDeviceMetrics(config, stores)
   const mqtt = deps.mqtt !== false
   const repair = mqtt && config.gapRepair && stores.registry ? gapRepair(config, stores, () => commands) : undefined
+  // Assigned once commands exist; readings may arrive before (the consumers start first).
+  let rollouts: IngestRollouts | undefined
   const pipeline = createPipeline({
     ...stores,
     checker,
     maxPayloadBytes: config.maxPayloadBytes,
     onDurable: () => writer.notify(),
-    onAccepted: (expected, checked) => devices.observe(expected.sensor, expected.borough, checked),
+    onAccepted: (expected, checked) => {
+      devices.observe(expected.sensor, expected.borough, checked)
+      rollouts?.observe(expected.sensor, expected.borough, checked)
+    },
     repair,
   })
   const consumers = mqtt ? startConsumers(config, { pipeline, spool, metrics, logger }) : undefined
@@ -113,23 +121,34 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     !mqtt || !stores.registry
       ? undefined
       : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
+  let boundPort = config.httpPort
+  rollouts = stores.registry
+    ? startRollouts(config, {
+        registry: stores.registry,
+        metricsRegistry: metrics.registry,
+        logger,
+        ...(commands ? { wake: commands.wake } : {}),
+        port: () => boundPort,
+      })
+    : undefined
   repair?.start()
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
-  const parts: RunningParts = { stores, writer, checker, upkeep, consumers, commands, repair, governance }
+  const parts: RunningParts = { stores, writer, checker, upkeep, consumers, commands, repair, governance, rollouts }
   let closing: Promise<void> | undefined
   const close = () => {
     closing ??= stopIngest(parts)
     return closing
   }
   parts.listeners = await listenOrStop(
-    () => startListeners(config, deps, { ...stores, pipeline, readiness, devices }),
+    () => startListeners(config, deps, { ...stores, pipeline, readiness, devices, rollouts }),
     close,
   )
   const { app, port, opsPort } = parts.listeners
+  boundPort = port
   logger.info({ port, opsPort, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
   const running = { app, port, opsPort, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands }
-  return { ...running, repair, readiness, close }
+  return { ...running, repair, rollouts, readiness, close }
 }
 
 interface RunningParts {
@@ -141,6 +160,7 @@ interface RunningParts {
   commands: IngestCommands | undefined
   repair: GapRepair | undefined
   governance: { stop(): Promise<void> } | undefined
+  rollouts: IngestRollouts | undefined
   listeners?: Listeners
 }
 
@@ -151,6 +171,7 @@ async function stopIngest(p: RunningParts): Promise<void> {
   p.repair?.stop()
   await p.listeners?.close()
   await p.consumers?.close()
+  p.rollouts?.close()
   await p.commands?.close()
   await p.checker.close()
   await p.governance?.stop()
@@ -185,12 +206,18 @@ interface Listeners {
 async function startListeners(
   config: IngestConfig,
   deps: IngestDeps,
-  parts: Stores & { pipeline: Pipeline; readiness: () => Readiness; devices: DeviceMetrics },
+  parts: Stores & {
+    pipeline: Pipeline
+    readiness: () => Readiness
+    devices: DeviceMetrics
+    rollouts?: IngestRollouts
+  },
 ): Promise<Listeners> {
   const { app, port } = await startHttp(config, deps, parts)
   const refreshAll = () => {
     refreshGauges(parts.metrics, parts)
     parts.devices.refresh()
+    parts.rollouts?.refreshMetrics()
   }
   try {
     const ops = await startOpsApp(config, { ...parts, refreshGauges: refreshAll })

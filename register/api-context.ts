@@ -41,6 +41,8 @@ export type OpenDataRegistry = Pick<
   | 'addCalibration'
   | 'listCalibrations'
   | 'listAccounts'
+  | 'fleet'
+  | 'getAccount'
 > &
   GovernanceRegistry
 

@@ -24,6 +24,7 @@ import { registerBoroughRoutes } from './routes-boroughs.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
+import { registerFleetRoutes } from './routes-fleet.js'
 import { registerGovernanceRoutes } from './routes-governance.js'
 import { registerQualityRoutes } from './routes-quality.js'
 import { registerSensorRoutes } from './routes-sensors.js'
@@ -101,6 +102,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerAdminRoutes(typed, ctx)
   registerGovernanceRoutes(typed, ctx)
   registerCommandRoutes(typed, ctx)
+  registerFleetRoutes(typed, ctx)
   registerQualityRoutes(typed, ctx)
   await registerPages(typed, ctx)
 }

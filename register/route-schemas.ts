@@ -133,10 +133,11 @@ export const commandBody = {
   additionalProperties: false,
   required: ['command'],
   properties: {
-    command: { type: 'string', maxLength: 32, description: 'set_interval | resend | status' },
+    command: { type: 'string', maxLength: 32, description: 'set_interval | resend | status | update | config' },
     args: {
       type: 'object',
-      description: 'set_interval: { interval } (seconds); resend: { from, to } (seq); status: none',
+      description:
+        'set_interval: { interval } (seconds); resend: { from, to } (seq); status: none; update: { manifest, signature, url } (rollouts send these); config: { document, signature } (streetsense devices config signs them)',
       maxProperties: 20,
       default: {},
     },

@@ -1,6 +1,6 @@
 /**
  * Commands to devices through the admin API: an operator or admin account sends set_interval,
- * resend or status to a sensor of its boroughs, and reads the commands sent to it with the
+ * resend, status, update or config (a document it signed) to a sensor of its boroughs, and reads the commands sent to it with the
  * device's answers. The register only writes the command, queued, to the registry's commands
  * table (audited with the HTTP account as actor); the ingest sends it from its MQTT connection
  * (ingest/commands/), whether it runs in this process or another. Bodies must be JSON: a browser
@@ -63,6 +63,7 @@ async function issueCommand(ctx: ApiContext, req: RequestOf<typeof ISSUE>, reply
     throw new StreetsenseError('IOT_REGISTER_SENSOR_RETIRED', `sensor ${entry.id} is retired`)
   const now = ctx.now()
   const { command, args = {}, expires_in: expiresIn = 3600 } = req.body
+  if (command === 'config') checkConfigDocument(args.document, entry)
   let record: CommandRecord
   try {
     record = ctx.registry.commands.issue(
@@ -87,6 +88,26 @@ async function issueCommand(ctx: ApiContext, req: RequestOf<typeof ISSUE>, reply
   ctx.onCommandQueued?.()
   reply.code(202)
   return { command: commandJson(record), ...licenceBlock() }
+}
+
+/**
+ * A config document is signed by the operator's key (the node checks the signature); here only
+ * that it is for this sensor, so a document meant for another node is refused at once.
+ */
+function checkConfigDocument(document: unknown, entry: { id: string; borough: string }): void {
+  let doc: { sensor?: unknown; borough?: unknown } | undefined
+  try {
+    doc = typeof document === 'string' ? JSON.parse(document) : undefined
+  } catch {
+    doc = undefined
+  }
+  if (!doc || doc.sensor !== entry.id || doc.borough !== entry.borough) {
+    throw new StreetsenseError(
+      'IOT_REGISTER_BAD_PARAM',
+      `args.document: must be a signed config document for ${entry.id} in ${entry.borough} (streetsense devices config)`,
+      'args.document',
+    )
+  }
 }
 
 async function listCommands(ctx: ApiContext, req: RequestOf<typeof LIST>) {

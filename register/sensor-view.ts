@@ -7,6 +7,7 @@ import type { ApiContext } from './api-context.js'
 import { isDaqiPollutant } from './daqi.js'
 import type { Caller } from './data-access.js'
 import { type GovernanceView, governanceView } from './governance-view.js'
+import { intervalsOf, type Silence, silenceOf } from './offline.js'
 import { isOpenData, type PublicEntry, publicEntry } from './public-entry.js'
 import type { SensorQuality } from './quality/aggregates.js'
 import { type Completeness, completeness } from './quality/completeness.js'
@@ -20,6 +21,8 @@ export interface SensorDetail extends PublicEntry {
   data_access: boolean
   governance: GovernanceView
   last_seen: string | null
+  /** Set when an active sensor has been silent for more than two of its intervals. */
+  offline: Silence | null
   completeness: Record<string, Completeness> | null
   counters?: { accepted: number; rejected: number; duplicates: number; gaps: number; last_seq: number | null }
   latest: ApiReading[]
@@ -57,6 +60,7 @@ export async function sensorDetail(
     data_access: readable,
     governance: governanceView(ctx, entry),
     last_seen: isoOrNull(stats?.lastSeen),
+    offline: null,
     completeness: null,
     latest: [],
     daqi: null,
@@ -72,6 +76,9 @@ export async function sensorDetail(
     }
   }
   if (readable) await addReadings(ctx, entry, quality, detail, now)
+  // After the readings: the newest stored reading may be later than the ingest's counters say.
+  detail.offline =
+    silenceOf(entry.status, detail.last_seen, intervalsOf(ctx.registry, [entry.id]).get(entry.id), now) ?? null
   return detail
 }
 

@@ -66,8 +66,14 @@ export function sameCommandArgs(recorded: Pick<NewCommand, 'args'>, wire: Device
   return sameArgs(recorded.args, argsOf(wire))
 }
 
+/** An argument for the audit line: long ones (a signed manifest, a signature) cut short. */
+function shortValue(v: unknown): string {
+  const text = typeof v === 'string' ? v : JSON.stringify(v)
+  return text.length > 80 ? `${text.slice(0, 24)}…(${text.length} chars)` : text
+}
+
 /** One line for the audit log: `resend from=1 to=5 (id 3f2…)`. */
 export function commandSummary(c: Pick<NewCommand, 'id' | 'command' | 'args'>): string {
-  const args = Object.entries(c.args).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+  const args = Object.entries(c.args).map(([k, v]) => `${k}=${shortValue(v)}`)
   return [c.command, ...args, `(id ${c.id})`].join(' ')
 }

@@ -71,12 +71,12 @@ function prepare(db: Database.Database) {
     expire: db.prepare(
       "UPDATE commands SET state = 'expired', updated_at = ? WHERE state = 'queued' AND expires_at < ?",
     ),
-    // A late or redelivered `accepted` never replaces a final answer; the device evidently has
+    // A late or redelivered `accepted` never replaces a final answer (done, failed, refused); the device evidently has
     // the command, so a row still marked queued (PUBACK not yet seen) counts as sent.
     result: db.prepare(
       `UPDATE commands SET result_status = ?, result_reason = ?, result_code = ?, result_detail = ?, result_time = ?,
          state = CASE WHEN state = 'queued' THEN 'sent' ELSE state END, sent_at = coalesce(sent_at, ?), updated_at = ?
-       WHERE id = ? AND sensor = ? AND NOT (? = 'accepted' AND coalesce(result_status, '') IN ('done', 'refused'))`,
+       WHERE id = ? AND sensor = ? AND NOT (? = 'accepted' AND coalesce(result_status, '') IN ('done', 'failed', 'refused'))`,
     ),
     prune: db.prepare("DELETE FROM commands WHERE issued_at < ? AND state != 'queued'"),
   }

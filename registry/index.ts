@@ -28,6 +28,8 @@ export type {
 } from './command-types.js'
 export { entriesFromCsv, toCsv } from './csv.js'
 export { buildEntry, type EntryOptions } from './defaults.js'
+export type * from './fleet-types.js'
+export { FAILED_DEVICE_STATES, FINAL_DEVICE_STATES } from './fleet-types.js'
 export type {
   AgreementInput,
   DpiaInput,
@@ -43,6 +45,20 @@ export type {
 } from './governance-types.js'
 export { openRegistry } from './registry.js'
 export { retentionCutoff } from './retention.js'
+export {
+  bucketOf,
+  checkHaltRule,
+  checkStages,
+  cohortOrder,
+  countDevices,
+  DEFAULT_HALT,
+  DEFAULT_STAGES,
+  haltReason,
+  isFailure,
+  isFinal,
+  parseStages,
+  stageReach,
+} from './rollout-plan.js'
 export type {
   Account,
   AccountRole,

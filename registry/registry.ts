@@ -8,8 +8,10 @@ import type Database from 'better-sqlite3'
 import { accountMethods } from './accounts.js'
 import { openCommandLog } from './commands.js'
 import { openCredentials } from './credentials.js'
+import { fleetRecordMethods } from './fleet-records.js'
 import { governanceMethods } from './governance.js'
 import { qualityMethods } from './quality-records.js'
+import { rolloutMethods } from './rollouts.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
 import { sensorQueries } from './sensor-query.js'
 import { sensorMethods } from './sensors.js'
@@ -23,6 +25,7 @@ export function openRegistry(dataDir: string): Registry {
   // New accounts get their password from `issue` inside the transaction that creates them.
   const { issue, ...credentials } = openCredentials(registryDb)
   const store = { ...registryDb, issue }
+  const commands = openCommandLog(store)
   return {
     ...sensorMethods(store),
     ...sensorQueries(store),
@@ -31,7 +34,8 @@ export function openRegistry(dataDir: string): Registry {
     ...governanceMethods(store),
     ...qualityMethods(store),
     listAudit: (filter) => listAudit(store.db, filter),
-    commands: openCommandLog(store),
+    commands,
+    fleet: { ...fleetRecordMethods(store), ...rolloutMethods(store, commands) },
     close: () => store.db.close(),
   }
 }

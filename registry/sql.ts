@@ -84,6 +84,65 @@ CREATE TABLE IF NOT EXISTS calibrations (
   fitted_at TEXT NOT NULL,
   UNIQUE (sensor, field, version)
 );
+CREATE TABLE IF NOT EXISTS releases (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  version TEXT NOT NULL,
+  file TEXT NOT NULL,
+  length INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  expires TEXT NOT NULL,
+  manifest TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  published_by TEXT NOT NULL,
+  published_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rollouts (
+  id TEXT PRIMARY KEY,
+  release TEXT NOT NULL REFERENCES releases(id),
+  target TEXT NOT NULL,
+  boroughs TEXT NOT NULL,
+  stages TEXT NOT NULL,
+  stage INTEGER NOT NULL DEFAULT 0,
+  stage_started_at TEXT NOT NULL,
+  stage_settled_at TEXT,
+  soak_seconds INTEGER NOT NULL,
+  device_timeout_seconds INTEGER NOT NULL,
+  halt_rule TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('running','paused','halted','completed','cancelled')),
+  reason TEXT,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rollouts_state ON rollouts(state);
+CREATE TABLE IF NOT EXISTS rollout_devices (
+  rollout TEXT NOT NULL REFERENCES rollouts(id),
+  sensor TEXT NOT NULL,
+  borough TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  stage INTEGER,
+  command TEXT,
+  state TEXT NOT NULL,
+  error TEXT,
+  targeted_at TEXT,
+  deadline TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (rollout, sensor)
+);
+CREATE INDEX IF NOT EXISTS rollout_devices_sensor ON rollout_devices(sensor);
+CREATE TABLE IF NOT EXISTS device_state (
+  sensor TEXT PRIMARY KEY,
+  borough TEXT NOT NULL,
+  interval_seconds INTEGER,
+  agent_version TEXT,
+  update_state TEXT,
+  update_version TEXT,
+  update_reason TEXT,
+  update_time TEXT,
+  heartbeat_at TEXT,
+  updated_at TEXT NOT NULL
+);
 CREATE TRIGGER IF NOT EXISTS ratifications_never_change BEFORE UPDATE ON ratifications
   BEGIN SELECT RAISE(ABORT, 'a ratification is never changed: record a new version'); END;
 CREATE TRIGGER IF NOT EXISTS calibrations_never_change BEFORE UPDATE ON calibrations

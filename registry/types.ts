@@ -1,6 +1,7 @@
 /** The registry's public types: what the broker, the ingest and the CLI see of it. */
 import type { RegisterEntry } from '../schemas/index.js'
 import type { CommandLog } from './command-types.js'
+import type { FleetLog } from './fleet-types.js'
 import type { GovernanceRegistry } from './governance-types.js'
 
 export type AccountRole = 'device' | 'ingest' | 'reader' | 'operator' | 'admin'
@@ -120,6 +121,8 @@ export interface Registry extends GovernanceRegistry {
   listAudit(filter?: { sensor?: string; limit?: number }): AuditEvent[]
   /** Commands to devices: who issued what, when, for which sensor, and the device's answer. */
   readonly commands: CommandLog
+  /** Releases in the platform's store, rollouts and their devices, what devices say of their agent. */
+  readonly fleet: FleetLog
   /** Records a ratification as the sensor's next version (audited). */
   addRatification(input: RatificationInput, actor?: string): Ratification
   listRatifications(sensor: string): Ratification[]

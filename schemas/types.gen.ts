@@ -49,9 +49,9 @@ export type Sequence1 = number
  */
 export type Sequence2 = number
 /**
- * A command to one node on its cmd topic. Every command carries an id (the node answers on its result topic with that id) and an expiry.
+ * A command to one node on its cmd topic. Every command carries an id (the node answers on its result topic with that id) and an expiry. update and config carry documents signed with Ed25519 keys the node pins, so neither the broker nor a platform account can forge what they install or change.
  */
-export type DeviceCommand = SetIntervalCommand | ResendCommand | StatusCommand
+export type DeviceCommand = SetIntervalCommand | ResendCommand | StatusCommand | UpdateCommand | ConfigCommand
 /**
  * RFC 3339 date-time in UTC (ends in Z).
  */
@@ -64,6 +64,14 @@ export type UtcTime3 = string
  * RFC 3339 date-time in UTC (ends in Z).
  */
 export type UtcTime4 = string
+/**
+ * RFC 3339 date-time in UTC (ends in Z).
+ */
+export type UtcTime5 = string
+/**
+ * RFC 3339 date-time in UTC (ends in Z).
+ */
+export type UtcTime6 = string
 
 export interface StreetsenseMessages {
   reading?: Reading
@@ -274,10 +282,10 @@ export interface DeviceStatus {
    */
   retained_evicted?: number
   /**
-   * The outcome of the node's last agent update, from its updater (update-state.json): installed (on trial), healthy, failed or rolled_back, the version it concerns and why it failed
+   * Where the node's last agent update stands: pending (accepted, waiting to start), downloading (fetching and checking the payload), installed (switched, on trial), healthy, failed (refused or not installable) or rolled_back, the version it concerns and the last error (reason)
    */
   update?: {
-    state: 'installed' | 'healthy' | 'failed' | 'rolled_back'
+    state: 'pending' | 'downloading' | 'installed' | 'healthy' | 'failed' | 'rolled_back'
     version: string
     reason?: string
     time: UtcTime1
@@ -527,7 +535,63 @@ export interface StatusCommand {
   by?: string
 }
 /**
- * A node's answer to a command, on its result topic: accepted (will run), done (ran), or refused (with the reason: expired, invalid, unsupported, busy, ...).
+ * Install a signed agent release: the node checks the manifest's signature against its pinned release key, downloads the payload from url (no more than the manifest's length), checks length and SHA-256, and hands it to its updater (A/B install, health check, automatic rollback). It answers accepted (with detail.state pending, downloading, installed) and at the end done (healthy), failed (rolled_back or failed, with the reason) or refused (nothing installed: bad signature, wrong key, expired, not newer, wrong hash, busy).
+ */
+export interface UpdateCommand {
+  command: 'update'
+  /**
+   * The release's manifest.json, its exact bytes as a string (kind, version, file, length, sha256, expiry, key id): the signature covers these bytes
+   */
+  manifest: string
+  /**
+   * Detached Ed25519 signature (64 bytes, base64) over the exact bytes of the signed document
+   */
+  signature: string
+  /**
+   * Where the node fetches the payload (HTTPS from the platform's release store; resumable with Range). The node sends its credentials only to an origin its config lists.
+   */
+  url: string
+  /**
+   * The rollout this update belongs to, if any (for the node's log)
+   */
+  rollout?: string
+  /**
+   * Unique id of this command, chosen by the sender; the node answers with it and ignores a repeat of an id it has seen (QoS 1 redelivers).
+   */
+  id: string
+  issued_at?: UtcTime1
+  expires_at: UtcTime5
+  /**
+   * Who asked for it (operator account or service), for the node's log; the platform's audit log is the authority.
+   */
+  by?: string
+}
+/**
+ * Change the node's settings: a config document signed with the platform's config key (not the release key), for this sensor only, newer than the last one applied. The node checks it against its config schema, applies it (restarting what must restart), keeps the last good config and goes back to it when the new one fails its trial (a driver gives no samples, the broker cannot be reached). It answers accepted, then done, failed (rolled back, with the reason) or refused (not applied).
+ */
+export interface ConfigCommand {
+  command: 'config'
+  /**
+   * The signed config document (JSON: _type streetsense-config, sensor, borough, version, issued, expires, keyId, settings), its exact bytes as a string
+   */
+  document: string
+  /**
+   * Detached Ed25519 signature (64 bytes, base64) over the exact bytes of the signed document
+   */
+  signature: string
+  /**
+   * Unique id of this command, chosen by the sender; the node answers with it and ignores a repeat of an id it has seen (QoS 1 redelivers).
+   */
+  id: string
+  issued_at?: UtcTime1
+  expires_at: UtcTime6
+  /**
+   * Who asked for it (operator account or service), for the node's log; the platform's audit log is the authority.
+   */
+  by?: string
+}
+/**
+ * A node's answer to a command, on its result topic: accepted (will run, or is running: detail.state says how far), done (ran), failed (ran and did not succeed, e.g. an update rolled back; with the reason) or refused (not run, with the reason: expired, invalid, unsupported, busy, ...).
  */
 export interface CommandResult {
   sensor: SensorId
@@ -540,18 +604,18 @@ export interface CommandResult {
    * The command's name, when it could be read.
    */
   command?: string
-  status: 'accepted' | 'done' | 'refused'
+  status: 'accepted' | 'done' | 'failed' | 'refused'
   /**
-   * Why a command was refused (plain English), or a note on a done command.
+   * Why a command was refused or failed (plain English), or a note on a done command.
    */
   reason?: string
   /**
-   * Stable code of a refusal, e.g. IOT_EDGE_COMMAND_INVALID.
+   * Stable code of a refusal or failure, e.g. IOT_EDGE_COMMAND_INVALID.
    */
   code?: string
   time: UtcTime1
   /**
-   * Command-specific outcome, e.g. for resend: requeued, first and last seq resent, and the part no longer held.
+   * Command-specific outcome, e.g. for resend: requeued, first and last seq resent, and the part no longer held; for update and config: state (pending, downloading, installed, healthy, failed, rolled_back), version, bytes.
    */
   detail?: {
     [k: string]: string | number | boolean | null

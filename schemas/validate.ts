@@ -222,7 +222,7 @@ export function detectSchema(value: unknown): SchemaName {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'reading'
   const v = value as Record<string, unknown>
   if ('readings' in v) return 'batch'
-  if ('id' in v && (v.status === 'accepted' || v.status === 'done' || v.status === 'refused')) return 'commandResult'
+  if ('id' in v && ['accepted', 'done', 'failed', 'refused'].includes(v.status as string)) return 'commandResult'
   if ('command' in v) return 'command'
   if ('purpose' in v || 'operator' in v || 'location' in v) return 'registerEntry'
   if ('agent_version' in v || 'outbox_depth' in v || 'uptime' in v) return 'status'

@@ -2,12 +2,14 @@
  * `streetsense devices`: an operator's commands to the devices of its boroughs, through the admin
  * API (borough-scoped and audited there, like any client's):
  *   devices command <sensor> set-interval <seconds> | resend <from> <to> | status [--wait <s>]
+ *   devices config <sensor> --key <file> --set <name=value>...  signed remote settings
  *   devices commands <sensor>          the commands sent to it and the device's answers
  */
 import type { Command } from 'commander'
 import { addSettingOptions, StreetsenseError } from '../../core/index.js'
-import { type AdminClient, ApiRefusal, adminClient, DevicesSettingsSchema } from './devices/admin-client.js'
+import { type AdminClient, apiAction as action, DevicesSettingsSchema } from './devices/admin-client.js'
 import { type CommandJson, describeCommand, waitForAnswer } from './devices/command-output.js'
+import { sendConfig } from './devices/config-command.js'
 
 /** Each action: the command it sends and the names of its values, in order. */
 const ACTIONS: Record<string, { command: string; values: string[] }> = {
@@ -40,23 +42,6 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
   const n = Number(value)
   if (!Number.isSafeInteger(n) || n < 0) throw new StreetsenseError('IOT_USAGE', `${flag} must be a whole number`, flag)
   return n
-}
-
-/** Runs a subcommand; a refusal (the API's, or a usage error) is printed and exits with 1. */
-function action(fn: (client: AdminClient, opts: Opts, args: string[]) => Promise<number>) {
-  return async (...params: unknown[]) => {
-    const command = params[params.length - 1] as Command
-    const opts = command.opts() as Opts
-    try {
-      process.exitCode = await fn(adminClient(opts), opts, command.args)
-    } catch (err) {
-      if (!(err instanceof ApiRefusal || err instanceof StreetsenseError)) throw err
-      const { code, message, field } = err instanceof ApiRefusal ? err.body : err
-      if (opts.json) console.log(JSON.stringify({ error: { code, message, field } }))
-      console.error(`error: ${code ?? 'HTTP'}: ${message}${field ? ` (field ${field})` : ''}`)
-      process.exitCode = 1
-    }
-  }
 }
 
 async function sendCommand(client: AdminClient, opts: Opts, [sensor, name, ...values]: string[]): Promise<number> {
@@ -99,6 +84,19 @@ export function registerDevicesCommand(program: Command): void {
       .option('--expires-in <seconds>', 'the device refuses the command after this (default 3600)')
       .option('--wait <seconds>', "wait up to this long for the device's answer; exit 1 unless done"),
   ).action(action(sendCommand))
+  withClientOptions(
+    devices
+      .command('config')
+      .description(
+        "Change a device's settings: signed with your config key, tried on the device, rolled back if it fails",
+      )
+      .argument('<sensor>', 'register id of the device')
+      .option('--key <file>', 'the config signing key (streetsense fleet keygen --name config)')
+      .option('--set <name=value...>', 'a setting, e.g. publishIntervalSeconds=120 or sensors.no2.enabled=false')
+      .option('--settings <file>', 'the settings as a JSON file (docs/edge.md, "Remote configuration")')
+      .option('--expires-in <seconds>', 'the device refuses the command after this (default 3600)')
+      .option('--wait <seconds>', "wait up to this long for the device's answer; exit 1 unless done"),
+  ).action(action(sendConfig))
   withClientOptions(
     devices
       .command('commands')

@@ -1,11 +1,16 @@
 /**
- * `streetsense fleet ...`: signed releases for both tiers of a node. keygen (an Ed25519 release
- * key pair), release (a release directory: payload, manifest, detached signature), verify (what a
- * node checks before it installs: exit 0 when valid, 1 with the reason when refused, 2 on usage
- * errors). updater: the node's side (install, rollback, recover, status; edge/update/main.ts).
+ * `streetsense fleet ...`: signed releases for both tiers of a node. keygen (an Ed25519 key pair:
+ * the release key, or with --name config the config key), release (a release directory: payload,
+ * manifest, detached signature), verify (what a node checks before it installs: exit 0 when
+ * valid, 1 with the reason when refused, 2 on usage errors), publish (into the platform's release
+ * store), rollout and its siblings (fleet/rollouts.ts, through the admin API). updater: the
+ * node's side (install, rollback, recover, status, take; edge/update/main.ts).
  */
 import type { Command } from 'commander'
-import { StreetsenseError } from '../../core/index.js'
+import { RegistrySettingsSchema } from '../../broker/index.js'
+import { addSettingOptions, StreetsenseError } from '../../core/index.js'
+import { publishRelease } from './fleet/publish.js'
+import { registerRolloutCommands } from './fleet/rollouts.js'
 
 function fail(err: unknown): void {
   const e = err as StreetsenseError
@@ -77,11 +82,32 @@ function registerRelease(fleet: Command): void {
 }
 
 export function registerFleetCommand(program: Command): void {
-  const fleet = program.command('fleet').description('Signed releases for the nodes: keys, releases, verification')
+  const fleet = program
+    .command('fleet')
+    .description('Signed releases for the nodes: keys, releases, verification, publishing, staged rollouts')
   registerKeygen(fleet)
   registerRelease(fleet)
   registerUpdater(fleet)
   registerVerify(fleet)
+  registerPublish(fleet)
+  registerRolloutCommands(fleet)
+}
+
+function registerPublish(fleet: Command): void {
+  const command = fleet
+    .command('publish')
+    .description("Check a release as a node would and put it in the platform's release store, for rollouts")
+    .argument('<dir>', 'release directory (from fleet release)')
+    .requiredOption('--pubkey <file>', 'the public release key the nodes trust')
+    .option('--actor <name>', 'who publishes it, for the audit log', 'cli')
+  addSettingOptions(command, RegistrySettingsSchema)
+  command.action(async (dir: string, opts: { pubkey: string; actor?: string } & Record<string, unknown>) => {
+    try {
+      console.log(await publishRelease(dir, opts))
+    } catch (err) {
+      fail(err)
+    }
+  })
 }
 
 function registerKeygen(fleet: Command): void {

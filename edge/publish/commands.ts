@@ -1,6 +1,7 @@
 /**
  * What the node does with a command on its `cmd` topic, and its answer on `result`
- * (schemas/command-result.v1.json) to every command, with the command's id:
+ * (schemas/command-result.v1.json) to every command, with the command's id (update and config
+ * take a while: they are answered `accepted` at once and again as they go, the last answer final):
  * - unreadable, invalid or unknown: refused (IOT_EDGE_COMMAND_INVALID / _UNSUPPORTED), and kept
  *   for the heartbeat;
  * - a repeat of an id it has seen (QoS 1 redelivery): not run again; its answer goes again only
@@ -13,9 +14,11 @@ import type { Logger } from 'pino'
 import { type ErrorCode, StreetsenseError } from '../../core/index.js'
 import {
   type CommandResult,
+  type ConfigCommand,
   type DeviceCommand,
   isSensorId,
   type ResendCommand,
+  type UpdateCommand,
   validateCommand,
 } from '../../schemas/index.js'
 import type { CommandLedger } from './command-ledger.js'
@@ -38,16 +41,25 @@ export interface CommandDeps {
   sendStatus(): void
   /** Keeps an error for the next heartbeat. */
   remember(err: StreetsenseError): void
+  /**
+   * Starts an update or config command: the first answer (accepted, or refused at once); later
+   * ones go through `report`, the last one final (done, failed or refused).
+   */
+  startLong(command: UpdateCommand | ConfigCommand, report: (answer: Answer) => void): Answer
 }
 
 export interface CommandRunner {
   handle(payload: Buffer): void
   /** Sends the answers the broker has not acknowledged (on connect). */
   flush(): void
+  /** Answers a command later (an update finished after the agent restarted). */
+  answer(id: string, command: string, answer: Answer): void
 }
 
 type Envelope = { id: string; command?: string }
-type Outcome = Pick<CommandResult, 'status' | 'reason' | 'code' | 'detail'>
+/** A command's answer, without the envelope (sensor, borough, id, time). */
+export type Answer = Pick<CommandResult, 'status' | 'reason' | 'code' | 'detail'>
+type Outcome = Answer
 
 const refused = (code: ErrorCode, reason: string, detail?: CommandResult['detail']): Outcome => ({
   status: 'refused',
@@ -82,6 +94,7 @@ export function createCommandRunner(deps: CommandDeps): CommandRunner {
     flush() {
       for (const result of deps.ledger.unanswered()) publish(deps, result)
     },
+    answer: (id, command, outcome) => answer({ id, command }, outcome),
   }
 }
 
@@ -100,10 +113,13 @@ function decide(deps: CommandDeps, body: unknown, envelope: Envelope): Outcome {
   if (Date.parse(command.expires_at) <= deps.now()) {
     return refused('IOT_EDGE_COMMAND_EXPIRED', 'expired', { expires_at: command.expires_at })
   }
+  if (command.command === 'update' || command.command === 'config') {
+    return deps.startLong(command, (later) => sendAnswer(deps, envelope, later))
+  }
   return run(deps, command)
 }
 
-function run(deps: CommandDeps, command: DeviceCommand): Outcome {
+function run(deps: CommandDeps, command: Exclude<DeviceCommand, UpdateCommand | ConfigCommand>): Outcome {
   let detail: CommandResult['detail']
   if (command.command === 'set_interval') {
     deps.setInterval(command.interval)

@@ -1,5 +1,5 @@
 /**
- * Builds the drivers of a config. Each driver module is imported only when the config uses it, so
+ * Builds the drivers of a config (those not switched off with `enabled: false`). Each driver module is imported only when the config uses it, so
  * a node without an Arduino never loads johnny-five (~14 MB of RSS on a Pi). The BME280 (or the
  * simulator) feeds temperature to the NO2 compensation of the Arduino driver.
  */
@@ -40,6 +40,6 @@ export async function createDrivers(config: EdgeConfig, deps: DriverDeps = {}): 
     }
   }
   const drivers: SensorDriver[] = []
-  for (const s of config.sensors) drivers.push(await build(s))
+  for (const s of config.sensors) if (s.enabled !== false) drivers.push(await build(s))
   return drivers
 }

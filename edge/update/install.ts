@@ -4,7 +4,7 @@
  * running release, persist the trial, switch `current` atomically, restart, and wait for the
  * health check. Healthy: commit (the old release becomes `previous`). Not healthy by the
  * deadline, or the restart failed: switch back, restart, and record the reason (rolled_back).
- * Callable from the updater command line today and from a downlink command handler later.
+ * Called by the updater's command line (`install DIR`) and for update commands (`take`, handoff.ts).
  */
 import type { KeyObject } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -90,7 +90,11 @@ function refuseBusyOrBad(state: UpdateState, version: string): void {
     throw refuse(`version ${version} failed its health check on this node before`, 'version')
 }
 
-export async function installRelease(dir: string, ctx: UpdaterContext): Promise<InstallOutcome> {
+export async function installRelease(
+  dir: string,
+  ctx: UpdaterContext,
+  opts: { commandId?: string } = {},
+): Promise<InstallOutcome> {
   const now = ctx.now ?? Date.now
   const from = linkedVersion(ctx.root)
   const release = await verifyRelease(dir, {
@@ -111,6 +115,7 @@ export async function installRelease(dir: string, ctx: UpdaterContext): Promise<
     current: from,
     trial: {
       version,
+      ...(opts.commandId ? { commandId: opts.commandId } : {}),
       from,
       startedAt: new Date(startedAt).toISOString(),
       deadline: new Date(startedAt + ctx.healthTimeoutMs).toISOString(),

@@ -6,6 +6,8 @@
  *   recover [--restart] finish a trial nobody owns (ExecStartPre, OnFailure of the agent unit)
  *   status             print update-state.json
  *   firmware DIR       flash a signed firmware release onto the Arduino (agents stopped meanwhile)
+ *   take               install the releases agents handed over for update commands (the inbox;
+ *                      started by streetsense-update.path)
  * Exit 0 when the node ends healthy, 1 when a release was refused, rolled back or failed, 2 on
  * usage errors. Settings: flags or STREETSENSE_* variables (UpdaterSettingsSchema).
  */
@@ -14,6 +16,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createLogger, flagName, loadSettings, type StreetsenseError } from '../../core/index.js'
+import { takeAll } from './handoff.js'
 import { type InstallOutcome, installRelease, rollBackToPrevious, type UpdaterContext } from './install.js'
 import { loadPublicKey } from './keys.js'
 import { recoverInterruptedTrial } from './recover.js'
@@ -21,7 +24,7 @@ import { systemdRestarter } from './restarter.js'
 import { type UpdaterSettings, UpdaterSettingsSchema } from './settings.js'
 import { readUpdateState } from './state.js'
 
-const COMMANDS = ['install', 'rollback', 'recover', 'status', 'firmware'] as const
+const COMMANDS = ['install', 'rollback', 'recover', 'status', 'firmware', 'take'] as const
 
 function parse(argv: string[]) {
   const options: Record<string, { type: 'string' | 'boolean' }> = { restart: { type: 'boolean' } }
@@ -77,6 +80,12 @@ async function runCommand(
     case 'status':
       process.stdout.write(`${JSON.stringify(readUpdateState(stateFileOf(s)), null, 2)}\n`)
       return 0
+    case 'take': {
+      const done = await takeAll(context(s), s.inbox)
+      for (const d of done)
+        process.stdout.write(`${d.outcome}: ${d.version} (command ${d.commandId})${d.reason ? `: ${d.reason}` : ''}\n`)
+      return done.every((d) => d.outcome === 'healthy') ? 0 : 1
+    }
     default: {
       const { runFirmwareCommand } = await import('./firmware-command.js')
       return runFirmwareCommand(dir!, s, stateFileOf(s))

@@ -19,9 +19,8 @@ import {
 } from 'node:fs'
 import { basename, join } from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import { StreetsenseError } from '../../core/index.js'
+import { compareVersions, SEMVER_PATTERN, StreetsenseError } from '../../core/index.js'
 import { keyIdOf, publicKeyOf, signBytes, verifyBytes } from './keys.js'
-import { compareVersions, SEMVER_PATTERN } from './semver.js'
 
 export const MANIFEST_FILE = 'manifest.json'
 export const SIGNATURE_FILE = 'manifest.json.sig'
@@ -222,11 +221,12 @@ async function checkPayload(path: string, manifest: ReleaseManifest): Promise<vo
     throw refuse(`wrong hash: ${manifest.file} does not match its sha256`, 'sha256')
 }
 
-/** Resolves with the verified release, or throws IOT_EDGE_UPDATE_REFUSED whose message is the reason. */
-export async function verifyRelease(dir: string, opts: VerifyOptions): Promise<VerifiedRelease> {
-  const { bytes, signature } = readSigned(dir)
-  const pinned = keyIdOf(opts.publicKey)
-  if (!verifyBytes(bytes, signature, opts.publicKey)) throw signatureRefusal(bytes, pinned)
+/**
+ * The manifest's checks without its payload (signature over the raw bytes first, then schema,
+ * kind, expiry, version): what a node does with an update command before it downloads anything.
+ */
+export function verifyManifest(bytes: Buffer, signature: Buffer, opts: VerifyOptions): ReleaseManifest {
+  if (!verifyBytes(bytes, signature, opts.publicKey)) throw signatureRefusal(bytes, keyIdOf(opts.publicKey))
   let manifest: unknown
   try {
     manifest = JSON.parse(bytes.toString('utf8'))
@@ -236,7 +236,13 @@ export async function verifyRelease(dir: string, opts: VerifyOptions): Promise<V
   const problem = manifestProblem(manifest)
   if (problem) throw refuse(`the signed manifest is malformed: ${problem.where} ${problem.message}`, 'manifest')
   checkManifest(manifest as ReleaseManifest, opts)
-  const verified = manifest as ReleaseManifest
+  return manifest as ReleaseManifest
+}
+
+/** Resolves with the verified release, or throws IOT_EDGE_UPDATE_REFUSED whose message is the reason. */
+export async function verifyRelease(dir: string, opts: VerifyOptions): Promise<VerifiedRelease> {
+  const { bytes, signature } = readSigned(dir)
+  const verified = verifyManifest(bytes, signature, opts)
   const payload = join(dir, verified.file)
   await checkPayload(payload, verified)
   return { dir, manifest: verified, payload }

@@ -8,6 +8,7 @@ export interface UpdaterSettings {
   agentUnits: string[]
   healthFiles: string[]
   healthTimeoutSeconds: number
+  inbox: string
   arduinoPort?: string
   arduinoBoard: string
   logLevel: string
@@ -54,6 +55,12 @@ export const UpdaterSettingsSchema: SettingsSchema = {
       maximum: 3600,
       description: 'How long a new release has to connect and publish before it is rolled back',
       default: 180,
+    },
+    inbox: {
+      type: 'string',
+      minLength: 1,
+      description: 'Where agents hand over releases fetched for update commands (`updater take` installs them)',
+      default: '/var/lib/streetsense/update/inbox',
     },
     arduinoPort: { type: 'string', minLength: 1, description: 'Serial port of the Arduino, for firmware releases' },
     arduinoBoard: { type: 'string', description: 'Board type for firmware releases (avrgirl name)', default: 'uno' },

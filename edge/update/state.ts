@@ -12,6 +12,8 @@ export type UpdateStateName = 'idle' | 'installed' | 'healthy' | 'failed' | 'rol
 
 export interface Trial {
   version: string
+  /** The update command that asked for it (a trial started on the node itself has none). */
+  commandId?: string
   from?: string
   startedAt: string
   deadline: string
@@ -24,6 +26,17 @@ export interface HistoryEntry {
   version: string
   outcome: Exclude<UpdateStateName, 'idle'>
   reason?: string
+}
+
+/** What became of an agent's request (an update command) handed to the updater. */
+export interface RequestOutcome {
+  commandId: string
+  version: string
+  outcome: 'healthy' | 'rolled_back' | 'failed' | 'refused'
+  reason?: string
+  /** The version the node runs afterwards. */
+  running?: string
+  time: string
 }
 
 export interface FirmwareState {
@@ -46,16 +59,30 @@ export interface UpdateState {
   /** Versions that failed their health check on this node: not installed again. */
   bad: string[]
   history: HistoryEntry[]
+  /** The last 20 requests from update commands, for the agents to answer them. */
+  requests: RequestOutcome[]
   firmware?: FirmwareState
   time: string
 }
 
-export const emptyState = (): UpdateState => ({ state: 'idle', bad: [], history: [], time: new Date(0).toISOString() })
+export const emptyState = (): UpdateState => ({
+  state: 'idle',
+  bad: [],
+  history: [],
+  requests: [],
+  time: new Date(0).toISOString(),
+})
 
 export function readUpdateState(file: string): UpdateState {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<UpdateState>
-    return { ...emptyState(), ...parsed, bad: parsed.bad ?? [], history: parsed.history ?? [] }
+    return {
+      ...emptyState(),
+      ...parsed,
+      bad: parsed.bad ?? [],
+      history: parsed.history ?? [],
+      requests: parsed.requests ?? [],
+    }
   } catch {
     return emptyState()
   }

@@ -20,6 +20,7 @@ import { deviceRate } from './device-rate.js'
 import { installApiDocs, installSecurityHeaders } from './hardening.js'
 import { quarantineRoutes } from './quarantine-routes.js'
 import { readingsRoutes } from './readings-routes.js'
+import { releaseRoutes } from './release-routes.js'
 import { sensorCommunityRoutes } from './sensor-community.js'
 
 /** A plugin, or a plugin with its options (e.g. the open data API with its registry). */
@@ -40,7 +41,7 @@ export interface AppDeps {
 export async function buildApp(
   config: Pick<
     IngestConfig,
-    'maxPayloadBytes' | 'scIntervalSeconds' | 'httpRequestsPerSecondPerDevice' | 'httpRequestBurst'
+    'maxPayloadBytes' | 'scIntervalSeconds' | 'httpRequestsPerSecondPerDevice' | 'httpRequestBurst' | 'dataDir'
   >,
   deps: AppDeps,
 ): Promise<FastifyInstance> {
@@ -64,7 +65,7 @@ export async function buildApp(
     info: {
       title: 'streetsense ingest',
       version: '1',
-      description: 'Device intake (readings, Sensor.Community) and the quarantine',
+      description: 'Device intake (readings, Sensor.Community), release downloads and the quarantine',
     },
     components: {
       securitySchemes: {
@@ -80,6 +81,7 @@ export async function buildApp(
     await readingsRoutes(scope, { ...deps, rate, maxPayloadBytes: config.maxPayloadBytes })
     await sensorCommunityRoutes(scope, { ...deps, rate, intervalSeconds: config.scIntervalSeconds })
   }, {})
+  await app.register(async (scope) => releaseRoutes(scope, { ...deps, dataDir: config.dataDir }))
   await app.register(async (scope) => quarantineRoutes(scope, deps))
   for (const entry of deps.plugins ?? []) {
     if (typeof entry === 'function') await app.register(entry)

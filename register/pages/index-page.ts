@@ -5,6 +5,7 @@
 
 import type { SensorRecord } from '../../registry/index.js'
 import { BOROUGHS, boroughName } from '../../schemas/index.js'
+import { type Silence, whenWords } from '../offline.js'
 import { esc, page } from './html.js'
 import { boroughView, type LondonMap, londonMap } from './london-map.js'
 import { KIND_LABEL, mapMarkers } from './map-markers.js'
@@ -47,11 +48,14 @@ function boroughPaths(map: LondonMap, selectedName: string | undefined): string 
     .join('')
 }
 
-function listItem(r: SensorRecord): string {
+function listItem(r: SensorRecord, offline: Silence | undefined): string {
   const e = r.entry
+  const silent = offline
+    ? ` · <span class="offline">offline since <time datetime="${esc(offline.since)}">${esc(whenWords(offline.since))}</time></span>`
+    : ''
   return `<li data-sensor="${esc(e.id)}" data-kind="${esc(e.kind)}" data-borough="${esc(e.borough)}" data-search="${esc(`${e.id} ${e.name} ${e.address ?? ''} ${boroughName(e.borough)}`.toLowerCase())}">
 <a href="/sensors/${encodeURIComponent(e.id)}">${esc(e.name)}</a>
-<span class="meta">${esc(KIND_LABEL[e.kind])} · ${esc(boroughName(e.borough))} · ${esc(e.status)} · <code>${esc(e.id)}</code></span></li>`
+<span class="meta">${esc(KIND_LABEL[e.kind])} · ${esc(boroughName(e.borough))} · ${esc(e.status)}${silent} · <code>${esc(e.id)}</code></span></li>`
 }
 
 function filterForm(filter: IndexFilter): string {
@@ -115,8 +119,13 @@ function pageLinks(filter: IndexFilter, { page, total, size }: IndexPaging): str
   return `<nav class="pages" aria-label="Pages of sensors"><p>Sensors ${first} to ${last} of ${total} (page ${page} of ${pages}).</p><p>${[prev, next].filter(Boolean).join(' · ')}</p></nav>`
 }
 
-function listSection(shown: SensorRecord[], filter: IndexFilter, paging: IndexPaging): string {
-  const list = shown.map(listItem).join('')
+function listSection(
+  shown: SensorRecord[],
+  filter: IndexFilter,
+  paging: IndexPaging,
+  offline: ReadonlyMap<string, Silence>,
+): string {
+  const list = shown.map((r) => listItem(r, offline.get(r.entry.id))).join('')
   const ofAll = paging.total > shown.length ? ` on this page, ${paging.total} in all` : ''
   return `<section class="list" aria-labelledby="list-title">
 <h2 id="list-title"><span id="list-count">${shown.length}</span> sensor${plural(shown.length)}${ofAll}</h2>
@@ -126,12 +135,16 @@ ${pageLinks(filter, paging)}
 </section>`
 }
 
-/** One page of sensors (already filtered), the map of every sensor matching, links to the other pages. */
+/**
+ * One page of sensors (already filtered), the map of every sensor matching, links to the other
+ * pages; `offline`: those of the page silent for more than two intervals (offline.ts), said in the list.
+ */
 export function indexPage(
   shown: SensorRecord[],
   filter: IndexFilter,
   paging: IndexPaging,
   mapped: SensorRecord[],
+  offline: ReadonlyMap<string, Silence> = new Map(),
 ): string {
   const selectedName = filter.borough ? boroughName(filter.borough) : undefined
   const body = `<h1>Sensors in London's streets</h1>
@@ -139,7 +152,7 @@ export function indexPage(
 ${filterForm(filter)}
 <div class="layout">
 ${mapFigure(mapped, selectedName, filter.borough, paging.total)}
-${listSection(shown, filter, paging)}
+${listSection(shown, filter, paging, offline)}
 </div>`
   return page({ title: 'Map and list', body, bodyAttrs: 'data-page="index"' })
 }

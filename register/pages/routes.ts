@@ -2,11 +2,13 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { FastifyReply } from 'fastify'
+import type { SensorRecord } from '../../registry/index.js'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
 import { DAQI_COLOURS } from '../daqi.js'
 import { anonymousCaller } from '../data-access.js'
 import { fieldMapping } from '../mappings.js'
+import { intervalsOf, type Silence, silenceOf } from '../offline.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
 import { normalisedQuery, sendRegisterReply } from '../register-cache.js'
@@ -57,17 +59,36 @@ function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: Fastif
   const q = req.query
   const filter = { borough: q.borough || undefined, kind: q.kind || undefined, q: q.q?.trim() || undefined }
   const page = q.page ?? 1
-  const variant = `/?${normalisedQuery({ ...filter, page })}`
+  const size = ctx.indexPageSize
+  const records = ctx.registry.listSensors({ ...filter, limit: size, offset: (page - 1) * size })
+  // Silence depends on time and the ingest's last-seen times, not on the register version: the
+  // silent sensors of this page (and since when) are part of the cached variant.
+  const offline = silentSensors(ctx, records)
+  const silent = [...offline].map(([id, s]) => `${id}@${s.since}`).join(',')
+  const variant = `/?${normalisedQuery({ ...filter, page })}${silent ? `#offline=${silent}` : ''}`
   return sendRegisterReply(ctx, req, reply, variant, () => {
     const total = ctx.registry.countSensors(filter)
-    const size = ctx.indexPageSize
-    const records = ctx.registry.listSensors({ ...filter, limit: size, offset: (page - 1) * size })
     const mapped = page === 1 && total <= size ? records : ctx.registry.listSensors({ ...filter, limit: MAP_LIMIT })
     return {
-      body: indexPage(records, filter, { page, total, size }, mapped),
+      body: indexPage(records, filter, { page, total, size }, mapped, offline),
       headers: { 'content-type': HTML },
     }
   })
+}
+
+/** The active sensors silent for more than two of their intervals, from the ingest's last-seen times. */
+function silentSensors(ctx: ApiContext, records: SensorRecord[]): Map<string, Silence> {
+  const intervals = intervalsOf(
+    ctx.registry,
+    records.map((r) => r.entry.id),
+  )
+  const now = ctx.now()
+  const silent = new Map<string, Silence>()
+  for (const { entry } of records) {
+    const s = silenceOf(entry.status, ctx.stats?.get(entry.id)?.lastSeen, intervals.get(entry.id), now)
+    if (s) silent.set(entry.id, s)
+  }
+  return silent
 }
 
 async function sensorRoute(ctx: ApiContext, req: RequestOf<typeof SENSOR_PAGE>, reply: FastifyReply) {

@@ -1,5 +1,6 @@
 /** `/sensors/{id}`: one sensor in plain English, its latest readings, DAQI and a 24-hour chart. */
 import { fieldMapping, licenceInfo } from '../mappings.js'
+import { durationWords, everyWords, whenWords } from '../offline.js'
 import type { ApiReading } from '../queries.js'
 import type { SensorDetail } from '../sensor-view.js'
 import { dpiaLine, keptFor, sharedAs } from './governance-sections.js'
@@ -62,6 +63,13 @@ function latestTable(d: SensorDetail): string {
 <thead><tr><th scope="col">Measure</th><th scope="col">Value as measured</th>${anyCorrected ? '<th scope="col">Corrected</th>' : ''}<th scope="col">Unit</th><th scope="col">Note</th></tr></thead><tbody>${rows}</tbody></table></div>`
 }
 
+/** A silent sensor, said plainly near the top of its page. */
+function offlineNotice(d: SensorDetail): string {
+  const o = d.offline
+  if (!o) return ''
+  return `<p class="offline" id="offline" role="status"><strong>Offline since <time datetime="${esc(o.since)}">${esc(whenWords(o.since))}</time>.</strong> Nothing has been heard from this sensor for ${esc(durationWords(o.silent_seconds))}; it normally reports ${esc(everyWords(o.interval_seconds))}. The readings below are the last it sent.</p>`
+}
+
 export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: number): string {
   const lic = licenceInfo(d.licence)
   const id = encodeURIComponent(d.id ?? '')
@@ -81,6 +89,7 @@ export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: numb
   const body = `<nav aria-label="Breadcrumb" class="crumbs"><a href="/">All sensors</a> › ${esc(d.borough_name)}</nav>
 <h1>${esc(d.name)}</h1>
 <p class="lead">${d.kind === 'air' ? 'An air quality' : 'A traffic'} sensor in ${esc(d.borough_name)}, <span class="status status-${esc(d.status)}">${esc(d.status)}</span>. Register id <code>${esc(d.id)}</code>.</p>
+${offlineNotice(d)}
 <div class="cols"><section aria-labelledby="h-latest"><h2 id="h-latest">What it reads now</h2>
 <div id="live" aria-live="polite">${latestTable(d)}</div>
 ${daqiSection(d)}

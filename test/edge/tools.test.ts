@@ -229,5 +229,19 @@ describe('deploy files', () => {
     // A trial cut short by a reboot is rolled back before the agent starts (as root: '+').
     expect(one('ExecStartPre')).toMatch(/^-\+\/usr\/bin\/node \/opt\/streetsense\/updater\/updater\.mjs recover$/)
     expect(one('OnFailure')).toBe('streetsense-update-recover.service')
+    // The agent may write into the updater's inbox, and nowhere else of the updater's.
+    expect(directives.get('ReadWritePaths')).toEqual([
+      '/var/lib/streetsense-edge',
+      '-/var/lib/streetsense/update/inbox',
+    ])
+  })
+
+  it('the update path unit starts the updater as root on a request in the inbox', () => {
+    const path = readFileSync('deploy/streetsense-update.path', 'utf8')
+    expect(path).toMatch(/^DirectoryNotEmpty=\/var\/lib\/streetsense\/update\/inbox$/m)
+    expect(path).toMatch(/^Unit=streetsense-update\.service$/m)
+    const service = readFileSync('deploy/streetsense-update.service', 'utf8')
+    expect(service).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/streetsense\/updater\/updater\.mjs take$/m)
+    expect(service).not.toMatch(/^User=/m)
   })
 })

@@ -213,7 +213,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     const zero = await command('camden-ops', 'cam-1', { command: 'set_interval', args: { interval: 0 } })
     expect(zero).toMatchObject({ status: 400, body: { code: 'IOT_REGISTER_BAD_PARAM', field: 'args.interval' } })
     const reboot = await command('camden-ops', 'cam-1', { command: 'reboot' })
-    expect(reboot.body.message).toBe('command: must be one of set_interval, resend, status')
+    expect(reboot.body.message).toBe('command: must be one of set_interval, resend, status, update, config')
     expect((await command('camden-ops', 'ghost-1', status)).status).toBe(404)
     expect((await command('hackney-ops', 'hack-1', { ...status, expires_in: 0 })).body.field).toBe('expires_in')
     expect(recorded()).toBe(before) // nothing of these was recorded

@@ -76,7 +76,9 @@ describe('command validation', () => {
   it('lists the known commands for an unknown one', () => {
     expect(validateCommand({ ...envelope, command: 'reboot' })).toEqual({
       ok: false,
-      errors: [{ path: '/command', message: 'must be one of set_interval, resend, status', keyword: 'enum' }],
+      errors: [
+        { path: '/command', message: 'must be one of set_interval, resend, status, update, config', keyword: 'enum' },
+      ],
     })
     expect(validateCommand({ ...envelope, command: 'status' })).toEqual({
       ok: true,

@@ -4,6 +4,7 @@
  * flag (flags end up in shell history and in `ps`). Errors come back as the API's own body.
  */
 import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
 import { loadSettings, type SettingsOf, type SettingsSchema, StreetsenseError } from '../../../core/index.js'
 
 export const DevicesSettingsSchema = {
@@ -83,4 +84,23 @@ export function adminClient(flags: Record<string, unknown>, env: NodeJS.ProcessE
     return parsed as T
   }
   return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) }
+}
+
+export type ApiOpts = Record<string, unknown> & { json?: boolean }
+
+/** Runs a subcommand against the admin API; a refusal (the API's, or a usage error) is printed and exits with 1. */
+export function apiAction(fn: (client: AdminClient, opts: ApiOpts, args: string[]) => Promise<number>) {
+  return async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command
+    const opts = command.opts() as ApiOpts
+    try {
+      process.exitCode = await fn(adminClient(opts), opts, command.args)
+    } catch (err) {
+      if (!(err instanceof ApiRefusal || err instanceof StreetsenseError)) throw err
+      const { code, message, field } = err instanceof ApiRefusal ? err.body : err
+      if (opts.json) console.log(JSON.stringify({ error: { code, message, field } }))
+      console.error(`error: ${code ?? 'HTTP'}: ${message}${field ? ` (field ${field})` : ''}`)
+      process.exitCode = 1
+    }
+  }
 }

@@ -28,9 +28,9 @@ export function describeCommand(c: CommandJson): string {
   return `${c.issued_at}  ${c.id}  ${c.sensor}  ${what}  by ${c.by}  ${c.status}${why}${detail}${waiting}`
 }
 
-const FINAL = new Set(['done', 'refused', 'expired', 'cancelled'])
+const FINAL = new Set(['done', 'failed', 'refused', 'expired', 'cancelled'])
 
-/** Polls the device's commands until this one is answered (done or refused) or given up. */
+/** Polls the device's commands until this one is answered (done, failed or refused) or given up. */
 export async function waitForAnswer(client: AdminClient, path: string, id: string, ms: number): Promise<CommandJson> {
   const deadline = Date.now() + ms
   for (;;) {

@@ -5,7 +5,7 @@
  * <root>/current/main.mjs again (a real process, resolving the symlink at start as systemd does).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -58,6 +58,16 @@ export function processRestarter(root: string, configFile: string): AgentRestart
   }
 }
 
+/** The flaky release's entry: the real agent, unless the node's dataDir says this build fails here. */
+const FLAKY_MAIN = `import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+const file = process.argv[process.argv.indexOf('--config') + 1]
+const config = JSON.parse(readFileSync(file, 'utf8'))
+if (existsSync(join(config.dataDir, 'fail-this-release'))) throw new Error('this build fails on this node')
+const { runEdgeAgent } = await import('./agent.mjs')
+await runEdgeAgent(file)
+`
+
 export interface ReleaseWorkshop {
   dir: string
   /** The node's install root (releases/, current, previous); npm packages resolve from root/node_modules. */
@@ -66,6 +76,13 @@ export interface ReleaseWorkshop {
   agentPayload(version: string): Promise<string>
   /** A .tar.gz payload whose agent crashes at start (a broken build). */
   brokenPayload(version: string): Promise<string>
+  /**
+   * A .tar.gz payload of the real agent that crashes at start on nodes whose dataDir holds a file
+   * `fail-this-release` (a fault that shows on some hardware only), and runs elsewhere.
+   */
+  flakyPayload(version: string): Promise<string>
+  /** A fresh install root for one more node (its own releases/, current, previous). */
+  nodeRoot(name: string): string
   remove(): void
 }
 
@@ -89,6 +106,22 @@ export async function releaseWorkshop(): Promise<ReleaseWorkshop> {
       const out = join(dir, `agent-${version}.tar.gz`)
       await run('tar', ['-czf', out, '-C', staging, '.'])
       return out
+    },
+    async flakyPayload(version) {
+      const staging = join(dir, `flaky-${version}`)
+      cpSync(bundle, staging, { recursive: true })
+      renameSync(join(staging, 'main.mjs'), join(staging, 'agent.mjs'))
+      writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'streetsense', version, type: 'module' }))
+      writeFileSync(join(staging, 'main.mjs'), FLAKY_MAIN)
+      const out = join(dir, `agent-${version}.tar.gz`)
+      await run('tar', ['-czf', out, '-C', staging, '.'])
+      return out
+    },
+    nodeRoot(name) {
+      const nodeRoot = join(dir, 'nodes', name, 'opt')
+      mkdirSync(nodeRoot, { recursive: true })
+      symlinkSync(resolve('node_modules'), join(nodeRoot, 'node_modules'))
+      return nodeRoot
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }

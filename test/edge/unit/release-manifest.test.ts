@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { compareVersions, isSemver } from '../../../core/semver.js'
 import { generateReleaseKeys, loadPrivateKey, loadPublicKey, signBytes } from '../../../edge/update/keys.js'
 import { createRelease, verifyRelease } from '../../../edge/update/manifest.js'
-import { compareVersions, isSemver } from '../../../edge/update/semver.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ss-manifest-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
