@@ -18,6 +18,7 @@ import type { Logger } from 'pino'
 import type { SensorStats } from '../ingest/index.js'
 import type { Registry } from '../registry/index.js'
 import type { InfluxReader } from './influx-read.js'
+import type { InfluxStreamer } from './influx-stream.js'
 
 /** The Registry's reads, and the writes of the admin API (the Registry validates and audits them). */
 export type OpenDataRegistry = Pick<
@@ -42,6 +43,8 @@ export type OpenDataStats = Pick<SensorStats, 'get'>
 export interface ApiContext {
   registry: OpenDataRegistry
   influx: InfluxReader
+  /** Chunked reads of long ranges (bulk history, archives), memory bounded by one chunk. */
+  influxStream: InfluxStreamer
   stats?: OpenDataStats
   log: Logger
   publicBaseUrl?: string

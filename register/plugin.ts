@@ -12,9 +12,12 @@ import type { ApiContext, OpenDataRegistry, OpenDataStats } from './api-context.
 import { installCaching } from './caching.js'
 import { installErrorReplies } from './error-replies.js'
 import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
+import { createInfluxStreamer } from './influx-stream.js'
 import { installLicenceHeaders } from './licence.js'
 import { registerPages } from './pages/routes.js'
+import { installQueryGuard } from './query-guard.js'
 import { registerAdminRoutes } from './routes-admin.js'
+import { registerBulkRoutes } from './routes-bulk.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
@@ -59,6 +62,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   const ctx: ApiContext = {
     registry: opts.registry,
     influx: createInfluxReader(opts.influx),
+    influxStream: createInfluxStreamer(opts.influx),
     stats: opts.stats,
     log,
     publicBaseUrl: opts.publicBaseUrl,
@@ -89,8 +93,10 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   installLicenceHeaders(app)
   installCaching(app)
   installErrorReplies(app, log)
+  installQueryGuard(app)
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>()
   registerSensorRoutes(typed, ctx)
+  registerBulkRoutes(typed, ctx)
   registerExportRoutes(typed, ctx)
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)

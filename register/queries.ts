@@ -1,6 +1,6 @@
 /** InfluxQL reads of the InfluxDB data model (docs/ingest.md): latest values, readings pages, charts, exports. */
 import { type InfluxReader, type InfluxRow, literal, timeLiteral } from './influx-read.js'
-import { type FieldKind, fieldMapping, MEASUREMENT } from './mappings.js'
+import { atResolution, type FieldKind, fieldMapping, MEASUREMENT } from './mappings.js'
 import { type Cursor, EVERY, type Every, type TimeRange } from './params.js'
 import {
   type AggregateEvery,
@@ -47,7 +47,8 @@ export function toApiReading(row: InfluxRow, kind: FieldKind): ApiReading {
     else if (key === 'suspect') reading.suspect = value === true
     else if (key === 'flags') reading.flags = String(value).split(',').filter(Boolean)
     else if (key === 'qc_fail') reading.failed = String(value).split(',').filter(Boolean)
-    else if (typeof value === 'number' && fieldMapping(key)?.kind === kind) reading.values[key] = value
+    else if (typeof value === 'number' && fieldMapping(key)?.kind === kind)
+      reading.values[key] = atResolution(key, value)
   }
   // Stored before automated QC: a reading marked suspect then counts as failed as a whole.
   if (reading.qc === undefined && reading.suspect) reading.failed = ['*']

@@ -68,6 +68,29 @@ export const readingsQuery = {
   },
 } as const satisfies JSONSchema
 
+/** GET /v1/readings: bulk history of every open sensor matching (docs/api.md, "Bulk history"). */
+export const bulkQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    borough: BOROUGH,
+    kind: KIND,
+    sensor: { type: 'string', maxLength: 6600, description: 'Sensor ids, comma-separated (at most 100)' },
+    bbox: { type: 'string', description: 'minLon,minLat,maxLon,maxLat (WGS84): sensors located inside' },
+    from: TIME,
+    to: TIME,
+    every: { type: 'string', enum: ['raw', '15m', '1h', '1d'], default: 'raw' },
+    status: {
+      type: 'string',
+      enum: ['raw', 'provisional', 'ratified'],
+      description: 'Only readings of this data status (raw readings only)',
+    },
+    limit: { type: 'integer', minimum: 1, maximum: 50000, default: 1000, description: 'Readings per page' },
+    cursor: { type: 'string', maxLength: 200, description: "The previous page's X-Next-Cursor" },
+    format: { type: 'string', enum: ['json', 'ndjson', 'csv'] },
+  },
+} as const satisfies JSONSchema
+
 export const latestQuery = {
   type: 'object',
   additionalProperties: false,
@@ -117,6 +140,7 @@ export const staQuery = {
 
 export const auditQuery = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     sensor: { type: 'string', pattern: SENSOR_ID_PATTERN },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },

@@ -10,7 +10,11 @@ import { staPathParams, staQuery } from './route-schemas.js'
 import { Catalog } from './sta/catalog.js'
 import { landingPage, serveSta } from './sta/serve.js'
 
-const LANDING = { tags: ['sensorthings'], summary: 'SensorThings landing page: entity sets and conformance' } as const
+const LANDING = {
+  tags: ['sensorthings'],
+  summary: 'SensorThings landing page: entity sets and conformance',
+  querystring: staQuery,
+} as const
 const RESOURCE = {
   tags: ['sensorthings'],
   summary:

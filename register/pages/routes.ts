@@ -7,6 +7,7 @@ import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../a
 import { fieldMapping } from '../mappings.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
+import { LENIENT_QUERY } from '../query-guard.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
 import { chart24h } from './chart.js'
@@ -31,9 +32,10 @@ export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<
   const assets = new Map(
     Object.keys(ASSETS).map((name) => [name, readFileSync(fileURLToPath(new URL(name, STATIC_DIR)))]),
   )
-  app.get('/register-static/:name', { schema: ASSET }, (req, reply) => staticAsset(assets, req, reply))
-  app.get('/', { schema: INDEX }, (req, reply) => indexRoute(ctx, req, reply))
-  app.get('/sensors/:id', { schema: SENSOR_PAGE }, (req, reply) => sensorRoute(ctx, req, reply))
+  const config = LENIENT_QUERY
+  app.get('/register-static/:name', { schema: ASSET, config }, (req, reply) => staticAsset(assets, req, reply))
+  app.get('/', { schema: INDEX, config }, (req, reply) => indexRoute(ctx, req, reply))
+  app.get('/sensors/:id', { schema: SENSOR_PAGE, config }, (req, reply) => sensorRoute(ctx, req, reply))
 }
 
 function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, reply: FastifyReply) {

@@ -1,0 +1,107 @@
+/**
+ * Bulk history as JSON, NDJSON or CSV, written chunk by chunk as the readings arrive from
+ * InfluxDB (a Readable that pulls only when the socket wants more, so a slow client slows the
+ * reading, not the memory).
+ */
+import { Readable } from 'node:stream'
+import { csvLine } from '../csv.js'
+import { type FieldKind, fieldsOf } from '../mappings.js'
+import type { Every } from '../params.js'
+import type { BulkReading } from './rows.js'
+
+export type BulkFormat = 'json' | 'ndjson' | 'csv'
+
+export const BULK_MEDIA_TYPES: Record<BulkFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+}
+
+/** One reading as JSON, its keys always in this order. */
+export function bulkJson(r: BulkReading): string {
+  const out: Record<string, unknown> = { sensor: r.sensor, borough: r.borough, kind: r.kind, time: r.time }
+  if (r.lane !== undefined) out.lane = r.lane
+  if (r.direction !== undefined) out.direction = r.direction
+  if (r.interval !== undefined) out.interval = r.interval
+  if (r.seq !== undefined) out.seq = r.seq
+  if (r.status !== undefined) out.status = r.status
+  if (r.suspect !== undefined) out.suspect = r.suspect
+  if (r.flags?.length) out.flags = r.flags
+  out.values = r.values
+  return JSON.stringify(out)
+}
+
+const RAW_COLUMNS = [
+  'time',
+  'sensor',
+  'borough',
+  'kind',
+  'lane',
+  'direction',
+  'interval',
+  'seq',
+  'status',
+  'suspect',
+  'flags',
+]
+const AGGREGATE_COLUMNS = ['time', 'sensor', 'borough', 'kind']
+
+/** The value columns: every field of the kinds asked for, in the mapping table's order. */
+export function valueFields(kinds: readonly FieldKind[]): string[] {
+  return kinds.flatMap((k) => fieldsOf(k).map((m) => m.field))
+}
+
+export function csvHeader(every: Every, fields: readonly string[]): string {
+  return csvLine([...(every === 'raw' ? RAW_COLUMNS : AGGREGATE_COLUMNS), ...fields])
+}
+
+export function csvRow(r: BulkReading, every: Every, fields: readonly string[]): string {
+  const head =
+    every === 'raw'
+      ? [
+          r.time,
+          r.sensor,
+          r.borough,
+          r.kind,
+          r.lane,
+          r.direction,
+          r.interval,
+          r.seq,
+          r.status,
+          r.suspect,
+          r.flags?.join(' '),
+        ]
+      : [r.time, r.sensor, r.borough, r.kind]
+  return csvLine([...head, ...fields.map((f) => r.values[f])])
+}
+
+export interface BulkBody {
+  format: BulkFormat
+  every: Every
+  fields: readonly string[]
+  /** For JSON: what the body says before the readings (query, units, licence, next). */
+  preamble: Record<string, unknown>
+}
+
+/** The response body: readings streamed as they come, in the chosen format. */
+export function bulkBody(batches: AsyncIterable<BulkReading[]>, body: BulkBody): Readable {
+  return Readable.from(serialise(batches, body), { objectMode: false })
+}
+
+async function* serialise(batches: AsyncIterable<BulkReading[]>, body: BulkBody): AsyncGenerator<string> {
+  const { format, every, fields } = body
+  if (format === 'csv') yield csvHeader(every, fields)
+  if (format === 'json') yield `${JSON.stringify(body.preamble).slice(0, -1)},"readings":[`
+  let count = 0
+  for await (const batch of batches) {
+    let text = ''
+    for (const r of batch) {
+      if (format === 'csv') text += csvRow(r, every, fields)
+      else if (format === 'ndjson') text += `${bulkJson(r)}\n`
+      else text += `${count === 0 ? '' : ','}\n${bulkJson(r)}`
+      count++
+    }
+    if (text) yield text
+  }
+  if (format === 'json') yield `\n],"count":${count}}\n`
+}
