@@ -19,6 +19,7 @@ import type { SensorStats } from '../ingest/index.js'
 import type { Registry } from '../registry/index.js'
 import type { InfluxReader } from './influx-read.js'
 import type { InfluxStreamer } from './influx-stream.js'
+import type { LiveFeed } from './live/feed.js'
 
 /** The Registry's reads, and the writes of the admin API (the Registry validates and audits them). */
 export type OpenDataRegistry = Pick<
@@ -46,6 +47,8 @@ export interface ApiContext {
   /** Chunked reads of long ranges (bulk history, archives), memory bounded by one chunk. */
   influxStream: InfluxStreamer
   stats?: OpenDataStats
+  /** The live feed, when the register subscribes to the broker (plugin option `live`). */
+  live?: LiveFeed
   log: Logger
   publicBaseUrl?: string
   /** Called after the admin API queued a command (see OpenDataPluginOptions.onCommandQueued). */

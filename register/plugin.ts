@@ -14,6 +14,7 @@ import { installErrorReplies } from './error-replies.js'
 import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
 import { createInfluxStreamer } from './influx-stream.js'
 import { installLicenceHeaders } from './licence.js'
+import { LiveFeed, type LiveOptions } from './live/feed.js'
 import { registerPages } from './pages/routes.js'
 import { installQueryGuard } from './query-guard.js'
 import { registerAdminRoutes } from './routes-admin.js'
@@ -21,6 +22,7 @@ import { registerBulkRoutes } from './routes-bulk.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
+import { registerLiveRoutes } from './routes-live.js'
 import { registerQualityRoutes } from './routes-quality.js'
 import { registerSensorRoutes } from './routes-sensors.js'
 import { registerStaRoutes } from './routes-sta.js'
@@ -43,7 +45,9 @@ export interface OpenDataPluginOptions {
    * (it polls the commands table); in one process with the ingest this wakes it at once.
    */
   onCommandQueued?: () => void
-  /** How often the register page refreshes live values (seconds). */
+  /** The live feed (GET /v1/live): its source (the broker, with a reader account) and limits. */
+  live?: LiveOptions
+  /** How often the register page refreshes live values when it cannot use the live feed (seconds). */
   liveRefreshSeconds?: number
   /** Clock, for tests that pin "now". */
   now?: () => number
@@ -70,6 +74,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
     liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
     now: opts.now ?? Date.now,
   }
+  if (opts.live) ctx.live = startLiveFeed(app, opts.live, ctx)
   if (opts.cors !== false) {
     await app.register(cors, {
       origin: '*',
@@ -97,6 +102,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>()
   registerSensorRoutes(typed, ctx)
   registerBulkRoutes(typed, ctx)
+  registerLiveRoutes(typed, ctx)
   registerExportRoutes(typed, ctx)
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)
@@ -104,4 +110,12 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerCommandRoutes(typed, ctx)
   registerQualityRoutes(typed, ctx)
   await registerPages(typed, ctx)
+}
+
+/** Subscribes in the background (the broker may come up after the register); stops with the app. */
+function startLiveFeed(app: FastifyInstance, options: LiveOptions, ctx: ApiContext): LiveFeed {
+  const feed = new LiveFeed(options, ctx.registry, ctx.log, ctx.now)
+  feed.start().catch((err: Error) => ctx.log.warn({ err: err.message }, 'live feed: broker not reached yet; retrying'))
+  app.addHook('onClose', async () => feed.stop())
+  return feed
 }

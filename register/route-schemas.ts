@@ -68,14 +68,19 @@ export const readingsQuery = {
   },
 } as const satisfies JSONSchema
 
+/** Which sensors: the filters bulk history and the live feed share. */
+const SENSOR_SET = {
+  borough: BOROUGH,
+  kind: KIND,
+  sensor: { type: 'string', maxLength: 6600, description: 'Sensor ids, comma-separated (at most 100)' },
+} as const
+
 /** GET /v1/readings: bulk history of every open sensor matching (docs/api.md, "Bulk history"). */
 export const bulkQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    borough: BOROUGH,
-    kind: KIND,
-    sensor: { type: 'string', maxLength: 6600, description: 'Sensor ids, comma-separated (at most 100)' },
+    ...SENSOR_SET,
     bbox: { type: 'string', description: 'minLon,minLat,maxLon,maxLat (WGS84): sensors located inside' },
     from: TIME,
     to: TIME,
@@ -89,6 +94,13 @@ export const bulkQuery = {
     cursor: { type: 'string', maxLength: 200, description: "The previous page's X-Next-Cursor" },
     format: { type: 'string', enum: ['json', 'ndjson', 'csv'] },
   },
+} as const satisfies JSONSchema
+
+/** GET /v1/live: which new readings to send. */
+export const liveQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: SENSOR_SET,
 } as const satisfies JSONSchema
 
 export const latestQuery = {

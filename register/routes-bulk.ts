@@ -12,7 +12,16 @@ import { type BulkSensor, planPage } from './bulk/plan.js'
 import { type BulkReading, pageQuery, pageReadings } from './bulk/rows.js'
 import { licenceBlock } from './licence.js'
 import { type FieldKind, fieldMapping, fieldsOf } from './mappings.js'
-import { badParam, type Every, inBBox, parseBBox, parseEvery, parseTime, type TimeRange } from './params.js'
+import {
+  badParam,
+  type Every,
+  inBBox,
+  parseBBox,
+  parseEvery,
+  parseSensorIds,
+  parseTime,
+  type TimeRange,
+} from './params.js'
 import { isOpenData } from './public-entry.js'
 import type { ApiReading } from './queries.js'
 import { bulkQuery } from './route-schemas.js'
@@ -29,7 +38,6 @@ const BULK = {
 
 /** The longest range one request may cover, per `every` (pages make any range cheap to serve). */
 export const BULK_MAX_DAYS: Record<Every, number> = { raw: 31, '15m': 92, '1h': 366, '1d': 3660 }
-const MAX_SENSORS_LISTED = 100
 
 export function registerBulkRoutes(app: OpenDataApp, ctx: ApiContext): void {
   app.get('/v1/readings', { schema: BULK }, (req, reply) => bulkHistory(ctx, req, reply))
@@ -47,19 +55,10 @@ function bulkRange(q: BulkQuery, every: Every, now: number): TimeRange {
   return { from, to }
 }
 
-function sensorIds(value: string | undefined): Set<string> | undefined {
-  if (value === undefined || value === '') return undefined
-  const ids = value.split(',').map((s) => s.trim())
-  if (ids.length > MAX_SENSORS_LISTED) throw badParam('sensor', `at most ${MAX_SENSORS_LISTED} sensor ids`)
-  const bad = ids.find((id) => !/^[A-Za-z0-9._:-]{1,64}$/.test(id))
-  if (bad !== undefined) throw badParam('sensor', `"${bad}" is not a sensor id`)
-  return new Set(ids)
-}
-
 /** The register entries matching the filters whose readings the caller may read, by id. */
 function readableSensors(ctx: ApiContext, q: BulkQuery): RegisterEntry[] {
   const box = parseBBox(q.bbox)
-  const ids = sensorIds(q.sensor)
+  const ids = parseSensorIds(q.sensor)
   return ctx.registry
     .listSensors({ borough: q.borough, kind: q.kind })
     .map((r) => r.entry)

@@ -12,9 +12,10 @@ import { type BrokerSettings, BrokerSettingsSchema, startBroker } from '../../br
 import { loadSettings } from '../../core/index.js'
 import { startSimulatedFleet } from '../../edge/index.js'
 import { ingestConfig, startIngest } from '../../ingest/index.js'
+import { mqttLiveSource } from '../../register/index.js'
 import { openRegistry, type Registry } from '../../registry/index.js'
 import { mountRegister } from '../wiring/mount-register.js'
-import { type DemoSensor, ensureDemoSensors, ensureIngestAccount } from './demo-sensors.js'
+import { type DemoSensor, ensureDemoSensors, ensureIngestAccount, ensureLiveReaderAccount } from './demo-sensors.js'
 import { startLocalInfluxd } from './local-influxd.js'
 import type { UpSettings } from './up-settings.js'
 
@@ -44,11 +45,11 @@ export async function runPlatform(settings: UpSettings, progress: Progress): Pro
     progress(1, total, settings.influxUrl ? `using InfluxDB at ${settings.influxUrl}` : 'starting InfluxDB')
     const influxUrl = await startInflux(p)
     progress(2, total, `registering ${settings.sensors} simulated street sensors`)
-    const { registry, ingestAccount, sensors } = registerDemo(p)
+    const { registry, ingestAccount, liveAccount, sensors } = registerDemo(p)
     progress(3, total, 'starting the MQTT broker')
     const mqttPort = await startPlatformBroker(p, registry)
     progress(4, total, 'starting the ingest, the register and the open data API')
-    const httpUrl = await startPlatformIngest(p, { registry, ingestAccount, mqttPort, influxUrl })
+    const httpUrl = await startPlatformIngest(p, { registry, ingestAccount, liveAccount, mqttPort, influxUrl })
     progress(5, total, `starting ${sensors.length} simulated street sensors`)
     if (sensors.length > 0) {
       await startFleet(p, mqttPort, sensors)
@@ -99,8 +100,9 @@ function registerDemo(p: Platform) {
   const registry: Registry = openRegistry(p.dataDir)
   p.stops.push(() => registry.close())
   const ingestAccount = ensureIngestAccount(registry, p.dataDir)
+  const liveAccount = ensureLiveReaderAccount(registry, p.dataDir)
   const sensors = ensureDemoSensors(registry, p.dataDir, p.settings.sensors)
-  return { registry, ingestAccount, sensors }
+  return { registry, ingestAccount, liveAccount, sensors }
 }
 
 /** Returns the broker's MQTT port. */
@@ -120,12 +122,14 @@ async function startPlatformBroker(p: Platform, registry: Registry): Promise<num
 interface IngestParts {
   registry: Registry
   ingestAccount: { username: string; password: string }
+  liveAccount: { username: string; password: string }
   mqttPort: number | undefined
   influxUrl: string
 }
 
 /** The ingest with the register and the open data API on its HTTP port; returns that port's URL. */
-async function startPlatformIngest(p: Platform, { registry, ingestAccount, mqttPort, influxUrl }: IngestParts) {
+async function startPlatformIngest(p: Platform, parts: IngestParts) {
+  const { registry, ingestAccount, liveAccount, mqttPort, influxUrl } = parts
   const { settings } = p
   const v2 = settings.influxOrg !== undefined
   const ingestSettings = ingestConfig({
@@ -145,7 +149,9 @@ async function startPlatformIngest(p: Platform, { registry, ingestAccount, mqttP
   const ingest = await startIngest(ingestSettings, {
     log: p.log.child({ stage: 'ingest' }),
     registry,
-    mount: mountRegister(ingestSettings),
+    mount: mountRegister(ingestSettings, {
+      source: mqttLiveSource({ url: localMqttUrl(mqttPort), ...liveAccount, log: p.log.child({ stage: 'live' }) }),
+    }),
   })
   p.stops.push(() => ingest.close())
   return `http://${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${ingest.port}`

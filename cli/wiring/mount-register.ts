@@ -6,9 +6,10 @@
  * leaves them to the sender's poll of the commands table).
  */
 import type { IngestConfig, IngestDeps } from '../../ingest/index.js'
-import { openDataPlugin } from '../../register/index.js'
+import { type LiveOptions, openDataPlugin } from '../../register/index.js'
 
-export function mountRegister(config: IngestConfig): NonNullable<IngestDeps['mount']> {
+/** `live`: the live feed's source (the broker, with a reader account), when there is one. */
+export function mountRegister(config: IngestConfig, live?: LiveOptions): NonNullable<IngestDeps['mount']> {
   const v2 = config.influxOrg !== undefined
   return ({ registry, stats, logger, commands }) => ({
     plugin: openDataPlugin,
@@ -22,6 +23,7 @@ export function mountRegister(config: IngestConfig): NonNullable<IngestDeps['mou
       stats,
       log: logger,
       ...(commands ? { onCommandQueued: () => commands.wake() } : {}),
+      ...(live ? { live } : {}),
     },
   })
 }
