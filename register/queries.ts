@@ -73,7 +73,11 @@ export async function latestReadings(
   return judgeReadings(readings, quality)
 }
 
-/** Newest point per sensor of a borough (per lane/direction for traffic), looking back `lookbackMs`. */
+/**
+ * Newest points per sensor of a borough, looking back `lookbackMs`: for air the newest few (a
+ * node that sends its sensors as separate points per interval, as Sensor.Community nodes do,
+ * has several), for traffic the newest per lane and direction.
+ */
 export async function latestByBorough(
   influx: InfluxReader,
   borough: string | undefined,
@@ -82,7 +86,7 @@ export async function latestByBorough(
 ): Promise<Map<string, { kind: FieldKind; readings: ApiReading[] }>> {
   const where = `time > ${timeLiteral(now - lookbackMs)}${borough ? ` AND "borough" = ${literal(borough)}` : ''}`
   const [air = [], traffic = []] = await influx.query(
-    `SELECT * FROM "air" WHERE ${where} GROUP BY "sensor" ORDER BY time DESC LIMIT 1; ` +
+    `SELECT * FROM "air" WHERE ${where} GROUP BY "sensor" ORDER BY time DESC LIMIT 8; ` +
       `SELECT * FROM "traffic" WHERE ${where} GROUP BY "sensor", "lane", "direction" ORDER BY time DESC LIMIT 1`,
   )
   const out = new Map<string, { kind: FieldKind; readings: ApiReading[] }>()

@@ -106,7 +106,16 @@ export const liveQuery = {
 export const latestQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { borough: BOROUGH, kind: KIND },
+  properties: {
+    borough: BOROUGH,
+    kind: KIND,
+    within: {
+      type: 'string',
+      enum: ['1h', '24h', '7d'],
+      default: '24h',
+      description: 'How recent a reading must be for its sensor to count as reporting',
+    },
+  },
 } as const satisfies JSONSchema
 
 export const exportFiwareQuery = {

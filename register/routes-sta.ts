@@ -13,7 +13,8 @@ import { landingPage, serveSta } from './sta/serve.js'
 const LANDING = {
   tags: ['sensorthings'],
   summary: 'SensorThings landing page: entity sets and conformance',
-  querystring: staQuery,
+  // Takes the query options (and ignores them: it is not a collection); anything else is a 400.
+  querystring: { ...staQuery, additionalProperties: false },
 } as const
 const RESOURCE = {
   tags: ['sensorthings'],
