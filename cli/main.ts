@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander'
 import { packageVersion } from '../core/index.js'
+import { registerArchiveCommand } from './commands/archive.js'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerDevicesCommand } from './commands/devices.js'
 import { registerEdgeCommand } from './commands/edge.js'
@@ -29,6 +30,7 @@ registerEdgeCommand(program)
 registerFleetCommand(program)
 registerSensorsCommand(program)
 registerDevicesCommand(program)
+registerArchiveCommand(program)
 registerQuarantineCommand(program)
 registerQualityCommand(program)
 registerValidateCommand(program)

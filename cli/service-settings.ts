@@ -6,6 +6,7 @@ import { BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/index.js
 import type { SettingsSchema } from '../core/index.js'
 import { EdgeSettingsSchema, UpdaterSettingsSchema } from '../edge/index.js'
 import { IngestSettingsSchema } from '../ingest/index.js'
+import { ArchiveSettingsSchema } from '../register/index.js'
 import { DevicesSettingsSchema } from './commands/devices/admin-client.js'
 import { UpSettingsSchema } from './up/up-settings.js'
 
@@ -24,6 +25,7 @@ export const SERVICE_SETTINGS: readonly CommandSettings[] = [
     summary: 'the ingest, register and open data API',
     schema: IngestSettingsSchema as SettingsSchema,
   },
+  { command: 'archive build', summary: 'monthly archive files per borough', schema: ArchiveSettingsSchema },
   { command: 'edge run', summary: 'the edge agent on a node', schema: EdgeSettingsSchema },
   {
     command: 'fleet updater',

@@ -47,6 +47,8 @@ export interface ApiContext {
   /** Chunked reads of long ranges (bulk history, archives), memory bounded by one chunk. */
   influxStream: InfluxStreamer
   stats?: OpenDataStats
+  /** Where `streetsense archive build` writes the monthly archives (served from /archives/). */
+  archivesDir?: string
   /** The live feed, when the register subscribes to the broker (plugin option `live`). */
   live?: LiveFeed
   log: Logger

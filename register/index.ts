@@ -1,8 +1,12 @@
 /** The register stage: the public register pages, the open data API, exports and the admin API. */
 
 export type { OpenDataRegistry, OpenDataStats } from './api-context.js'
+export { buildArchives, previousMonth } from './archive/build.js'
+export type { ArchiveFile } from './archive/index-file.js'
+export { type ArchiveSettings, ArchiveSettingsSchema } from './archive/settings.js'
 export { DAQI_AVERAGING, DAQI_BREAKPOINTS, DAQI_COLOURS, type DaqiPollutant } from './daqi.js'
 export { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
+export { createInfluxStreamer } from './influx-stream.js'
 export type { LiveOptions } from './live/feed.js'
 export { type LiveSource, mqttLiveSource } from './live/mqtt-source.js'
 export { fieldsOf } from './mappings.js'

@@ -18,6 +18,7 @@ import { LiveFeed, type LiveOptions } from './live/feed.js'
 import { registerPages } from './pages/routes.js'
 import { installQueryGuard } from './query-guard.js'
 import { registerAdminRoutes } from './routes-admin.js'
+import { registerArchiveRoutes } from './routes-archives.js'
 import { registerBulkRoutes } from './routes-bulk.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
@@ -45,6 +46,8 @@ export interface OpenDataPluginOptions {
    * (it polls the commands table); in one process with the ingest this wakes it at once.
    */
   onCommandQueued?: () => void
+  /** The directory `streetsense archive build` writes to; its files are served under /archives/. */
+  archivesDir?: string
   /** The live feed (GET /v1/live): its source (the broker, with a reader account) and limits. */
   live?: LiveOptions
   /** How often the register page refreshes live values when it cannot use the live feed (seconds). */
@@ -73,6 +76,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
     ...(opts.onCommandQueued ? { onCommandQueued: opts.onCommandQueued } : {}),
     liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
     now: opts.now ?? Date.now,
+    ...(opts.archivesDir ? { archivesDir: opts.archivesDir } : {}),
   }
   if (opts.live) ctx.live = startLiveFeed(app, opts.live, ctx)
   if (opts.cors !== false) {
@@ -103,6 +107,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerSensorRoutes(typed, ctx)
   registerBulkRoutes(typed, ctx)
   registerLiveRoutes(typed, ctx)
+  registerArchiveRoutes(typed, ctx)
   registerExportRoutes(typed, ctx)
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)

@@ -96,6 +96,24 @@ export const bulkQuery = {
   },
 } as const satisfies JSONSchema
 
+export const archivesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    borough: BOROUGH,
+    month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' },
+  },
+} as const satisfies JSONSchema
+
+export const archiveParams = {
+  type: 'object',
+  required: ['borough', 'file'],
+  properties: {
+    borough: { type: 'string', pattern: '^E090000(0[1-9]|[12][0-9]|3[0-3])$' },
+    file: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])\\.(csv\\.gz|parquet)$' },
+  },
+} as const satisfies JSONSchema
+
 /** GET /v1/live: which new readings to send. */
 export const liveQuery = {
   type: 'object',

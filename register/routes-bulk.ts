@@ -10,6 +10,7 @@ import { type BulkCursor, encodeBulkCursor, parseBulkCursor } from './bulk/curso
 import { BULK_MEDIA_TYPES, type BulkFormat, bulkBody, valueFields } from './bulk/formats.js'
 import { type BulkSensor, planPage } from './bulk/plan.js'
 import { type BulkReading, pageQuery, pageReadings } from './bulk/rows.js'
+import { judgeRaw } from './bulk/status.js'
 import { licenceBlock } from './licence.js'
 import { type FieldKind, fieldMapping, fieldsOf } from './mappings.js'
 import {
@@ -23,7 +24,6 @@ import {
   type TimeRange,
 } from './params.js'
 import { isOpenData } from './public-entry.js'
-import type { ApiReading } from './queries.js'
 import { bulkQuery } from './route-schemas.js'
 
 const BULK = {
@@ -72,14 +72,6 @@ function formatOf(req: RequestOf<typeof BULK>): BulkFormat {
   return accept.includes('application/x-ndjson') ? 'ndjson' : accept.includes('text/csv') ? 'csv' : 'json'
 }
 
-/**
- * The data status of a raw reading: `raw` until the data-quality checks (docs/data-quality.md)
- * judge it. Aggregates carry no status here.
- */
-function judge(_sensor: string, readings: ApiReading[]): ApiReading[] {
-  return readings.map((r) => ({ ...r, status: 'raw' }))
-}
-
 function nextUrl(ctx: ApiContext, req: RequestOf<typeof BULK>, next: BulkCursor): string {
   const params = new URLSearchParams()
   for (const [k, v] of Object.entries(req.query)) if (v !== undefined && k !== 'cursor') params.set(k, String(v))
@@ -107,7 +99,7 @@ async function bulkHistory(ctx: ApiContext, req: RequestOf<typeof BULK>, reply: 
   const chunks = plan.segments.length > 0 ? ctx.influxStream.chunks(pageQuery(plan, every)) : emptyChunks()
   const batches: AsyncIterable<BulkReading[]> = pageReadings(plan, chunks, {
     every,
-    judge,
+    judge: judgeRaw,
     status: q.status,
     boroughOf: (id) => boroughs.get(id) ?? '',
   })

@@ -5,6 +5,7 @@
  * admin API queues wake the ingest's command sender at once (a register in its own process
  * leaves them to the sender's poll of the commands table).
  */
+import { join } from 'node:path'
 import type { IngestConfig, IngestDeps } from '../../ingest/index.js'
 import { type LiveOptions, openDataPlugin } from '../../register/index.js'
 
@@ -23,6 +24,7 @@ export function mountRegister(config: IngestConfig, live?: LiveOptions): NonNull
       stats,
       log: logger,
       ...(commands ? { onCommandQueued: () => commands.wake() } : {}),
+      archivesDir: join(config.dataDir, 'archives'),
       ...(live ? { live } : {}),
     },
   })
