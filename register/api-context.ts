@@ -47,6 +47,8 @@ export interface ApiContext {
   /** Chunked reads of long ranges (bulk history, archives), memory bounded by one chunk. */
   influxStream: InfluxStreamer
   stats?: OpenDataStats
+  /** Who publishes the catalogue (DCAT-AP dct:publisher). */
+  cataloguePublisher?: string
   /** Where `streetsense archive build` writes the monthly archives (served from /archives/). */
   archivesDir?: string
   /** The live feed, when the register subscribes to the broker (plugin option `live`). */

@@ -20,6 +20,7 @@ import { installQueryGuard } from './query-guard.js'
 import { registerAdminRoutes } from './routes-admin.js'
 import { registerArchiveRoutes } from './routes-archives.js'
 import { registerBulkRoutes } from './routes-bulk.js'
+import { registerCatalogueRoutes } from './routes-catalogue.js'
 import { registerCommandRoutes } from './routes-commands.js'
 import { registerExportRoutes } from './routes-export.js'
 import { registerFiwareRoutes } from './routes-fiware.js'
@@ -46,6 +47,8 @@ export interface OpenDataPluginOptions {
    * (it polls the commands table); in one process with the ingest this wakes it at once.
    */
   onCommandQueued?: () => void
+  /** The catalogue's publisher, its dct:publisher (default "London street sensor register"). */
+  cataloguePublisher?: string
   /** The directory `streetsense archive build` writes to; its files are served under /archives/. */
   archivesDir?: string
   /** The live feed (GET /v1/live): its source (the broker, with a reader account) and limits. */
@@ -77,6 +80,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
     liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
     now: opts.now ?? Date.now,
     ...(opts.archivesDir ? { archivesDir: opts.archivesDir } : {}),
+    ...(opts.cataloguePublisher ? { cataloguePublisher: opts.cataloguePublisher } : {}),
   }
   if (opts.live) ctx.live = startLiveFeed(app, opts.live, ctx)
   if (opts.cors !== false) {
@@ -108,6 +112,7 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerBulkRoutes(typed, ctx)
   registerLiveRoutes(typed, ctx)
   registerArchiveRoutes(typed, ctx)
+  registerCatalogueRoutes(typed, ctx)
   registerExportRoutes(typed, ctx)
   registerFiwareRoutes(typed, ctx)
   registerStaRoutes(typed, ctx)

@@ -44,6 +44,11 @@ function archives(ctx: ApiContext): ArchiveFile[] {
   return ctx.archivesDir ? readArchiveIndex(ctx.archivesDir) : []
 }
 
+/** The archive files every sensor of which the caller may read. */
+export function servableArchives(ctx: ApiContext): ArchiveFile[] {
+  return archives(ctx).filter((f) => servable(ctx, f))
+}
+
 /** Every sensor of the file is one the caller may read (the one access function decides). */
 function servable(ctx: ApiContext, f: ArchiveFile): boolean {
   return f.sensors.every((id) => {
