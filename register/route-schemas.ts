@@ -24,7 +24,11 @@ export const STATUS = {
   type: 'string',
   enum: ['planned', 'active', 'maintenance', 'retired'],
 } as const satisfies JSONSchema
-export const TIME = { type: 'string', description: 'RFC 3339 UTC time or YYYY-MM-DD' } as const satisfies JSONSchema
+export const TIME = {
+  type: 'string',
+  description: 'RFC 3339 UTC time or YYYY-MM-DD',
+  examples: ['2026-11-01'],
+} as const satisfies JSONSchema
 
 export const idParams = {
   type: 'object',
@@ -81,7 +85,11 @@ export const bulkQuery = {
   additionalProperties: false,
   properties: {
     ...SENSOR_SET,
-    bbox: { type: 'string', description: 'minLon,minLat,maxLon,maxLat (WGS84): sensors located inside' },
+    bbox: {
+      type: 'string',
+      description: 'minLon,minLat,maxLon,maxLat (WGS84): sensors located inside',
+      examples: ['-0.15,51.51,-0.12,51.55'],
+    },
     from: TIME,
     to: TIME,
     every: { type: 'string', enum: ['raw', '15m', '1h', '1d'], default: 'raw' },

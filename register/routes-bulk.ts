@@ -27,7 +27,7 @@ import { isOpenData } from './public-entry.js'
 import { bulkQuery } from './route-schemas.js'
 
 const BULK = {
-  tags: ['open data'],
+  tags: ['bulk and live'],
   summary: 'Bulk history: the readings of every open sensor matching (borough, kind, sensor, bbox), paged by cursor',
   description:
     'Raw readings or 15m/1h/1d aggregates of many sensors at once, ordered by sensor then time (then lane and direction), ' +

@@ -15,7 +15,7 @@ import { liveQuery } from './route-schemas.js'
 import { requireOpen, requireSensor } from './sensor-view.js'
 
 const LIVE = {
-  tags: ['open data'],
+  tags: ['bulk and live'],
   summary: 'Live feed: new readings as Server-Sent Events (text/event-stream), filterable by borough, kind, sensor',
   description:
     'Events `reading` (id, data: one reading as in bulk history), `reset` (events were missed: backfill from /v1/readings) ' +
@@ -24,7 +24,7 @@ const LIVE = {
 } as const
 
 const LIVE_STATUS = {
-  tags: ['open data'],
+  tags: ['bulk and live'],
   summary: 'The live feed on this server: clients held, their bound, readings published, the replay window',
 } as const
 

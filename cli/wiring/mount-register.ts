@@ -7,13 +7,14 @@
  */
 import { join } from 'node:path'
 import type { IngestConfig, IngestDeps } from '../../ingest/index.js'
-import { type LiveOptions, openDataPlugin } from '../../register/index.js'
+import { type LiveOptions, OPENAPI_TAGS, openDataPlugin } from '../../register/index.js'
 
 /** `live`: the live feed's source (the broker, with a reader account), when there is one. */
 export function mountRegister(config: IngestConfig, live?: LiveOptions): NonNullable<IngestDeps['mount']> {
   const v2 = config.influxOrg !== undefined
   return ({ registry, stats, logger, commands }) => ({
     plugin: openDataPlugin,
+    openapiTags: OPENAPI_TAGS,
     options: {
       registry,
       influx: {

@@ -19,9 +19,25 @@ import { opsRoutes, type Readiness } from './ops-routes.js'
 import { readingsRoutes } from './readings-routes.js'
 import { sensorCommunityRoutes } from './sensor-community.js'
 
-/** A plugin, or a plugin with its options (e.g. the open data API with its registry). */
-// biome-ignore lint/suspicious/noExplicitAny: a plugin's own options type is its business
-export type PluginEntry = FastifyPluginAsync | { plugin: FastifyPluginAsync<any>; options: Record<string, unknown> }
+/** An OpenAPI tag: the group a route is listed under in /docs. */
+export interface OpenApiTag {
+  name: string
+  description: string
+}
+
+/**
+ * A plugin, or a plugin with its options (e.g. the open data API with its registry) and the
+ * OpenAPI tags of its routes, listed in /docs before the ingest's own.
+ */
+export type PluginEntry =
+  | FastifyPluginAsync
+  // biome-ignore lint/suspicious/noExplicitAny: a plugin's own options type is its business
+  | { plugin: FastifyPluginAsync<any>; options: Record<string, unknown>; openapiTags?: OpenApiTag[] }
+
+const INGEST_TAGS: OpenApiTag[] = [
+  { name: 'ingest', description: 'Device intake: readings from sensors (for devices, not data users)' },
+  { name: 'ops', description: 'Health, readiness and metrics of the service' },
+]
 
 export interface AppDeps {
   pipeline: Pipeline
@@ -61,6 +77,10 @@ export async function buildApp(
         version: '1',
         description: 'Device intake (readings, Sensor.Community), health, metrics and quarantine',
       },
+      tags: [
+        ...(deps.plugins ?? []).flatMap((p) => (typeof p === 'function' ? [] : (p.openapiTags ?? []))),
+        ...INGEST_TAGS,
+      ],
       components: {
         securitySchemes: {
           deviceToken: { type: 'http', scheme: 'bearer', description: 'device password, with X-Sensor: <id>' },

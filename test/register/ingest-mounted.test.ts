@@ -100,4 +100,11 @@ describe('open data plugin inside the ingest', () => {
     }
     expect(Object.keys(doc.paths)).not.toContain('/register-static/{name}')
   })
+
+  it('lists the groups for data users first in /docs and device intake after', async () => {
+    const doc = (await (await fetch(`${http}/docs/json`)).json()) as { tags: { name: string }[] }
+    const names = doc.tags.map((t) => t.name)
+    expect(names.slice(0, 3)).toEqual(['open data', 'bulk and live', 'catalogue'])
+    expect(names.indexOf('ingest')).toBeGreaterThan(names.indexOf('admin'))
+  })
 })
