@@ -199,6 +199,13 @@ export function atResolution(field: string, value: number): number {
   return Math.round(value * scale) / scale
 }
 
+/** Every value of a reading or aggregate at its field's resolution. */
+export function valuesAtResolution(values: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [field, value] of Object.entries(values)) out[field] = atResolution(field, value)
+  return out
+}
+
 export function fieldsOf(kind: FieldKind): FieldMapping[] {
   return FIELD_MAPPINGS.filter((m) => m.kind === kind)
 }

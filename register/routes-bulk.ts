@@ -9,8 +9,8 @@ import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './ap
 import { type BulkCursor, encodeBulkCursor, parseBulkCursor } from './bulk/cursor.js'
 import { BULK_MEDIA_TYPES, type BulkFormat, bulkBody, valueFields } from './bulk/formats.js'
 import { type BulkSensor, planPage } from './bulk/plan.js'
-import { type BulkReading, pageQuery, pageReadings } from './bulk/rows.js'
-import { judgeRaw } from './bulk/status.js'
+import { type BulkReading, pageAggregates, pageQuery, pageReadings } from './bulk/rows.js'
+import { qualityJudge } from './bulk/status.js'
 import { licenceBlock } from './licence.js'
 import { type FieldKind, fieldMapping, fieldsOf } from './mappings.js'
 import {
@@ -82,7 +82,9 @@ function nextUrl(ctx: ApiContext, req: RequestOf<typeof BULK>, next: BulkCursor)
 async function bulkHistory(ctx: ApiContext, req: RequestOf<typeof BULK>, reply: FastifyReply) {
   const q = req.query
   const every = parseEvery(q.every ?? 'raw')
-  if (q.status && every !== 'raw') throw badParam('status', 'statuses are of raw readings: ask every=raw')
+  if (q.status === 'raw' && every !== 'raw') {
+    throw badParam('status', 'raw readings are not checked, so they are never aggregated: ask every=raw for them')
+  }
   const range = bulkRange(q, every, ctx.now())
   const cursor = parseBulkCursor(q.cursor)
   const entries = readableSensors(ctx, q)
@@ -96,13 +98,17 @@ async function bulkHistory(ctx: ApiContext, req: RequestOf<typeof BULK>, reply: 
   const kinds: FieldKind[] = q.kind ? [q.kind] : ['air', 'traffic']
   const fields = valueFields(kinds)
   const boroughs = new Map(entries.map((e) => [e.id, e.borough]))
-  const chunks = plan.segments.length > 0 ? ctx.influxStream.chunks(pageQuery(plan, every)) : emptyChunks()
-  const batches: AsyncIterable<BulkReading[]> = pageReadings(plan, chunks, {
-    every,
-    judge: judgeRaw,
-    status: q.status,
-    boroughOf: (id) => boroughs.get(id) ?? '',
-  })
+  const quality = qualityJudge(ctx.registry)
+  const boroughOf = (id: string) => boroughs.get(id) ?? ''
+  const batches: AsyncIterable<BulkReading[]> =
+    every === 'raw'
+      ? pageReadings(plan, plan.segments.length > 0 ? ctx.influxStream.chunks(pageQuery(plan)) : emptyChunks(), {
+          every,
+          judge: quality.judge,
+          status: q.status,
+          boroughOf,
+        })
+      : pageAggregates(plan, ctx.influx, { every, quality: quality.qualityOf, status: q.status, boroughOf })
   const format = formatOf(req)
   const preamble = {
     every,

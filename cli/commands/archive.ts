@@ -13,6 +13,7 @@ import {
   buildArchives,
   createInfluxStreamer,
   previousMonth,
+  qualityJudge,
 } from '../../register/index.js'
 import { openRegistry } from '../../registry/index.js'
 import { BOROUGHS } from '../../schemas/index.js'
@@ -38,6 +39,7 @@ export function registerArchiveCommand(program: Command): void {
         dir: s.archiveDir ?? join(s.dataDir, 'archives'),
         month: s.month ?? previousMonth(now),
         boroughs: s.boroughs.length > 0 ? [...s.boroughs] : Object.keys(BOROUGHS),
+        judge: qualityJudge(registry).judge,
         formats: s.formats.filter((f): f is 'csv' | 'parquet' => f === 'csv' || f === 'parquet'),
         now,
       })

@@ -10,10 +10,10 @@ import type { RegisterEntry } from '../../schemas/index.js'
 import { valueFields } from '../bulk/formats.js'
 import type { PagePlan } from '../bulk/plan.js'
 import { pageQuery, pageReadings } from '../bulk/rows.js'
-import { judgeRaw } from '../bulk/status.js'
 import type { InfluxStreamer } from '../influx-stream.js'
 import { badParam } from '../params.js'
 import { isOpenData } from '../public-entry.js'
+import type { ApiReading } from '../queries.js'
 import {
   ARCHIVE_EXTENSION,
   type ArchiveFile,
@@ -34,6 +34,8 @@ export interface BuildRequest {
   boroughs: string[]
   formats: ArchiveFormat[]
   now: number
+  /** The status of raw readings (bulk/status.ts qualityJudge). */
+  judge(sensor: string, readings: ApiReading[]): ApiReading[]
 }
 
 export function monthRange(month: string): { from: number; to: number } {
@@ -64,8 +66,12 @@ async function buildFile(req: BuildRequest, borough: string, format: ArchiveForm
   const sink = sinkFor(format, tmp, fields)
   let rows = 0
   try {
-    const chunks = req.influx.chunks(pageQuery(plan, 'raw'))
-    for await (const batch of pageReadings(plan, chunks, { every: 'raw', judge: judgeRaw, boroughOf: () => borough })) {
+    const chunks = req.influx.chunks(pageQuery(plan))
+    for await (const batch of pageReadings(plan, chunks, {
+      every: 'raw',
+      judge: req.judge,
+      boroughOf: () => borough,
+    })) {
       if (batch.length === 0) continue
       rows += batch.length
       await sink.add(batch)

@@ -59,8 +59,11 @@ function columns(fields: readonly string[]): Column[] {
     { name: 'interval', type: 'INT32', nullable: true, pick: (r) => r.interval ?? null },
     { name: 'seq', type: 'INT64', nullable: true, pick: (r) => (r.seq === undefined ? null : BigInt(r.seq)) },
     text('status', (r) => r.status ?? null),
+    { name: 'version', type: 'INT32', nullable: true, pick: (r) => r.version ?? null },
+    { name: 'qc', type: 'INT32', nullable: true, pick: (r) => r.qc ?? null },
     { name: 'suspect', type: 'BOOLEAN', nullable: true, pick: (r) => r.suspect ?? null },
     text('flags', (r) => (r.flags?.length ? r.flags.join(' ') : null)),
+    text('failed', (r) => (r.failed?.length ? r.failed.join(' ') : null)),
     ...fields.map((f): Column => ({ name: f, type: 'DOUBLE', nullable: true, pick: (r) => r.values[f] ?? null })),
   ]
 }

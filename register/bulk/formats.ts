@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import { csvLine } from '../csv.js'
 import { type FieldKind, fieldsOf } from '../mappings.js'
 import type { Every } from '../params.js'
+import { QUALITY_COLUMNS, qualityCells } from '../quality/judge-readings.js'
 import type { BulkReading } from './rows.js'
 
 export type BulkFormat = 'json' | 'ndjson' | 'csv'
@@ -24,27 +25,18 @@ export function bulkJson(r: BulkReading): string {
   if (r.direction !== undefined) out.direction = r.direction
   if (r.interval !== undefined) out.interval = r.interval
   if (r.seq !== undefined) out.seq = r.seq
-  if (r.status !== undefined) out.status = r.status
-  if (r.suspect !== undefined) out.suspect = r.suspect
+  for (const key of ['status', 'version', 'qc', 'suspect'] as const) if (r[key] !== undefined) out[key] = r[key]
   if (r.flags?.length) out.flags = r.flags
+  if (r.failed?.length) out.failed = r.failed
   out.values = r.values
+  // Aggregates: how many readings each value used and left out, and what share of the period they cover.
+  for (const key of ['count', 'excluded', 'coverage', 'corrected'] as const) if (r[key] !== undefined) out[key] = r[key]
   return JSON.stringify(out)
 }
 
-const RAW_COLUMNS = [
-  'time',
-  'sensor',
-  'borough',
-  'kind',
-  'lane',
-  'direction',
-  'interval',
-  'seq',
-  'status',
-  'suspect',
-  'flags',
-]
-const AGGREGATE_COLUMNS = ['time', 'sensor', 'borough', 'kind']
+const RAW_COLUMNS = ['time', 'sensor', 'borough', 'kind', 'lane', 'direction', 'interval', 'seq', ...QUALITY_COLUMNS]
+const AGGREGATE_COLUMNS = ['time', 'sensor', 'borough', 'kind', 'status', 'version']
+const AGGREGATE_PARTS = ['', '_count', '_excluded', '_coverage'] as const
 
 /** The value columns: every field of the kinds asked for, in the mapping table's order. */
 export function valueFields(kinds: readonly FieldKind[]): string[] {
@@ -52,27 +44,17 @@ export function valueFields(kinds: readonly FieldKind[]): string[] {
 }
 
 export function csvHeader(every: Every, fields: readonly string[]): string {
-  return csvLine([...(every === 'raw' ? RAW_COLUMNS : AGGREGATE_COLUMNS), ...fields])
+  if (every === 'raw') return csvLine([...RAW_COLUMNS, ...fields])
+  return csvLine([...AGGREGATE_COLUMNS, ...fields.flatMap((f) => AGGREGATE_PARTS.map((p) => `${f}${p}`))])
 }
 
 export function csvRow(r: BulkReading, every: Every, fields: readonly string[]): string {
-  const head =
-    every === 'raw'
-      ? [
-          r.time,
-          r.sensor,
-          r.borough,
-          r.kind,
-          r.lane,
-          r.direction,
-          r.interval,
-          r.seq,
-          r.status,
-          r.suspect,
-          r.flags?.join(' '),
-        ]
-      : [r.time, r.sensor, r.borough, r.kind]
-  return csvLine([...head, ...fields.map((f) => r.values[f])])
+  if (every === 'raw') {
+    const head = [r.time, r.sensor, r.borough, r.kind, r.lane, r.direction, r.interval, r.seq, ...qualityCells(r)]
+    return csvLine([...head, ...fields.map((f) => r.values[f])])
+  }
+  const parts = fields.flatMap((f) => [r.values[f], r.count?.[f], r.excluded?.[f], r.coverage?.[f]])
+  return csvLine([r.time, r.sensor, r.borough, r.kind, r.status, r.version, ...parts])
 }
 
 export interface BulkBody {

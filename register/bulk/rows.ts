@@ -1,18 +1,21 @@
 /**
  * The readings of a planned page, read from InfluxDB as they stream (one statement per segment,
  * chunked), in the order (sensor, time, lane, direction). Only one chunk is held at a time, plus
- * the readings sharing the chunk's last time (at most the lanes of one counter).
+ * the readings sharing the chunk's last time (at most the lanes of one counter). Aggregates are
+ * the data-quality work's honest aggregates (register/quality/aggregates.ts), a segment at a time
+ * (a segment holds at most `limit` periods).
  */
 
-import { literal, timeLiteral } from '../influx-read.js'
+import { type InfluxReader, literal, timeLiteral } from '../influx-read.js'
 import type { RowChunk } from '../influx-stream.js'
-import { type FieldKind, fieldsOf, MEASUREMENT } from '../mappings.js'
+import { type FieldKind, MEASUREMENT } from '../mappings.js'
 import type { Every } from '../params.js'
+import { type AggregateEvery, type AggregateRow, aggregateRows, type SensorQuality } from '../quality/aggregates.js'
 import { type ApiReading, toApiReading } from '../queries.js'
 import type { PagePlan, Segment } from './plan.js'
 
-/** A reading of bulk history: the reading as the per-sensor API shows it, with whose it is. */
-export type BulkReading = { sensor: string; borough: string; kind: FieldKind } & ApiReading
+/** A reading (or an aggregate row) of bulk history as the per-sensor API shows it, with whose it is. */
+export type BulkReading = { sensor: string; borough: string; kind: FieldKind } & ApiReading & Partial<AggregateRow>
 
 export interface ReadOptions {
   every: Every
@@ -24,22 +27,35 @@ export interface ReadOptions {
   boroughOf(sensor: string): string
 }
 
-function selectList(kind: FieldKind, every: Every): string {
-  if (every === 'raw') return '*'
-  return fieldsOf(kind)
-    .map((m) => `${m.aggregate}("${m.field}") AS "${m.field}"`)
-    .join(', ')
-}
-
-function statement(seg: Segment, every: Every): string {
+function statement(seg: Segment): string {
   const { kind, id } = seg.sensor
   const where = `WHERE "sensor" = ${literal(id)} AND time >= ${timeLiteral(seg.from)} AND time < ${timeLiteral(seg.to)}`
-  const group = every === 'raw' ? '' : ` GROUP BY time(${every}) fill(none)`
-  return `SELECT ${selectList(kind, every)} FROM "${MEASUREMENT[kind]}" ${where}${group} ORDER BY time ASC`
+  return `SELECT * FROM "${MEASUREMENT[kind]}" ${where} ORDER BY time ASC`
 }
 
-export function pageQuery(plan: PagePlan, every: Every): string {
-  return plan.segments.map((s) => statement(s, every)).join('; ')
+/** The raw readings of the page's segments, one statement each. */
+export function pageQuery(plan: PagePlan): string {
+  return plan.segments.map(statement).join('; ')
+}
+
+/** The aggregate rows of the page's segments, in order, one segment at a time. */
+export async function* pageAggregates(
+  plan: PagePlan,
+  influx: InfluxReader,
+  opts: Omit<ReadOptions, 'judge'> & { every: AggregateEvery; quality(sensor: string): SensorQuality },
+): AsyncGenerator<BulkReading[]> {
+  for (const seg of plan.segments) {
+    const { id, kind } = seg.sensor
+    const { rows } = await aggregateRows(influx, {
+      ...seg,
+      sensor: id,
+      kind,
+      every: opts.every,
+      quality: opts.quality(id),
+    })
+    const kept = opts.status ? rows.filter((r) => r.status === opts.status) : rows
+    yield kept.map((r) => ({ sensor: id, borough: opts.boroughOf(id), kind, ...r }))
+  }
 }
 
 const laneKey = (r: ApiReading) => `${(r.lane ?? '').padStart(3, '0')}/${r.direction ?? ''}`
@@ -72,7 +88,7 @@ export async function* pageReadings(
 }
 
 function finish(seg: Segment, readings: ApiReading[], opts: ReadOptions): BulkReading[] {
-  const judged = opts.every === 'raw' ? opts.judge(seg.sensor.id, sortTies(readings)) : readings
+  const judged = opts.judge(seg.sensor.id, sortTies(readings))
   const kept = opts.status ? judged.filter((r) => r.status === opts.status) : judged
   const head = { sensor: seg.sensor.id, borough: opts.boroughOf(seg.sensor.id), kind: seg.sensor.kind }
   return kept.map((r) => ({ ...head, ...r }))

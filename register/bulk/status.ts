@@ -1,9 +1,24 @@
 /**
- * The data status of raw readings (raw, provisional, ratified: docs/data-quality.md vocabulary).
- * Until automated checks judge stored readings, every reading is `raw`.
+ * The data status of raw readings (raw, provisional, ratified; docs/data-quality.md), judged by
+ * the data-quality work's rules with each sensor's ratifications and calibrations, read once per
+ * sensor per request.
  */
+import type { SensorQuality } from '../quality/aggregates.js'
+import { judgeReadings } from '../quality/judge-readings.js'
+import { type QualityRegistry, sensorQuality } from '../quality/sensor-quality.js'
 import type { ApiReading } from '../queries.js'
 
-export function judgeRaw(_sensor: string, readings: ApiReading[]): ApiReading[] {
-  return readings.map((r) => ({ ...r, status: 'raw' }))
+export interface QualityJudge {
+  judge(sensor: string, readings: ApiReading[]): ApiReading[]
+  qualityOf(sensor: string): SensorQuality
+}
+
+export function qualityJudge(registry: QualityRegistry): QualityJudge {
+  const known = new Map<string, SensorQuality>()
+  const qualityOf = (sensor: string) => {
+    const q = known.get(sensor) ?? sensorQuality(registry, sensor)
+    known.set(sensor, q)
+    return q
+  }
+  return { qualityOf, judge: (sensor, readings) => judgeReadings(readings, qualityOf(sensor)) }
 }

@@ -131,8 +131,8 @@ describe('GET /v1/readings formats', () => {
       .trim()
       .split('\r\n')
       .map((l) => l.split(','))
-    expect(header!.slice(0, 11)).toEqual(
-      'time,sensor,borough,kind,lane,direction,interval,seq,status,suspect,flags'.split(','),
+    expect(header!.slice(0, 14)).toEqual(
+      'time,sensor,borough,kind,lane,direction,interval,seq,status,version,qc,suspect,flags,failed'.split(','),
     )
     const pm = header!.indexOf('pm2_5')
     expect(rows.map((r) => Number(r[pm]))).toEqual(json.pages[0].readings.map((r: Json) => r.values.pm2_5))
@@ -155,6 +155,7 @@ describe('GET /v1/readings aggregates', () => {
     const mean = air1.reduce((a, r) => a + r.values.no2!, 0) / air1.length
     const row = readings.find((r: Json) => r.sensor === 'camden-b-air-1' && r.time === FROM)
     expect(row.values.no2).toBe(Math.round(mean * 10) / 10)
+    expect(row).toMatchObject({ status: 'raw', count: { no2: air1.length }, excluded: { no2: 0 } })
     const traffic = readings.find((r: Json) => r.sensor === 'camden-b-tr-1' && r.time === FROM)
     const cars = written.filter((r) => r.sensor === 'camden-b-tr-1' && r.time < T0 + 3_600_000)
     expect(traffic.values.car).toBe(cars.reduce((a, r) => a + r.values.car!, 0))
@@ -166,6 +167,33 @@ describe('GET /v1/readings aggregates', () => {
   })
 })
 
+describe('GET /v1/readings data status', () => {
+  it('says which readings automated QC checked and which values it left out, and filters by status', async () => {
+    const day = T0 + 86_400_000
+    const line = (t: number, fields: string) =>
+      `air,borough=${CAMDEN},grade=indicative,sensor=camden-b-air-3 ${fields},interval=300i ${t}`
+    await influx.write(
+      DB,
+      [
+        line(day, 'pm2_5=9,seq=1i,suspect=false,qc=1i'),
+        line(day + STEP_MS, 'pm2_5=900,no2=20,seq=2i,suspect=true,qc=1i,qc_fail="pm2_5"'),
+        line(day + 2 * STEP_MS, 'pm2_5=9,seq=3i,suspect=false'),
+      ].join('\n'),
+      'ms',
+    )
+    const range = `from=${new Date(day).toISOString()}&to=${new Date(day + 3_600_000).toISOString()}&sensor=camden-b-air-3`
+    const all = await allPages(range)
+    expect(all.readings.map((r: Json) => [r.seq, r.status, r.failed])).toEqual([
+      [1, 'provisional', undefined],
+      [2, 'provisional', ['pm2_5']],
+      [3, 'raw', undefined],
+    ])
+    expect((await allPages(`${range}&status=provisional`)).readings.map((r: Json) => r.seq)).toEqual([1, 2])
+    const hour = (await allPages(`${range}&every=1h`)).readings[0]
+    expect(hour).toMatchObject({ values: { pm2_5: 9 }, count: { pm2_5: 2 }, excluded: { pm2_5: 1 } })
+  })
+})
+
 describe('GET /v1/readings refusals', () => {
   it.each([
     ['bogus=1', 'bogus'],
@@ -174,7 +202,7 @@ describe('GET /v1/readings refusals', () => {
     ['limit=50001', 'limit'],
     ['cursor=abc', 'cursor'],
     ['sensor=a%20b', 'sensor'],
-    ['status=provisional&every=1h', 'status'],
+    ['status=raw&every=1h', 'status'],
     ['status=checked', 'status'],
     ['from=2026-01-01&to=2026-03-01', 'to'],
     ['from=yesterday', 'from'],

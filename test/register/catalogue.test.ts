@@ -15,6 +15,7 @@ import SHACLValidator from 'rdf-validate-shacl'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildArchives } from '../../register/archive/build.js'
 import { readArchiveIndex } from '../../register/archive/index-file.js'
+import { qualityJudge } from '../../register/bulk/status.js'
 import { createInfluxStreamer } from '../../register/influx-stream.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import { BULK_ENTRIES, bulkReadings, CAMDEN, HACKNEY, writeBulk } from './bulk-fixtures.js'
@@ -56,6 +57,7 @@ beforeAll(async () => {
     boroughs: [CAMDEN, HACKNEY],
     formats: ['csv', 'parquet'],
     now: Date.UTC(2026, 11, 10),
+    judge: qualityJudge(reg.registry).judge,
   })
   const res = await fetch(`${reg.url}/v1/catalogue`)
   expect(res.headers.get('content-type')).toMatch(/^application\/ld\+json/)
