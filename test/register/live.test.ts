@@ -15,7 +15,7 @@ import { mqttLiveSource } from '../../register/live/mqtt-source.js'
 import { launchChromium } from '../helpers/chromium.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
 import { freePort, waitFor } from '../helpers/ports.js'
-import { BULK_ENTRIES, CAMDEN } from './bulk-fixtures.js'
+import { BULK_ENTRIES, CAMDEN, HACKNEY } from './bulk-fixtures.js'
 import { type RegisterApp, startRegisterApp } from './fixtures.js'
 import { openSse, type SseStream } from './sse.js'
 
@@ -35,6 +35,7 @@ const OPEN = 'camden-b-air-1'
 const OTHER = 'camden-b-air-3'
 const CLOSED = 'camden-b-air-5'
 const TRAFFIC = 'camden-b-tr-1'
+const ELSEWHERE = 'hackney-b-air-1'
 
 function airReading(sensor: string, extra: Json = {}) {
   const time = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString()
@@ -51,9 +52,10 @@ function airReading(sensor: string, extra: Json = {}) {
 }
 
 async function publish(sensor: string, body: unknown, channel = 'air'): Promise<void> {
+  const borough = BULK_ENTRIES.find((e) => e.id === sensor)!.borough
   await devices
     .get(sensor)!
-    .publishAsync(`streetsense/v1/${CAMDEN}/${sensor}/${channel}`, JSON.stringify(body), { qos: 1 })
+    .publishAsync(`streetsense/v1/${borough}/${sensor}/${channel}`, JSON.stringify(body), { qos: 1 })
 }
 
 async function sse(query: string, headers: Record<string, string> = {}): Promise<SseStream> {
@@ -82,7 +84,7 @@ beforeAll(async () => {
       }
       broker = await startBroker(settings, { log, registry })
       const url = `mqtt://127.0.0.1:${broker.ports.mqtt}`
-      for (const id of [OPEN, OTHER, CLOSED, TRAFFIC]) {
+      for (const id of [OPEN, OTHER, CLOSED, TRAFFIC, ELSEWHERE]) {
         devices.set(id, await mqtt.connectAsync(url, { clientId: id, username: id, password: passwords.get(id) }))
       }
       const source = mqttLiveSource({ url, username: reader.username, password: reader.password, log })
@@ -112,16 +114,21 @@ afterAll(async () => {
 })
 
 describe('GET /v1/live', () => {
-  it('sends new readings of open sensors as events, in the bulk history shape', async () => {
+  it('sends new readings of the open sensors of the borough asked, in the bulk history shape', async () => {
     const all = await sse(`borough=${CAMDEN}`)
+    const hackney = await sse(`borough=${HACKNEY}`)
     expect(all.status).toBe(200)
     expect(all.headers['content-type']).toMatch(/^text\/event-stream/)
     await publish(CLOSED, airReading(CLOSED))
     const first = airReading(OPEN)
     await publish(OPEN, first)
+    const elsewhere = airReading(ELSEWHERE, { borough: HACKNEY })
+    await publish(ELSEWHERE, elsewhere)
     const last = airReading(OTHER)
     await publish(OTHER, last)
-    await waitFor(() => seqsOf(all).includes(last.seq), 10_000, 'the readings')
+    await waitFor(() => seqsOf(all).includes(last.seq) && seqsOf(hackney).length > 0, 10_000, 'the readings')
+    expect(seqsOf(hackney)).toEqual([elsewhere.seq])
+    expect(seqsOf(all)).not.toContain(elsewhere.seq)
     const got = readings(all).find((r: Json) => r.seq === first.seq)
     expect(got).toEqual({
       sensor: OPEN,
@@ -136,6 +143,9 @@ describe('GET /v1/live', () => {
     })
     expect(readings(all).some((r: Json) => r.sensor === CLOSED)).toBe(false)
     expect(all.events.every((e) => e.event !== 'reading' || /^[0-9a-f]{8}-\d+$/.test(e.id ?? ''))).toBe(true)
+    // The feed holds at most six clients (see limits above): later tests need the room.
+    all.close()
+    hackney.close()
   })
 
   it('filters by sensor and kind, and skips messages the store would refuse or that are old', async () => {
