@@ -76,21 +76,22 @@ function distributions(base: string, scope: Scope): Dist[] {
         'dcat:accessService': ref(`${base}/v1/catalogue/services/sensorthings`),
       },
     },
-    ...(b
-      ? [
-          {
-            slug: 'fiware',
-            title: 'FIWARE Smart Data Models (NGSI-LD)',
-            description:
-              'AirQualityObserved and TrafficFlowObserved entities of the newest readings, normalized with unitCode.',
-            access: `${base}/v1/export/fiware${q({ options: 'normalized' })}`,
-            format: FILE_TYPE.JSON_LD,
-            mediaType: MEDIA_TYPE.ldjson,
-            extra: { 'dct:conformsTo': ref('https://smartdatamodels.org/') },
-          },
-        ]
-      : []),
+    // The FIWARE export is per borough: London-wide has none.
+    ...(b ? [fiwareDistribution(`${base}/v1/export/fiware${q({ options: 'normalized' })}`)] : []),
   ]
+}
+
+function fiwareDistribution(access: string): Dist {
+  return {
+    slug: 'fiware',
+    title: 'FIWARE Smart Data Models (NGSI-LD)',
+    description:
+      'AirQualityObserved and TrafficFlowObserved entities of the newest readings, normalized with unitCode.',
+    access,
+    format: FILE_TYPE.JSON_LD,
+    mediaType: MEDIA_TYPE.ldjson,
+    extra: { 'dct:conformsTo': ref('https://smartdatamodels.org/') },
+  }
 }
 
 function archiveDistribution(base: string, datasetId: string, f: ArchiveFile, licence: string): Node {
