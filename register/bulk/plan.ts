@@ -39,13 +39,18 @@ export interface PlanRequest {
   cursor?: BulkCursor
 }
 
-/** Where the page starts: the cursor's sensor (or the next one, if it has gone) at the cursor's time. */
+/**
+ * Where the page starts: the cursor's sensor (or the next one, if it has gone) at the cursor's
+ * time, kept inside the range: a cursor is client input, and no time outside [from, to] may reach
+ * InfluxQL (a cursor past `to` means that sensor is done).
+ */
 function startOf(req: PlanRequest): { index: number; time: number } {
-  if (!req.cursor) return { index: 0, time: req.range.from }
+  const { from, to } = req.range
+  if (!req.cursor) return { index: 0, time: from }
   const { sensor, time } = req.cursor
   const index = req.sensors.findIndex((s) => s.id >= sensor)
-  if (index < 0) return { index: req.sensors.length, time: req.range.from }
-  return { index, time: req.sensors[index]!.id === sensor ? Math.max(time, req.range.from) : req.range.from }
+  if (index < 0) return { index: req.sensors.length, time: from }
+  return { index, time: req.sensors[index]!.id === sensor ? Math.min(Math.max(time, from), to) : from }
 }
 
 export function planPage(influx: InfluxReader, req: PlanRequest): Promise<PagePlan> {

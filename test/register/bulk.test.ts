@@ -194,6 +194,23 @@ describe('GET /v1/readings data status', () => {
   })
 })
 
+describe('GET /v1/readings cursors outside the range', () => {
+  const cursor = (t: number) => Buffer.from(JSON.stringify({ v: 1, s: 'camden-b-air-1', t })).toString('base64url')
+
+  it('start a sensor at the range, never reading outside it', async () => {
+    for (const [t, every] of [-9e15, 9e15].flatMap((t) => [[t, 'raw'] as const, [t, '1h'] as const])) {
+      const query = `borough=${CAMDEN}&${RANGE}&every=${every}&limit=50000&cursor=${cursor(t)}`
+      const res = await fetch(`${reg.url}/v1/readings?${query}`)
+      const body = await res.json()
+      expect(res.status, body.message).toBe(200)
+      const sensors = new Set(body.readings.map((r: Json) => r.sensor))
+      // Before the range: the sensor from the start; past it: the sensor is done, the next ones follow.
+      expect(sensors.has('camden-b-air-1')).toBe(t < 0)
+      expect(sensors.has('camden-b-air-2')).toBe(true)
+    }
+  })
+})
+
 describe('GET /v1/readings refusals', () => {
   it.each([
     ['bogus=1', 'bogus'],
