@@ -13,7 +13,7 @@ import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './ap
 import { ARCHIVE_MEDIA_TYPE, type ArchiveFile, readArchiveIndex } from './archive/index-file.js'
 import { licenceBlock } from './licence.js'
 import { isOpenData } from './public-entry.js'
-import { archiveParams, archivesQuery } from './route-schemas.js'
+import { archiveParams, archivesQuery } from './route-schemas-bulk.js'
 
 const LIST = {
   tags: ['bulk and live'],

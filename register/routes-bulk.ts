@@ -24,7 +24,7 @@ import {
   type TimeRange,
 } from './params.js'
 import { isOpenData } from './public-entry.js'
-import { bulkQuery } from './route-schemas.js'
+import { bulkQuery } from './route-schemas-bulk.js'
 
 const BULK = {
   tags: ['bulk and live'],

@@ -11,7 +11,7 @@ import { licenceBlock } from './licence.js'
 import type { LiveFilter } from './live/sse-client.js'
 import { parseSensorIds } from './params.js'
 import { isOpenData } from './public-entry.js'
-import { liveQuery } from './route-schemas.js'
+import { liveQuery } from './route-schemas-bulk.js'
 import { requireOpen, requireSensor } from './sensor-view.js'
 
 const LIVE = {
