@@ -152,7 +152,7 @@ Data: ${SENSORS} air sensors in one borough, one reading every 5 minutes for ${D
 | --- | --- | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-The API does more per reading than the baseline: it plans each page (bounded counts), reads the same rows with every column, puts each reading in the order promised (sensor, time, lane, direction), rounds values and writes JSON, NDJSON or CSV. Memory stays flat whatever the range: one InfluxDB chunk (5,000 rows) and the page's plan are held, not the page. Peak heap of the register serving NDJSON for 1 day (${fmt(total / DAYS)} readings): ${mib(heap.oneDay)} MiB; for all ${DAYS} days (${fmt(total)} readings): ${mib(heap.allDays)} MiB (peaks include garbage not yet collected).`
+The API does more per reading than the baseline: it plans each page (bounded counts), reads the same rows with every column, puts each reading in the order promised (sensor, time, lane, direction), judges each reading's data status (raw, provisional, ratified) against the sensor's ratifications, rounds values and writes JSON, NDJSON or CSV. What the register holds is bounded by the page size, not the range: one InfluxDB chunk (5,000 rows) and the page's plan, never the page itself. Peak heap of the register serving NDJSON for 1 day (${fmt(total / DAYS)} readings): ${mib(heap.oneDay)} MiB; for all ${DAYS} days (${fmt(total)} readings): ${mib(heap.allDays)} MiB: ${DAYS} times the readings, ${(heap.allDays / heap.oneDay).toFixed(1)} times the peak (peaks include garbage not yet collected).`
   writeBenchSection('bulk', md)
   console.log(md)
 }
