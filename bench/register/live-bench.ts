@@ -150,7 +150,7 @@ Set-up: \`streetsense broker\` (registry authentication and ACL) and the registe
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-Medians over the runs: p50 ${median(runs.map((r) => r.p50)).toFixed(1)} ms, **p99 ${median(runs.map((r) => r.p99)).toFixed(1)} ms**. Every client gets every reading once; the hub serialises each event once and writes it to each client's socket, so the cost per client is a write.`
+Medians over the runs: p50 ${median(runs.map((r) => r.p50)).toFixed(1)} ms, **p99 ${median(runs.map((r) => r.p99)).toFixed(1)} ms**. Every client gets every reading once; the hub serialises each event once and writes it to each client's socket, so the cost per client is a write. The clients are one Node process on the same two cores as the register and the broker: parsing every event of every client is part of each delay, and the first run also pays for warming up.`
   writeBenchSection('live', md)
   console.log(md)
 }
