@@ -35,6 +35,13 @@ function run(cmd, args) {
   }
 }
 
+// package.json's engines (">=20.19"): every locked dependency supports it (test/architecture/engines.test.ts).
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 19)) {
+  say(`streetsense needs Node 20.19 or newer; this is Node ${process.versions.node}`)
+  process.exit(1)
+}
+
 const wanted = purpose === 'test' ? FOR_TEST : FOR_START
 const missing = Object.entries(wanted)
   .filter(([, file]) => !existsSync(file))

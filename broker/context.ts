@@ -1,11 +1,11 @@
 /** What every hook of one broker shares: settings, registry, limits, metrics and per-client state. */
 import type { Client } from 'aedes'
 import type { Logger } from 'pino'
+import type { TokenBuckets, WindowCounter } from '../core/index.js'
 import type { Account, Registry } from '../registry/index.js'
 import type { BrokerSettings } from './config.js'
 import type { LoginThrottle } from './limits/login-throttle.js'
 import type { OverloadGuard } from './limits/overload-guard.js'
-import type { TokenBuckets, WindowCounter } from './limits/rate-limiters.js'
 import type { BrokerMetrics } from './metrics.js'
 
 /** Who a connected client is, fixed at CONNECT. */
@@ -13,6 +13,8 @@ export interface Session {
   account: Account
   /** The device's borough (from its register entry), for the topic ACL. */
   borough?: string
+  /** `edge doctor` checking a device's login (client id `<id>@doctor`): no publish, no subscribe. */
+  loginCheck?: boolean
   address: string
 }
 

@@ -13,6 +13,7 @@ export const REFUSAL_REASONS = [
   'packet_too_large',
   'command_invalid',
   'command_denied',
+  'qos2_refused',
 ] as const
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number]

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { envName, flagName } from '../core/index.js'
+import { envName, settingFlag } from '../core/index.js'
 import { GLOBAL_VARIABLES, SERVICE_SETTINGS } from './service-settings.js'
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ')
@@ -16,7 +16,9 @@ export function configDocs(): string {
     'Every setting of every service has a command-line flag and a `STREETSENSE_*` environment',
     'variable; a flag wins over the variable, the variable over the default. Settings are checked',
     'once at start: a bad value stops the service with `IOT_CONFIG_INVALID` and names the flag and',
-    'the variable.',
+    'the variable. A secret (marked so below) is never a flag value, since `ps` shows command lines:',
+    'it comes from its variable, from a file named by `--<flag>-file`, or from a file named by the',
+    'variable with `_FILE` appended (Docker and systemd secrets).',
     '',
     '| variable | meaning |',
     '| --- | --- |',
@@ -42,8 +44,9 @@ export function configDocs(): string {
       const type = `${spec.type}${limits ? ` (${limits})` : ''}`
       const def =
         spec.default !== undefined ? `\`${JSON.stringify(spec.default)}\`` : required.has(key) ? 'required' : ''
+      const meaning = spec.secret ? `${spec.description} (secret: variable or file only)` : spec.description
       parts.push(
-        `| \`${flagName(key)}\` | \`${envName(key)}\` | ${cell(type)} | ${cell(def)} | ${cell(spec.description)} |`,
+        `| \`${settingFlag(key, spec)}\` | \`${envName(key)}\` | ${cell(type)} | ${cell(def)} | ${cell(meaning)} |`,
       )
     }
   }

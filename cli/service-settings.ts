@@ -6,7 +6,7 @@ import { BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/index.js
 import type { SettingsSchema } from '../core/index.js'
 import { EdgeSettingsSchema, UpdaterSettingsSchema } from '../edge/index.js'
 import { IngestSettingsSchema } from '../ingest/index.js'
-import { ArchiveSettingsSchema } from '../register/index.js'
+import { ArchiveSettingsSchema, RegisterSettingsSchema } from '../register/index.js'
 import { DevicesSettingsSchema } from './commands/devices/admin-client.js'
 import { UpSettingsSchema } from './up/up-settings.js'
 
@@ -22,8 +22,13 @@ export const SERVICE_SETTINGS: readonly CommandSettings[] = [
   { command: 'sensors', summary: 'the sensor registry commands', schema: RegistrySettingsSchema as SettingsSchema },
   {
     command: 'ingest',
-    summary: 'the ingest, register and open data API',
+    summary: 'the ingest: MQTT and HTTP device intake, spool, InfluxDB writer',
     schema: IngestSettingsSchema as SettingsSchema,
+  },
+  {
+    command: 'register',
+    summary: 'the public register, open data API, exports and admin API',
+    schema: RegisterSettingsSchema as SettingsSchema,
   },
   { command: 'archive build', summary: 'monthly archive files per borough', schema: ArchiveSettingsSchema },
   { command: 'edge run', summary: 'the edge agent on a node', schema: EdgeSettingsSchema },
@@ -44,4 +49,6 @@ export const GLOBAL_VARIABLES: Record<string, string> = {
   STREETSENSE_LOG_LEVEL: 'log level of every service (debug, info, warn, error); default info',
   STREETSENSE_API_PASSWORD:
     'password of the operator or admin account `streetsense devices` uses (or --api-password-file; never a flag)',
+  STREETSENSE_LOG_FORMAT:
+    'json (one JSON object per line) or pretty (one line for a person); default: pretty when stdout is a terminal, else json',
 }

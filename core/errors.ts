@@ -82,6 +82,7 @@ export const ERROR_CODES = {
     403,
     'This account may not send that command to that device (role, borough, command, reused id); the connection is closed.',
   ),
+  IOT_BROKER_QOS2_REFUSED: spec(400, 'A QoS 2 publish; the broker accepts QoS 0 and 1 only (connection closed).'),
   IOT_BROKER_PACKET_TOO_LARGE: spec(413, 'An MQTT packet larger than the broker accepts; the connection is closed.'),
   IOT_BROKER_REGISTRY_UNAVAILABLE: spec(503, 'The sensor registry could not be read while authenticating.'),
   IOT_BROKER_START_FAILED: spec(500, 'The broker could not start (port taken, TLS files, Redis).'),
@@ -98,6 +99,7 @@ export const ERROR_CODES = {
     404,
     'A Sensor.Community node posts to a path that is not the intake; the body says what to configure.',
   ),
+  IOT_INGEST_RATE_LIMITED: spec(429, 'A device sent more HTTP requests than its rate allows; retry after the header.'),
   IOT_INGEST_SPOOL_FULL: spec(503, 'The local spool is full (InfluxDB down for long); retry after the header.'),
   IOT_INGEST_INFLUX_REJECTED: spec(400, 'InfluxDB refused points as malformed; they were quarantined.'),
   IOT_INGEST_START_FAILED: spec(500, 'The ingest could not start (port taken, data dir, settings).'),
@@ -114,6 +116,10 @@ export const ERROR_CODES = {
   ),
   IOT_REGISTER_INVALID_ENTRY: spec(400, 'A register entry sent to the admin API breaks the schema.'),
   IOT_REGISTER_UNAUTHORIZED: spec(401, 'The admin API needs an admin account.'),
+  IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE: spec(
+    415,
+    'A state-changing admin request must be JSON (Content-Type: application/json), never a plain form.',
+  ),
   IOT_REGISTER_FORBIDDEN: spec(403, 'The account may not act on that sensor or borough.'),
   IOT_REGISTER_DATA_NOT_OPEN: spec(403, "The sensor's data is not open; the register entry says who to ask."),
   IOT_REGISTER_NOT_FOUND: spec(404, 'No such sensor, route or file.'),
@@ -123,7 +129,6 @@ export const ERROR_CODES = {
   ),
   IOT_REGISTER_DUPLICATE: spec(409, 'A sensor with that id already exists.'),
   IOT_REGISTER_SENSOR_RETIRED: spec(409, 'The sensor is retired: it takes no commands.'),
-  IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE: spec(415, 'The admin API takes request bodies as application/json only.'),
   IOT_REGISTER_CALIBRATION_DATA: spec(
     422,
     'Too little co-located data to fit a calibration (or a singular fit); the message says how much there is.',
@@ -133,9 +138,15 @@ export const ERROR_CODES = {
   IOT_REGISTER_LIVE_BUSY: spec(503, 'The live feed holds its most clients (or yours from one address); retry later.'),
   IOT_REGISTER_LIVE_UNAVAILABLE: spec(503, 'This server runs no live feed (no broker reader account configured).'),
   IOT_REGISTER_INTERNAL: spec(500, 'An unexpected register fault; the log has the details.'),
+  IOT_REGISTER_START_FAILED: spec(500, 'The register could not start (port taken, data dir, settings).'),
 
   // `streetsense up`
   IOT_UP_INFLUXD_MISSING: spec(500, 'influxd is not installed; install it or pass --influx-url.'),
+  IOT_UP_PORT_IN_USE: spec(
+    500,
+    'A port `up` needs is taken (or privileged); the message names the option that moves it.',
+  ),
+  IOT_UP_INFLUXD_FAILED: spec(500, 'The local influxd did not start; the message has its cause, its log the rest.'),
 } as const satisfies Record<string, CodeSpec>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,4 +1,6 @@
 /** What every stage shares: the error registry, settings, the logger, how a service runs, the version. */
+
+export { csvCell, csvLine, fromCsvCell, toCsv } from './csv.js'
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -8,6 +10,8 @@ export {
   StreetsenseError,
 } from './errors.js'
 export { createLogger, type Logger } from './logger.js'
+export { privateDir, privateFile } from './private-files.js'
+export { TokenBuckets, WindowCounter } from './rate-limiters.js'
 export { type Closable, type RunServiceOptions, runService, settingsOrExit } from './service.js'
 export {
   addSettingOptions,
@@ -17,5 +21,6 @@ export {
   type SettingSchema,
   type SettingsOf,
   type SettingsSchema,
+  settingFlag,
 } from './settings.js'
 export { packageVersion } from './version.js'

@@ -11,6 +11,7 @@ import { buildTopic } from '../schemas/index.js'
 import { Aggregator } from './aggregate/aggregator.js'
 import { type ClockStatus, checkClock } from './aggregate/clock-check.js'
 import type { EdgeConfig, TrafficClass } from './config.js'
+import { ActivityReport } from './publish/activity-report.js'
 import { CommandLedger } from './publish/command-ledger.js'
 import { type CommandRunner, createCommandRunner } from './publish/commands.js'
 import { createDownlinkHandler } from './publish/downlink.js'
@@ -66,6 +67,7 @@ class NodeAgent implements EdgeAgent {
   private readonly now: () => number
   private readonly startedAt: number
   private readonly aggregator: Aggregator
+  private readonly activity: ActivityReport
   private readonly statusTopic: string
   private readonly ledger: CommandLedger
   /** The latest faults, for the heartbeat. */
@@ -105,7 +107,12 @@ class NodeAgent implements EdgeAgent {
     // On every connect: answers the broker never acknowledged go again (commands queued while
     // the node was away arrive on their own: persistent session, QoS 1 subscription).
     const onConnectionChange = (connected: boolean) => connected && commands.flush()
-    this.publisher = new Publisher(config, this.outbox, this.log, { onDownlink, onConnectionChange })
+    this.publisher = new Publisher(config, this.outbox, this.log, {
+      onDownlink,
+      onConnectionChange,
+      onDelivered: (seqs) => this.activity.noteDelivered(seqs),
+    })
+    this.activity = new ActivityReport(this.log, this.outbox, () => this.publisher.connected, this.aggregator.interval)
   }
 
   private createCommands(): CommandRunner {
@@ -122,7 +129,7 @@ class NodeAgent implements EdgeAgent {
         aggregator.setInterval(seconds)
         outbox.setSetting('interval', seconds)
       },
-      requeue: (from, to) => outbox.requeue(from, to),
+      requeue: (from, to) => outbox.resend(from, to),
       rewind: (seq) => this.publisher.rewind(seq),
       sendStatus: () => this.sendStatus(),
       remember: (err) => this.remember(err),
@@ -136,6 +143,9 @@ class NodeAgent implements EdgeAgent {
       this.log.warn({ clock: this.clock }, 'system clock not known to be synchronised; readings flagged clock_unsynced')
     }
     for (const d of this.drivers) await this.startDriver(d)
+    if (this.config.outbox.keepSent !== undefined) {
+      this.log.warn('outbox.keepSent is ignored: the resend window is outbox.retainSentHours and retainSentMB')
+    }
     this.publisher.start()
     this.scheduleClose()
     this.startTimers()
@@ -158,6 +168,7 @@ class NodeAgent implements EdgeAgent {
   status(): DeviceStatus {
     const { config, outbox, errors } = this
     const c = outbox.counters()
+    const w = outbox.resendWindow()
     const firmware = this.drivers
       .map((d) => d.firmware)
       .filter(Boolean)
@@ -173,7 +184,10 @@ class NodeAgent implements EdgeAgent {
       evicted: c.evicted,
       rejected: c.rejected,
       clock_synced: this.clock.synced,
-      ...(c.lastSeq > 0 ? { last_seq: c.lastSeq } : {}),
+      last_seq: c.lastSeq,
+      resendable_from: w.resendableFrom,
+      retained: w.retained,
+      retained_evicted: w.retainedEvicted,
       ...(errors.length ? { errors: [...errors] } : {}),
       ...withUpdate(config.updateStateFile),
     }
@@ -199,9 +213,10 @@ class NodeAgent implements EdgeAgent {
     this.timers.push(
       setInterval(() => this.sendStatus(), this.config.statusIntervalSeconds * 1000),
       setInterval(() => outbox.evictExpired(), 60_000),
-      setInterval(() => outbox.pruneDone(), 30_000),
+      setInterval(() => outbox.trimWindow(), 30_000),
       setInterval(() => outbox.checkpoint(), 600_000),
       setInterval(() => this.checkClock(), 600_000),
+      setInterval(() => this.activity.report(), this.activity.everyMs),
     )
   }
 
@@ -216,7 +231,9 @@ class NodeAgent implements EdgeAgent {
   }
 
   private sendStatus(): void {
-    this.publisher.publishStatus(this.statusTopic, JSON.stringify(this.status()))
+    const status = this.status()
+    this.publisher.publishStatus(this.statusTopic, JSON.stringify(status))
+    this.activity.heartbeat(status)
   }
 
   /** Closes the finished aggregation windows into the outbox and lets the publisher send them. */
@@ -225,6 +242,7 @@ class NodeAgent implements EdgeAgent {
     try {
       const readings = this.outbox.append(this.aggregator.close(this.now(), flags))
       if (readings.length) this.log.debug({ seq: readings.map((r) => r.seq) }, 'readings stored')
+      this.activity.noteTaken(readings.length)
       this.publisher.pump()
       this.deps.onHealthy?.()
     } catch (err) {

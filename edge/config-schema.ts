@@ -4,6 +4,8 @@
  * topic's sensor level. A lamp column with both air and traffic hardware runs two agents (two
  * register ids, two config files, `streetsense-edge@air` and `streetsense-edge@traffic`).
  */
+import { BOROUGH_CODE_PATTERN } from '../schemas/index.js'
+
 const serialPath = {
   type: 'string',
   minLength: 1,
@@ -33,7 +35,7 @@ export const edgeConfigSchema = {
       required: ['id', 'borough', 'kind'],
       properties: {
         id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
-        borough: { type: 'string', pattern: '^E090000(0[1-9]|[12][0-9]|3[0-3])$' },
+        borough: { type: 'string', pattern: BOROUGH_CODE_PATTERN },
         kind: { enum: ['air', 'traffic'] },
         grade: { enum: ['reference', 'indicative', 'citizen'], default: 'indicative' },
       },
@@ -75,7 +77,15 @@ export const edgeConfigSchema = {
         maxAgeHours: { type: 'number', exclusiveMinimum: 0, maximum: 87600, default: 720 },
         inFlight: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
         batchSize: { type: 'integer', minimum: 1, maximum: 500, default: 60 },
-        keepSent: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
+        // The resend window: acknowledged readings kept so the platform can ask for them again
+        // (docs/edge.md explains the defaults for an SD card).
+        retainSentHours: { type: 'number', minimum: 0, maximum: 87600, default: 168 },
+        retainSentMB: { type: 'number', minimum: 0, maximum: 100000, default: 64 },
+        keepSent: {
+          type: 'integer',
+          minimum: 0,
+          description: 'Deprecated and ignored: the resend window is retainSentHours and retainSentMB',
+        },
       },
     },
     sensors: {

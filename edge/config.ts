@@ -9,7 +9,7 @@ import type { FromSchema } from 'json-schema-to-ts'
 import { parse as parseYaml } from 'yaml'
 import type { SettingsOf, SettingsSchema } from '../core/index.js'
 import { StreetsenseError } from '../core/index.js'
-import type { TrafficCounts } from '../schemas/index.js'
+import { schemaErrorText, type TrafficCounts } from '../schemas/index.js'
 import { edgeConfigSchema } from './config-schema.js'
 
 export type TrafficClass = keyof TrafficCounts
@@ -43,7 +43,8 @@ export function parseEdgeConfig(input: unknown): Readonly<EdgeConfig> {
     if (err?.keyword === 'additionalProperties') {
       field = [field, (err.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join('/')
     }
-    const detail = err?.keyword === 'additionalProperties' ? 'is not a known setting' : (err?.message ?? 'is invalid')
+    const detail =
+      err?.keyword === 'additionalProperties' ? 'is not a known setting' : err ? schemaErrorText(err) : 'is invalid'
     throw new StreetsenseError('IOT_EDGE_CONFIG_INVALID', `config field ${field || '(root)'} ${detail}`, field)
   }
   const config = copy as EdgeConfig
@@ -107,8 +108,8 @@ export const EdgeSettingsSchema = {
   additionalProperties: false,
   required: ['config'],
   properties: {
-    config: { type: 'string', description: 'Path of the node config file (YAML or JSON)', minLength: 1 },
-    logLevel: { type: 'string', description: 'Log level', default: 'info', enum: ['debug', 'info', 'warn', 'error'] },
+    config: { type: 'string', description: 'path of the node config file (YAML or JSON)', minLength: 1 },
+    logLevel: { type: 'string', description: 'log level', default: 'info', enum: ['debug', 'info', 'warn', 'error'] },
   },
 } as const satisfies SettingsSchema
 

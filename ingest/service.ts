@@ -1,8 +1,10 @@
 /**
  * `startIngest(config, deps)`: the whole ingest in one process. Spool, quarantine and stats
- * (SQLite under the data dir), the InfluxDB writer, the MQTT consumers and the HTTP app; an
- * `ingest_health` point every healthIntervalMs. `close()` stops intake first, then the writer,
- * and leaves unwritten points in the spool for the next start.
+ * (SQLite under the data dir), the InfluxDB writer, the MQTT consumers, gap repair, the device intake HTTP
+ * app and the operator listener (/metrics, /healthz, /readyz); an `ingest_health` point every
+ * healthIntervalMs. `close()` stops intake first, then the writer, and leaves unwritten points in
+ * the spool for the next start. The public register is another process (`streetsense register`):
+ * public rendering never shares this event loop with device intake.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -15,13 +17,15 @@ import type { IngestConfig } from './config.js'
 import { createDeviceMetrics, type DeviceMetrics } from './device-metrics.js'
 import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
 import { buildApp, type PluginEntry } from './http/app.js'
-import type { Readiness } from './http/ops-routes.js'
+import { type Readiness, startOpsApp } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics, refreshGauges } from './metrics.js'
 import { QcHistory } from './qc/history.js'
 import { openQcStateFile, type QcStateFile } from './qc/state-store.js'
 import { openQuarantine, type Quarantine } from './quarantine/quarantine.js'
 import { readinessOf } from './readiness.js'
 import { openOwnRegistry } from './registry-wiring.js'
+import { GapRepair } from './repair/gap-repair.js'
+import { commandResendRequester } from './repair/resend-requester.js'
 import { openSpool, type Spool } from './spool/spool.js'
 import { openSensorStats, type SensorStats } from './stats/sensor-stats.js'
 import { createDatabase } from './store/influx-http.js'
@@ -37,31 +41,18 @@ export interface IngestDeps {
   directory?: SensorDirectory
   /** An open registry (registry/) to use instead of opening one; the caller closes it. */
   registry?: Registry
-  /** Extra Fastify plugins, mounted after the ingest's own routes. */
+  /** Extra Fastify plugins on the intake port, mounted after the ingest's own routes. */
   plugins?: PluginEntry[]
-  /**
-   * A plugin built from the ingest's own parts (the register and open data API, which read the
-   * same registry and per-sensor counters). The caller wires it: the ingest does not import the
-   * stages after it.
-   */
-  mount?(parts: MountParts): PluginEntry | Promise<PluginEntry>
   /** Start without MQTT consumers (HTTP intake only). */
   mqtt?: boolean
 }
 
-/** What a mounted plugin may use of the ingest. */
-export interface MountParts {
-  registry: Registry
-  stats: SensorStats
-  logger: Logger
-  /** Wakes the command sender after the admin API queued a command (absent without MQTT). */
-  commands?: Pick<IngestCommands, 'wake'>
-}
-
 export interface RunningIngest {
   app: FastifyInstance
-  /** The HTTP port actually bound. */
+  /** The device intake HTTP port actually bound. */
   port: number
+  /** The operator port (/metrics, /healthz, /readyz) actually bound. */
+  opsPort: number
   spool: Spool
   quarantine: Quarantine
   stats: SensorStats
@@ -71,6 +62,8 @@ export interface RunningIngest {
   consumers?: Consumers
   /** Commands to devices (sendCommand); absent without MQTT or a registry. */
   commands?: IngestCommands
+  /** Gap repair (absent with gapRepair off, or without MQTT or a registry to send commands). */
+  repair?: GapRepair
   readiness(): Readiness
   close(): Promise<void>
 }
@@ -98,29 +91,32 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const writer = await startWriter(config, stores)
   const checker = await startChecker(config, logger)
   const devices = startDeviceMetrics(config, stores)
+  const mqtt = deps.mqtt !== false
+  const repair = mqtt && config.gapRepair && stores.registry ? gapRepair(config, stores, () => commands) : undefined
   const pipeline = createPipeline({
     ...stores,
     checker,
     maxPayloadBytes: config.maxPayloadBytes,
     onDurable: () => writer.notify(),
     onAccepted: (expected, checked) => devices.observe(expected.sensor, expected.borough, checked),
+    repair,
   })
-  const consumers = deps.mqtt === false ? undefined : startConsumers(config, { pipeline, spool, metrics, logger })
+  const consumers = mqtt ? startConsumers(config, { pipeline, spool, metrics, logger }) : undefined
   const commands =
-    deps.mqtt === false || !stores.registry
+    !mqtt || !stores.registry
       ? undefined
       : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
+  repair?.start()
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
-  const { app, port } = await startHttp(config, deps, { ...stores, pipeline, readiness, devices, commands })
-  logger.info({ port, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
-
+  let listeners: Listeners | undefined
   let closed = false
   async function close(): Promise<void> {
     if (closed) return
     closed = true
     upkeep.stop()
-    await app.close()
+    repair?.stop()
+    await listeners?.close()
     await consumers?.close()
     await commands?.close()
     await checker.close()
@@ -133,12 +129,90 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     stores.ownRegistry?.close()
     logger.info('ingest stopped')
   }
-  return { app, port, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands, readiness, close }
+  listeners = await listenOrStop(() => startListeners(config, deps, { ...stores, pipeline, readiness, devices }), close)
+  const { app, port, opsPort } = listeners
+  logger.info({ port, opsPort, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
+  const running = {
+    app,
+    port,
+    opsPort,
+    spool,
+    quarantine,
+    stats,
+    metrics,
+    pipeline,
+    writer,
+    consumers,
+    commands,
+    repair,
+  }
+  return { ...running, readiness, close }
+}
+
+/** The HTTP side starts last: if a port is taken, what started before it is stopped, not left running. */
+async function listenOrStop<T>(start: () => Promise<T>, stop: () => Promise<void>): Promise<T> {
+  try {
+    return await start()
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+interface Listeners {
+  app: FastifyInstance
+  port: number
+  opsPort: number
+  close(): Promise<void>
+}
+
+/** Device intake on the HTTP port, then /metrics, /healthz, /readyz on the operator port. */
+async function startListeners(
+  config: IngestConfig,
+  deps: IngestDeps,
+  parts: Stores & { pipeline: Pipeline; readiness: () => Readiness; devices: DeviceMetrics },
+): Promise<Listeners> {
+  const { app, port } = await startHttp(config, deps, parts)
+  const refreshAll = () => {
+    refreshGauges(parts.metrics, parts)
+    parts.devices.refresh()
+  }
+  try {
+    const ops = await startOpsApp(config, { ...parts, refreshGauges: refreshAll })
+    const close = async () => {
+      await app.close()
+      await ops.app.close()
+    }
+    return { app, port, opsPort: ops.port, close }
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+}
+
+/** Gap repair over the stats' seq ranges, asking devices through sendCommand(). */
+function gapRepair(config: IngestConfig, stores: Stores, commands: () => IngestCommands | undefined): GapRepair {
+  const logger = stores.logger.child({ component: 'gap-repair' })
+  const requester = commandResendRequester(commands, logger)
+  return new GapRepair({
+    seqs: stores.stats.seqs,
+    directory: stores.directory,
+    requester,
+    metrics: stores.metrics,
+    logger,
+    options: {
+      graceMs: config.repairGraceMs,
+      backoffMs: config.repairBackoffMs,
+      maxBackoffMs: config.repairMaxBackoffMs,
+      maxAttempts: config.repairMaxAttempts,
+      tickMs: config.repairTickMs,
+    },
+  })
 }
 
 async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Stores> {
   const logger = (deps.logger ?? deps.log ?? createLogger()).child({ service: 'ingest', instance: config.instance })
-  const ownRegistry = deps.registry || (deps.directory && !deps.mount) ? undefined : await openOwnRegistry(config)
+  const ownRegistry = deps.registry || deps.directory ? undefined : await openOwnRegistry(config)
   const registry = deps.registry ?? ownRegistry
   const qcFile = openQcStateFile(config.dataDir)
   return {
@@ -150,6 +224,8 @@ async function openStores(config: IngestConfig, deps: IngestDeps): Promise<Store
     quarantine: openQuarantine(config.dataDir, {
       maxRows: config.quarantineMaxRows,
       maxAgeDays: config.quarantineMaxAgeDays,
+      maxBytes: config.quarantineMaxBytes,
+      rawPrefixBytes: config.quarantineRawBytes,
     }),
     stats: openSensorStats(config.dataDir),
     metrics: createIngestMetrics(),
@@ -199,23 +275,19 @@ async function startChecker(config: IngestConfig, logger: Logger): Promise<Check
   return checker
 }
 
-/** The HTTP app with the ingest's routes, then deps.plugins and the mounted plugin, listening. */
+/** The intake HTTP app with the ingest's routes, then deps.plugins, listening. */
 async function startHttp(
   config: IngestConfig,
   deps: IngestDeps,
-  parts: Stores & { pipeline: Pipeline; readiness(): Readiness; devices: DeviceMetrics; commands?: IngestCommands },
+  parts: Stores & { pipeline: Pipeline },
 ): Promise<{ app: FastifyInstance; port: number }> {
-  const plugins = [...(deps.plugins ?? [])]
-  if (deps.mount) {
-    const { registry, stats, logger, commands } = parts
-    plugins.push(await deps.mount({ registry: registry!, stats, logger, ...(commands ? { commands } : {}) }))
+  const app = await buildApp(config, { ...parts, plugins: deps.plugins ?? [] })
+  try {
+    await app.listen({ host: config.httpHost, port: config.httpPort })
+  } catch (err) {
+    await app.close()
+    throw err
   }
-  const refresh = () => {
-    refreshGauges(parts.metrics, parts)
-    parts.devices.refresh()
-  }
-  const app = await buildApp(config, { ...parts, refreshGauges: refresh, plugins })
-  await app.listen({ host: config.httpHost, port: config.httpPort })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.httpPort
   return { app, port }

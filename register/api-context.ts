@@ -20,11 +20,14 @@ import type { Registry } from '../registry/index.js'
 import type { InfluxReader } from './influx-read.js'
 import type { InfluxStreamer } from './influx-stream.js'
 import type { LiveFeed } from './live/feed.js'
+import type { RenderCache } from './register-cache.js'
 
 /** The Registry's reads, and the writes of the admin API (the Registry validates and audits them). */
 export type OpenDataRegistry = Pick<
   Registry,
   | 'listSensors'
+  | 'countSensors'
+  | 'sensorsVersion'
   | 'getSensor'
   | 'addSensor'
   | 'updateSensor'
@@ -58,6 +61,10 @@ export interface ApiContext {
   /** Called after the admin API queued a command (see OpenDataPluginOptions.onCommandQueued). */
   onCommandQueued?: () => void
   liveRefreshSeconds: number
+  /** Replies rendered from the register alone, by register version (register-cache.ts). */
+  renderCache: RenderCache
+  /** Sensors per page of the register page. */
+  indexPageSize: number
   now(): number
 }
 

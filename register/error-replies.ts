@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { type HttpErrorBody, httpErrorBody, StreetsenseError } from '../core/index.js'
+import { schemaErrorField, schemaErrorText } from '../schemas/index.js'
 import { licenceBlock } from './licence.js'
 import { esc, page } from './pages/html.js'
 
@@ -15,7 +16,9 @@ export function installErrorReplies(app: FastifyInstance, log: Logger): void {
     if (body.statusCode >= 500) log.error({ err: error, url: req.url }, 'open data API error')
     else log.debug({ code: body.code, url: req.url }, 'open data API refused a request')
     reply.code(body.statusCode).header('cache-control', 'no-store')
-    if (body.statusCode === 401) reply.header('www-authenticate', 'Basic realm="streetsense admin"')
+    // Never a Basic challenge: a browser would prompt, then cache the credentials and send them
+    // with any later request to this origin, including one a page on another origin makes.
+    if (body.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="streetsense admin"')
     if (!req.url.startsWith('/v1/') && (req.headers.accept ?? '').includes('text/html')) {
       // People following a link get a page, not JSON.
       return reply.type('text/html; charset=utf-8').send(errorPage(body.statusCode, body.message))
@@ -29,15 +32,8 @@ function registerErrorBody(error: FastifyError | StreetsenseError): HttpErrorBod
   const validation = error.validation
   if (validation && validation.length > 0) {
     const first = validation[0]!
-    const params = (first.params ?? {}) as {
-      missingProperty?: string
-      additionalProperty?: string
-      allowedValues?: unknown[]
-    }
-    const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.')
-    const field = params.missingProperty ?? params.additionalProperty ?? (path || 'request')
-    const allowed = params.allowedValues ? `: ${params.allowedValues.join(', ')}` : ''
-    return httpErrorBody(400, 'IOT_REGISTER_BAD_PARAM', `${field}: ${first.message ?? 'invalid'}${allowed}`, field)
+    const field = schemaErrorField(first) || 'request'
+    return httpErrorBody(400, 'IOT_REGISTER_BAD_PARAM', `${field}: ${schemaErrorText(first)}`, field)
   }
   const status = error.statusCode ?? 500
   if (status === 429) return httpErrorBody(429, 'IOT_REGISTER_RATE_LIMITED', error.message)

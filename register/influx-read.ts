@@ -43,18 +43,34 @@ export function createInfluxReader(config: InfluxReadConfig, timeoutMs = 15_000)
         body = (await res.json()) as typeof body
         if (!res.ok && !body.error) body.error = `HTTP ${res.status}`
       } catch (err) {
-        throw new StreetsenseError('IOT_REGISTER_INFLUX_UNAVAILABLE', `InfluxDB unreachable: ${(err as Error).message}`)
+        throw unavailable(`unreachable: ${(err as Error).message}`)
       }
-      if (body.error) throw new StreetsenseError('IOT_REGISTER_INFLUX_UNAVAILABLE', `InfluxDB: ${body.error}`)
-      return (body.results ?? []).map((result) => {
-        // "database not found" is an empty store, not an outage: the ingest creates it on first write.
-        if (result.error && !/database not found/.test(result.error)) {
-          throw new StreetsenseError('IOT_REGISTER_INFLUX_UNAVAILABLE', `InfluxQL: ${result.error}`)
-        }
+      if (body.error) throw unavailable(body.error)
+      const results = body.results ?? []
+      // "database not found" is an empty store, not an outage: the ingest creates it on first
+      // write. With several statements InfluxDB 1.x says only "not executed" (for each, or for
+      // the first alone): a query that failed before running at all reads as empty.
+      if (results.length > 0 && results.every((r) => r.error && NOT_RUN.test(r.error))) {
+        return results.map(() => [])
+      }
+      return results.map((result) => {
+        if (result.error) throw unavailable(result.error)
         return (result.series ?? []).flatMap(seriesRows)
       })
     },
   }
+}
+
+const NOT_RUN = /^(database not found|not executed)/
+
+/**
+ * A 503 that says InfluxDB could not answer, without echoing its error text (which names the
+ * query) to a public client; the text is the error's cause, which the error handler logs.
+ */
+function unavailable(detail: string): StreetsenseError {
+  return new StreetsenseError('IOT_REGISTER_INFLUX_UNAVAILABLE', 'InfluxDB could not answer; try again shortly', {
+    cause: new Error(`InfluxDB: ${detail}`),
+  })
 }
 
 function seriesRows(series: InfluxSeries): InfluxRow[] {

@@ -1,7 +1,7 @@
 /**
- * How /docs groups the register's routes: data users first (the register and readings, then many
- * sensors at once, the catalogue, exports and standards), the admin API after; a service that
- * serves the register lists these tags before its own (device intake, operations).
+ * How the register's /docs groups its routes: data users first (the register and readings, then
+ * many sensors at once, the catalogue, data quality, exports and standards), the admin API last.
+ * Device intake is the ingest's, on its own port and its own /docs.
  */
 export const OPENAPI_TAGS = [
   {
@@ -19,6 +19,10 @@ export const OPENAPI_TAGS = [
   {
     name: 'catalogue',
     description: 'DCAT-AP metadata of the datasets, for data portals (CKAN, the London Datastore).',
+  },
+  {
+    name: 'data quality',
+    description: 'How readings are checked: the automated QC flags, periods an operator ratified, calibrations.',
   },
   { name: 'exports', description: 'FIWARE Smart Data Models (NGSI-LD) and a daily CSV per borough.' },
   { name: 'sensorthings', description: 'OGC SensorThings API 1.1 (read): Things, Datastreams, Observations.' },

@@ -1,5 +1,10 @@
-/** Parsing and bounding of query parameters; every failure names the parameter (IOT_REGISTER_BAD_PARAM). */
+/**
+ * Parsing and bounding of query parameters; every failure names the parameter
+ * (IOT_REGISTER_BAD_PARAM). Nothing unbounded reaches InfluxQL: times stay within what InfluxDB
+ * can store, cursors are checked like any other input.
+ */
 import { StreetsenseError } from '../core/index.js'
+import { resolveBorough, STORABLE_TIME_MS, unknownBoroughMessage } from '../schemas/index.js'
 
 export const EVERY = {
   raw: { ms: 0, maxRangeDays: 7 },
@@ -12,6 +17,18 @@ export type Every = keyof typeof EVERY
 export const DEFAULT_LIMIT = 1000
 export const MAX_LIMIT = 10_000
 
+/**
+ * `?borough=Camden` (or "city of london", "Kensington & Chelsea") becomes its code before the
+ * route's schema sees it, so every route takes names; an unknown borough is a 400 listing them all.
+ */
+export function resolveBoroughQuery(query: unknown): void {
+  const q = query as Record<string, unknown> | undefined
+  if (!q || typeof q.borough !== 'string' || q.borough === '') return
+  const code = resolveBorough(q.borough)
+  if (!code) throw badParam('borough', unknownBoroughMessage(q.borough))
+  q.borough = code
+}
+
 export function parseTime(param: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback
   // Dates and RFC 3339 instants only: Date.parse alone accepts too much.
@@ -20,6 +37,16 @@ export function parseTime(param: string, value: string | undefined, fallback: nu
   }
   const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)
   if (Number.isNaN(ms)) throw badParam(param, 'is not a valid time')
+  return storable(param, ms)
+}
+
+const STORABLE_RANGE = `${new Date(STORABLE_TIME_MS.from).toISOString()} to ${new Date(STORABLE_TIME_MS.to).toISOString()}`
+
+/** A time InfluxDB can hold (outside it no reading can exist, and InfluxQL refuses the literal). */
+function storable(param: string, ms: number): number {
+  if (ms < STORABLE_TIME_MS.from || ms > STORABLE_TIME_MS.to) {
+    throw badParam(param, `must be between ${STORABLE_RANGE}`)
+  }
   return ms
 }
 
@@ -63,11 +90,16 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url')
 }
 
+/**
+ * A cursor is client input like any other: its time must be one InfluxDB can hold, and `k` (rows
+ * already returned at that time) at most one page, so it cannot stretch a query's LIMIT.
+ */
 export function parseCursor(value: string | undefined): Cursor | undefined {
   if (value === undefined || value === '') return undefined
   try {
     const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Cursor
-    if (Number.isInteger(c.t) && Number.isInteger(c.k) && c.k >= 1) return { t: c.t, k: c.k }
+    const inRange = Number.isSafeInteger(c.t) && c.t >= STORABLE_TIME_MS.from && c.t <= STORABLE_TIME_MS.to
+    if (inRange && Number.isSafeInteger(c.k) && c.k >= 1 && c.k <= MAX_LIMIT) return { t: c.t, k: c.k }
   } catch {
     // fall through to the error below
   }
@@ -118,7 +150,9 @@ export function parseDate(param: string, value: string | undefined, fallback: nu
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
     throw badParam(param, 'must be a date YYYY-MM-DD')
   }
-  return Date.parse(`${value}T00:00:00Z`)
+  const day = storable(param, Date.parse(`${value}T00:00:00Z`))
+  storable(param, day + 86_400_000 - 1)
+  return day
 }
 
 /** A 400 naming the parameter at fault (the message starts with it). */

@@ -1,13 +1,15 @@
 /**
  * openDataPlugin: the public sensor register (HTML pages), the open data API (/v1/...), its exports
- * and the admin API, as one Fastify plugin the ingest app mounts. It is deliberately NOT wrapped in
- * fastify-plugin: its CORS, rate limit, licence headers, ETags and error bodies stay inside it.
+ * and the admin API, as one Fastify plugin, which `streetsense register` mounts (service.ts). It is
+ * deliberately NOT wrapped in fastify-plugin: its CORS, rate limit, licence headers, ETags and error
+ * bodies stay inside it.
  */
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
+import { requireJsonRequest } from './admin-auth.js'
 import type { ApiContext, OpenDataRegistry, OpenDataStats } from './api-context.js'
 import { installCaching } from './caching.js'
 import { installErrorReplies } from './error-replies.js'
@@ -15,10 +17,14 @@ import { createInfluxReader, type InfluxReadConfig } from './influx-read.js'
 import { createInfluxStreamer } from './influx-stream.js'
 import { installLicenceHeaders } from './licence.js'
 import { LiveFeed, type LiveOptions } from './live/feed.js'
+import { INDEX_PAGE_SIZE } from './pages/index-page.js'
 import { registerPages } from './pages/routes.js'
+import { resolveBoroughQuery } from './params.js'
 import { installQueryGuard } from './query-guard.js'
+import { RenderCache } from './register-cache.js'
 import { registerAdminRoutes } from './routes-admin.js'
 import { registerArchiveRoutes } from './routes-archives.js'
+import { registerBoroughRoutes } from './routes-boroughs.js'
 import { registerBulkRoutes } from './routes-bulk.js'
 import { registerCatalogueRoutes } from './routes-catalogue.js'
 import { registerCommandRoutes } from './routes-commands.js'
@@ -55,6 +61,8 @@ export interface OpenDataPluginOptions {
   live?: LiveOptions
   /** How often the register page refreshes live values when it cannot use the live feed (seconds). */
   liveRefreshSeconds?: number
+  /** Sensors per page of the register page `/` (default 200). */
+  indexPageSize?: number
   /** Clock, for tests that pin "now". */
   now?: () => number
 }
@@ -68,47 +76,19 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
       'openDataPlugin needs options { registry, influx: { url, db, token? }, log }: register it with app.register(openDataPlugin, options)',
     )
   }
-  const log = opts.log.child({ component: 'open-data' })
-  const ctx: ApiContext = {
-    registry: opts.registry,
-    influx: createInfluxReader(opts.influx),
-    influxStream: createInfluxStreamer(opts.influx),
-    stats: opts.stats,
-    log,
-    publicBaseUrl: opts.publicBaseUrl,
-    ...(opts.onCommandQueued ? { onCommandQueued: opts.onCommandQueued } : {}),
-    liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
-    now: opts.now ?? Date.now,
-    ...(opts.archivesDir ? { archivesDir: opts.archivesDir } : {}),
-    ...(opts.cataloguePublisher ? { cataloguePublisher: opts.cataloguePublisher } : {}),
-  }
+  const ctx = apiContext(opts)
   if (opts.live) ctx.live = startLiveFeed(app, opts.live, ctx)
-  if (opts.cors !== false) {
-    await app.register(cors, {
-      origin: '*',
-      methods: ['GET', 'HEAD', 'OPTIONS'],
-      exposedHeaders: ['etag', 'link', 'x-licence', 'x-attribution', 'x-next-cursor'],
-    })
-  }
-  if (opts.rateLimit !== false) {
-    await app.register(rateLimit, {
-      max: opts.rateLimit?.max ?? 600,
-      timeWindow: opts.rateLimit?.timeWindowMs ?? 60_000,
-      errorResponseBuilder: (_req, context) => {
-        const err = new Error(`rate limit: at most ${context.max} requests per ${context.after}`) as Error & {
-          statusCode: number
-        }
-        err.statusCode = 429
-        return err
-      },
-    })
-  }
+  await installAccessPolicies(app, opts)
+  // Admin writes are JSON only, whatever the route (CSRF: a plain form cannot send JSON).
+  app.addHook('onRequest', requireJsonRequest)
   installLicenceHeaders(app)
-  installCaching(app)
-  installErrorReplies(app, log)
+  installCaching(app, { linksFollowHost: !opts.publicBaseUrl })
+  installErrorReplies(app, ctx.log)
   installQueryGuard(app)
+  app.addHook('preValidation', async (req) => resolveBoroughQuery(req.query))
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>()
   registerSensorRoutes(typed, ctx)
+  registerBoroughRoutes(typed, ctx)
   registerBulkRoutes(typed, ctx)
   registerLiveRoutes(typed, ctx)
   registerArchiveRoutes(typed, ctx)
@@ -120,6 +100,47 @@ export const openDataPlugin: FastifyPluginAsync<OpenDataPluginOptions> = async (
   registerCommandRoutes(typed, ctx)
   registerQualityRoutes(typed, ctx)
   await registerPages(typed, ctx)
+}
+
+function apiContext(opts: OpenDataPluginOptions): ApiContext {
+  return {
+    registry: opts.registry,
+    influx: createInfluxReader(opts.influx),
+    influxStream: createInfluxStreamer(opts.influx),
+    stats: opts.stats,
+    log: opts.log.child({ component: 'open-data' }),
+    publicBaseUrl: opts.publicBaseUrl,
+    ...(opts.onCommandQueued ? { onCommandQueued: opts.onCommandQueued } : {}),
+    liveRefreshSeconds: opts.liveRefreshSeconds ?? 30,
+    renderCache: new RenderCache(),
+    indexPageSize: opts.indexPageSize ?? INDEX_PAGE_SIZE,
+    now: opts.now ?? Date.now,
+    ...(opts.archivesDir ? { archivesDir: opts.archivesDir } : {}),
+    ...(opts.cataloguePublisher ? { cataloguePublisher: opts.cataloguePublisher } : {}),
+  }
+}
+
+/** CORS (GET from any origin) and the per-client rate limit, unless the app does them itself. */
+async function installAccessPolicies(app: FastifyInstance, opts: OpenDataPluginOptions): Promise<void> {
+  if (opts.cors !== false) {
+    await app.register(cors, {
+      origin: '*',
+      methods: ['GET', 'HEAD', 'OPTIONS'],
+      exposedHeaders: ['etag', 'link', 'x-licence', 'x-attribution', 'x-next-cursor'],
+    })
+  }
+  if (opts.rateLimit === false) return
+  await app.register(rateLimit, {
+    max: opts.rateLimit?.max ?? 600,
+    timeWindow: opts.rateLimit?.timeWindowMs ?? 60_000,
+    errorResponseBuilder: (_req, context) => {
+      const err = new Error(`rate limit: at most ${context.max} requests per ${context.after}`) as Error & {
+        statusCode: number
+      }
+      err.statusCode = 429
+      return err
+    },
+  })
 }
 
 /** Subscribes in the background (the broker may come up after the register); stops with the app. */

@@ -14,10 +14,12 @@ export const SENSOR_ID = {
   pattern: SENSOR_ID_PATTERN,
   description: 'Register id of the sensor',
 } as const satisfies JSONSchema
+/** Names become codes before validation (resolveBoroughQuery in params.ts, a hook on every route). */
 export const BOROUGH = {
   type: 'string',
-  pattern: '^E090000(0[1-9]|[12][0-9]|3[0-3])$',
-  description: 'ONS/GSS borough code, E09000001..E09000033',
+  maxLength: 64,
+  description:
+    'Borough: ONS/GSS code (E09000007) or name, in any case ("Camden", "City of London", "Kensington & Chelsea"); GET /v1/boroughs lists them',
 } as const satisfies JSONSchema
 export const KIND = { type: 'string', enum: ['air', 'traffic'] } as const satisfies JSONSchema
 export const STATUS = {
@@ -45,6 +47,8 @@ export const sensorsQuery = {
     status: STATUS,
     bbox: { type: 'string', description: 'minLon,minLat,maxLon,maxLat (WGS84)' },
     format: { type: 'string', enum: ['json', 'geojson', 'csv'] },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Sensors per page (default 100)' },
+    page: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Page number, from 1' },
   },
 } as const satisfies JSONSchema
 
@@ -173,9 +177,10 @@ export const commandsQuery = {
 export const indexPageQuery = {
   type: 'object',
   properties: {
-    borough: { type: 'string', pattern: '^(E090000(0[1-9]|[12][0-9]|3[0-3]))?$' },
+    borough: { type: 'string', maxLength: 64 },
     kind: { type: 'string', enum: ['', 'air', 'traffic'] },
     q: { type: 'string', maxLength: 100 },
+    page: { type: 'integer', minimum: 1, maximum: 1000000 },
   },
 } as const satisfies JSONSchema
 

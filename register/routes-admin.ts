@@ -18,7 +18,7 @@ const ADD = { tags: ['admin'], summary: 'Register a sensor; returns its device c
 const REPLACE = { tags: ['admin'], summary: 'Replace a register entry', params: idParams } as const
 const RETIRE = {
   tags: ['admin'],
-  summary: "Retire a sensor: status 'retired', device account disabled",
+  summary: "Retire a sensor: status 'retired', device account disabled (body: {}, as JSON)",
   params: idParams,
 } as const
 const AUDIT = {
@@ -28,6 +28,7 @@ const AUDIT = {
 } as const
 
 export function registerAdminRoutes(app: OpenDataApp, ctx: ApiContext): void {
+  // Admin writes must be JSON: requireJsonRequest, a hook of the whole plugin (plugin.ts).
   app.post('/v1/admin/sensors', { schema: ADD }, (req, reply) => addSensor(ctx, req, reply))
   app.put('/v1/admin/sensors/:id', { schema: REPLACE }, (req) => replaceSensor(ctx, req))
   app.post('/v1/admin/sensors/:id/retire', { schema: RETIRE }, (req) => retireSensor(ctx, req))

@@ -7,7 +7,7 @@
  * cannot send that cross-site without a CORS preflight, which this API never grants.
  */
 import { randomUUID } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { StreetsenseError } from '../core/index.js'
 import type { AccountRole, CommandRecord } from '../registry/index.js'
 import { authenticate, requireBorough } from './admin-auth.js'
@@ -32,21 +32,9 @@ const LIST = {
 } as const
 
 export function registerCommandRoutes(app: OpenDataApp, ctx: ApiContext): void {
-  app.post('/v1/admin/sensors/:id/commands', { schema: ISSUE, onRequest: requireJson }, (req, reply) =>
-    issueCommand(ctx, req, reply),
-  )
+  // JSON only, as every admin write (requireJsonRequest, a hook of the whole plugin).
+  app.post('/v1/admin/sensors/:id/commands', { schema: ISSUE }, (req, reply) => issueCommand(ctx, req, reply))
   app.get('/v1/admin/sensors/:id/commands', { schema: LIST }, (req) => listCommands(ctx, req))
-}
-
-async function requireJson(req: FastifyRequest): Promise<void> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type !== 'application/json') {
-    throw new StreetsenseError(
-      'IOT_REGISTER_UNSUPPORTED_MEDIA_TYPE',
-      `content-type must be application/json, not ${type || 'none'}`,
-      'content-type',
-    )
-  }
 }
 
 /** The public form of a command: the wire names, and `status` = the answer's, else the state. */

@@ -1,9 +1,9 @@
 /** Exports: a daily CSV per borough (FIWARE NGSI-LD is in routes-fiware.ts). */
 import type { FastifyReply } from 'fastify'
+import { toCsv } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { boroughName } from '../schemas/index.js'
 import type { ApiContext, OpenDataApp, RequestOf } from './api-context.js'
-import { toCsv } from './csv.js'
 import { FIELD_MAPPINGS } from './mappings.js'
 import { parseDate } from './params.js'
 import { isOpenData } from './public-entry.js'

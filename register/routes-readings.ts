@@ -5,9 +5,9 @@
  * coverage per field (docs/data-quality.md).
  */
 import type { FastifyReply } from 'fastify'
+import { toCsv } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
-import { toCsv } from './csv.js'
 import { licenceBlock, setLicence } from './licence.js'
 import { type FieldMapping, fieldsOf } from './mappings.js'
 import {

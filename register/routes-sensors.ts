@@ -2,23 +2,15 @@
 import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from './api-context.js'
-import { toCsv } from './csv.js'
 import { licenceBlock, setLicence } from './licence.js'
-import { inBBox, parseBBox } from './params.js'
-import { isOpenData, type PublicEntry, pointOf, publicEntry } from './public-entry.js'
+import { isOpenData, pointOf } from './public-entry.js'
 import { judgeReadings } from './quality/judge-readings.js'
 import { sensorQuality } from './quality/sensor-quality.js'
 import { type ApiReading, latestByBorough } from './queries.js'
-import { sendCsv, wants } from './reply-formats.js'
-import { idParams, latestQuery, sensorsQuery } from './route-schemas.js'
+import { idParams, latestQuery } from './route-schemas.js'
 import { registerReadingsRoute } from './routes-readings.js'
+import { LIST_SENSORS, listSensors } from './sensor-list.js'
 import { requireSensor, sensorDetail } from './sensor-view.js'
-
-const LIST_SENSORS = {
-  tags: ['open data'],
-  summary: 'The public register: every sensor, filterable; JSON, GeoJSON or CSV',
-  querystring: sensorsQuery,
-} as const
 
 const SENSOR = {
   tags: ['open data'],
@@ -38,69 +30,6 @@ export function registerSensorRoutes(app: OpenDataApp, ctx: ApiContext): void {
   app.get('/v1/sensors/:id', { schema: SENSOR }, (req, reply) => getSensor(ctx, req, reply))
   registerReadingsRoute(app, ctx)
   app.get('/v1/latest', { schema: LATEST }, (req) => latest(ctx, req))
-}
-
-async function listSensors(ctx: ApiContext, req: RequestOf<typeof LIST_SENSORS>, reply: FastifyReply) {
-  const q = req.query
-  const box = parseBBox(q.bbox)
-  const base = baseUrl(ctx, req)
-  const entries = ctx.registry
-    .listSensors({ borough: q.borough, kind: q.kind, status: q.status })
-    .filter((r) => !box || inBBox(r.entry.location.coordinates, box))
-    .map((r) => publicEntry(r, base))
-  if (wants(req, q.format, 'application/geo+json', 'geojson')) {
-    reply.header('content-type', 'application/geo+json')
-    return registerGeoJson(entries)
-  }
-  if (wants(req, q.format, 'text/csv', 'csv')) return sendCsv(reply, 'streetsense-register.csv', registerCsv(entries))
-  return { count: entries.length, sensors: entries, ...licenceBlock() }
-}
-
-function registerGeoJson(entries: PublicEntry[]) {
-  return {
-    type: 'FeatureCollection',
-    ...licenceBlock(),
-    features: entries.map(({ location, ...properties }) => ({
-      type: 'Feature',
-      id: properties.id,
-      geometry: location,
-      properties,
-    })),
-  }
-}
-
-const REGISTER_CSV_HEADER = ['id', 'name', 'borough', 'borough_name', 'kind', 'status', 'longitude', 'latitude']
-const REGISTER_CSV_EXTRA = [
-  'uprn',
-  'usrn',
-  'operator',
-  'personal_data',
-  'legal_basis',
-  'retention',
-  'licence',
-  'sharing',
-]
-
-function registerCsv(entries: PublicEntry[]): string {
-  const rows = entries.map((e) => [
-    e.id,
-    e.name,
-    e.borough,
-    e.borough_name,
-    e.kind,
-    e.status,
-    e.location?.coordinates[0],
-    e.location?.coordinates[1],
-    e.uprn,
-    e.usrn,
-    e.operator?.name,
-    e.personal_data,
-    e.legal_basis,
-    e.retention,
-    e.licence,
-    e.sharing,
-  ])
-  return toCsv([...REGISTER_CSV_HEADER, ...REGISTER_CSV_EXTRA], rows)
 }
 
 async function getSensor(ctx: ApiContext, req: RequestOf<typeof SENSOR>, reply: FastifyReply) {

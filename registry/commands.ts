@@ -82,44 +82,64 @@ function prepare(db: Database.Database) {
   }
 }
 
-export function openCommandLog(r: RegistryDb): CommandLog {
-  const q = prepare(r.db)
-  const insert = (c: NewCommand, state: 'queued' | 'sent') => {
-    const t = r.now()
-    q.insert.run(
-      c.id,
-      c.sensor,
-      c.borough,
-      c.command,
-      JSON.stringify(c.args),
-      c.by,
-      c.issuedAt,
-      c.expiresAt,
-      state,
-      state === 'sent' ? t : null,
-      t,
-    )
-  }
-  const issue = writeTransaction(r.db, (c: NewCommand, actor: string) => {
+type Statements = ReturnType<typeof prepare>
+
+function insertCommand(r: RegistryDb, q: Statements, c: NewCommand, state: 'queued' | 'sent'): void {
+  const t = r.now()
+  const sentAt = state === 'sent' ? t : null
+  q.insert.run(
+    c.id,
+    c.sensor,
+    c.borough,
+    c.command,
+    JSON.stringify(c.args),
+    c.by,
+    c.issuedAt,
+    c.expiresAt,
+    state,
+    sentAt,
+    t,
+  )
+}
+
+/** Issue: a new command from the admin API or the CLI, queued for the ingest to send. */
+function issueCommand(r: RegistryDb, q: Statements) {
+  return writeTransaction(r.db, (c: NewCommand, actor: string) => {
     checkIssued(c)
     if (q.get.get(c.id)) throw new StreetsenseError('IOT_REGISTRY_DUPLICATE', `command ${c.id} already exists`, 'id')
-    insert(c, 'queued')
+    insertCommand(r, q, c, 'queued')
     r.audit(actor, 'command.issue', c.sensor, commandSummary(c))
   })
-  const relay = writeTransaction(r.db, (c: NewCommand, actor: string): RelayOutcome => {
+}
+
+/** Relay: a command seen on the broker; recorded if new, refused if its id names another command. */
+function relayCommand(r: RegistryDb, q: Statements) {
+  return writeTransaction(r.db, (c: NewCommand, actor: string): RelayOutcome => {
     const known = q.get.get(c.id)
-    if (
-      known &&
-      (known.sensor !== c.sensor || known.command !== c.command || !sameArgs(JSON.parse(known.args), c.args))
-    )
-      return 'conflict'
+    const differs =
+      known && (known.sensor !== c.sensor || known.command !== c.command || !sameArgs(JSON.parse(known.args), c.args))
+    if (differs) return 'conflict'
     if (!known) {
-      insert(c, 'sent')
+      insertCommand(r, q, c, 'sent')
       r.audit(actor, 'command.issue', c.sensor, commandSummary(c))
     }
     r.audit(actor, 'command.publish', c.sensor, commandSummary(c))
     return known ? 'known' : 'new'
   })
+}
+
+/** Records a device's answer against the command it names (only that sensor's command). */
+function recordResult(r: RegistryDb, q: Statements, sensor: string, res: CommandResult): boolean {
+  const t = r.now()
+  const detail = res.detail ? JSON.stringify(res.detail) : null
+  const args = [res.status, res.reason ?? null, res.code ?? null, detail, res.time, t, t, res.id, sensor, res.status]
+  return q.result.run(...args).changes === 1
+}
+
+export function openCommandLog(r: RegistryDb): CommandLog {
+  const q = prepare(r.db)
+  const issue = issueCommand(r, q)
+  const relay = relayCommand(r, q)
   return {
     issue(c, actor = c.by) {
       issue(c, actor)
@@ -138,23 +158,7 @@ export function openCommandLog(r: RegistryDb): CommandLog {
     },
     expireQueued: (now = r.now()) => q.expire.run(r.now(), now).changes,
     cancel: (id) => q.cancel.run(r.now(), id).changes === 1,
-    recordResult(sensor, res) {
-      const t = r.now()
-      const detail = res.detail ? JSON.stringify(res.detail) : null
-      const args = [
-        res.status,
-        res.reason ?? null,
-        res.code ?? null,
-        detail,
-        res.time,
-        t,
-        t,
-        res.id,
-        sensor,
-        res.status,
-      ]
-      return q.result.run(...args).changes === 1
-    },
+    recordResult: (sensor, res) => recordResult(r, q, sensor, res),
     prune: (before) => q.prune.run(before).changes,
   }
 }

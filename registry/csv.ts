@@ -3,6 +3,7 @@
  * (location -> lon, lat; operator.* -> operator_*; lists joined with ';'). Import fills gaps
  * with the same defaults as `sensors add`.
  */
+import { csvLine, fromCsvCell } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
 import { buildEntry } from './defaults.js'
 
@@ -13,9 +14,8 @@ export const CSV_COLUMNS = [
   'data_grade', 'hardware_manufacturer', 'hardware_model', 'hardware_sensors', 'installed', 'active_until', 'status',
 ] as const // biome-ignore format: one list, read as a table header
 
-const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
-
-export function entryToRow(e: RegisterEntry): Record<string, string> {
+/** An entry's cells by column: text as text, numbers as numbers (csvCell guards text only). */
+export function entryToRow(e: RegisterEntry): Record<string, string | number | undefined> {
   const row: Record<string, unknown> = {
     ...e,
     lon: e.location.coordinates[0],
@@ -29,16 +29,17 @@ export function entryToRow(e: RegisterEntry): Record<string, string> {
     hardware_model: e.hardware?.model,
     hardware_sensors: e.hardware?.sensors?.join(';'),
   }
-  return Object.fromEntries(CSV_COLUMNS.map((c) => [c, row[c] === undefined ? '' : String(row[c])]))
+  return Object.fromEntries(
+    CSV_COLUMNS.map((c) => [c, typeof row[c] === 'number' || row[c] === undefined ? row[c] : String(row[c])]),
+  ) as Record<string, string | number | undefined>
 }
 
 export function toCsv(entries: RegisterEntry[]): string {
-  const lines = [CSV_COLUMNS.join(',')]
-  for (const e of entries) {
+  const rows = entries.map((e) => {
     const row = entryToRow(e)
-    lines.push(CSV_COLUMNS.map((c) => quote(row[c] ?? '')).join(','))
-  }
-  return `${lines.join('\r\n')}\r\n`
+    return csvLine(CSV_COLUMNS.map((c) => row[c]))
+  })
+  return csvLine(CSV_COLUMNS) + rows.join('')
 }
 
 /** RFC 4180 parser: quoted fields, doubled quotes, CRLF or LF. Returns rows of cells. */
@@ -91,7 +92,7 @@ export function entriesFromCsv(text: string): Record<string, unknown>[] {
   return rows.map((cells) => {
     const r: Record<string, string | undefined> = {}
     names.forEach((n, i) => {
-      const v = cells[i]?.trim()
+      const v = cells[i] === undefined ? undefined : fromCsvCell(cells[i]!).trim()
       if (v) r[n] = v
     })
     const entry = buildEntry({

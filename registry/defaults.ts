@@ -61,6 +61,20 @@ export const DEFAULT_PURPOSE: Record<'air' | 'traffic', string> = {
 
 const slug = (name: string) => name.toLowerCase().replace(/[^a-z]+/g, '')
 
+/** The authorities whose name is not "<borough> Council": the City and the royal boroughs. */
+const AUTHORITY_NAMES: Partial<Record<keyof typeof BOROUGHS, string>> = {
+  E09000001: 'City of London Corporation',
+  E09000011: 'Royal Borough of Greenwich',
+  E09000020: 'Royal Borough of Kensington and Chelsea',
+  E09000021: 'Royal Borough of Kingston upon Thames',
+  E09000033: 'Westminster City Council',
+}
+
+/** The local authority that runs a borough's sensors unless the entry names another operator. */
+export function defaultOperatorName(borough: string): string {
+  return AUTHORITY_NAMES[borough as keyof typeof BOROUGHS] ?? `${boroughName(borough) ?? borough} Council`
+}
+
 /** Options a person gives on the command line; anything left out gets a default. */
 export interface EntryOptions {
   id: string
@@ -97,7 +111,7 @@ export function buildEntry(o: EntryOptions): Record<string, unknown> {
     name: o.name ?? `${bName ?? o.borough} ${o.kind} sensor ${o.id}`,
     location: { type: 'Point', coordinates: [o.lon ?? centre?.[0], o.lat ?? centre?.[1]] },
     operator: {
-      name: o.operator ?? `${bName ?? o.borough} Council`,
+      name: o.operator ?? defaultOperatorName(o.borough),
       email: o.email ?? `streetsense@${bName ? slug(bName) : 'example'}.gov.uk`,
     },
     purpose: o.purpose ?? DEFAULT_PURPOSE[kind],

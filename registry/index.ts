@@ -1,4 +1,5 @@
 /** The sensor registry: register entries, accounts, hashed credentials, commands and the audit log (SQLite). */
+export { clientIdAllowed, isReservedName, RESERVED_NAMES, serviceClientId } from './client-ids.js'
 export { commandsBorough, issuerMayCommand, SERVICE_COMMANDS } from './command-rights.js'
 export { argsOf, commandSummary, deviceCommandOf, newCommandOf, sameCommandArgs } from './command-shape.js'
 export type {

@@ -10,6 +10,7 @@ import { openCommandLog } from './commands.js'
 import { openCredentials } from './credentials.js'
 import { qualityMethods } from './quality-records.js'
 import { type AuditRow, toAuditEvent } from './rows.js'
+import { sensorQueries } from './sensor-query.js'
 import { sensorMethods } from './sensors.js'
 import { openRegistryDb } from './store.js'
 import type { AuditEvent, Registry } from './types.js'
@@ -23,6 +24,7 @@ export function openRegistry(dataDir: string): Registry {
   const store = { ...registryDb, issue }
   return {
     ...sensorMethods(store),
+    ...sensorQueries(store),
     ...accountMethods(store),
     ...credentials,
     ...qualityMethods(store),

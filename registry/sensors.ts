@@ -5,14 +5,12 @@
  */
 import { StreetsenseError } from '../core/index.js'
 import type { RegisterEntry } from '../schemas/index.js'
-import { checkEntry, type SensorRow, toRecord } from './rows.js'
+import { isReservedName, RESERVED_NAMES } from './client-ids.js'
+import { checkEntry, toRecord } from './rows.js'
 import { type RegistryStore, writeTransaction } from './store.js'
-import type { IssuedCredentials, Registry, SensorFilter, SensorRecord } from './types.js'
+import type { IssuedCredentials, Registry } from './types.js'
 
-type SensorMethods = Pick<
-  Registry,
-  'addSensor' | 'importSensors' | 'updateSensor' | 'getSensor' | 'listSensors' | 'retireSensor'
->
+type SensorMethods = Pick<Registry, 'addSensor' | 'importSensors' | 'updateSensor' | 'getSensor' | 'retireSensor'>
 
 export function sensorMethods(s: RegistryStore): SensorMethods {
   const add = writeTransaction(s.db, (entry: RegisterEntry, actor: string) => insertSensor(s, entry, actor))
@@ -29,13 +27,19 @@ export function sensorMethods(s: RegistryStore): SensorMethods {
       const row = s.q.sensor.get(id)
       return row ? toRecord(row) : undefined
     },
-    listSensors: (filter = {}) => listSensors(s, filter),
     retireSensor: (id, actor = 'cli') => retire(id, actor),
   }
 }
 
 /** A new sensor and its device account (disabled if it is registered as retired). */
 function insertSensor({ q, now, audit, issue }: RegistryStore, entry: RegisterEntry, actor: string): IssuedCredentials {
+  if (isReservedName(entry.id)) {
+    throw new StreetsenseError(
+      'IOT_REGISTRY_INVALID_ENTRY',
+      `id ${entry.id} is reserved for the platform's services (${RESERVED_NAMES.join(', ')})`,
+      '/id',
+    )
+  }
   if (q.sensor.get(entry.id) || q.account.get(entry.id)) {
     throw new StreetsenseError('IOT_REGISTRY_DUPLICATE', `sensor or account ${entry.id} already exists`, '/id')
   }
@@ -86,19 +90,4 @@ function retireSensor({ q, now, audit }: RegistryStore, id: string, actor: strin
   q.updateSensor.run(entry.borough, entry.kind, entry.status, JSON.stringify(entry), t, id)
   q.setDisabled.run(1, t, id)
   audit(actor, 'sensor.retire', id)
-}
-
-function listSensors({ db }: RegistryStore, filter: SensorFilter): SensorRecord[] {
-  const where: string[] = []
-  const args: string[] = []
-  for (const key of ['borough', 'kind', 'status'] as const) {
-    if (filter[key] === undefined) continue
-    where.push(`${key} = ?`)
-    args.push(filter[key])
-  }
-  const sql = `SELECT entry, created_at, updated_at FROM sensors ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`
-  return db
-    .prepare<string[], SensorRow>(sql)
-    .all(...args)
-    .map(toRecord)
 }

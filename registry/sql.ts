@@ -88,6 +88,14 @@ CREATE TRIGGER IF NOT EXISTS ratifications_never_change BEFORE UPDATE ON ratific
   BEGIN SELECT RAISE(ABORT, 'a ratification is never changed: record a new version'); END;
 CREATE TRIGGER IF NOT EXISTS calibrations_never_change BEFORE UPDATE ON calibrations
   BEGIN SELECT RAISE(ABORT, 'a calibration is never changed: record a new version'); END;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('sensors_version', 0);
+CREATE TRIGGER IF NOT EXISTS sensors_version_insert AFTER INSERT ON sensors
+  BEGIN UPDATE meta SET value = value + 1 WHERE key = 'sensors_version'; END;
+CREATE TRIGGER IF NOT EXISTS sensors_version_update AFTER UPDATE ON sensors
+  BEGIN UPDATE meta SET value = value + 1 WHERE key = 'sensors_version'; END;
+CREATE TRIGGER IF NOT EXISTS sensors_version_delete AFTER DELETE ON sensors
+  BEGIN UPDATE meta SET value = value + 1 WHERE key = 'sensors_version'; END;
 `
 
 /**

@@ -2,9 +2,9 @@
  * The open registry file and what every write shares: its statements, the clock and the audit
  * trail. One SQLite file (WAL) that the broker, the ingest and the CLI may open at once.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDir, privateFile } from '../core/index.js'
 import { migrateAccountRoles, prepareStatements, SCHEMA_SQL, type Statements } from './sql.js'
 import type { IssuedCredentials } from './types.js'
 
@@ -22,8 +22,8 @@ export interface RegistryStore extends RegistryDb {
 }
 
 export function openRegistryDb(dataDir: string): RegistryDb {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'registry.sqlite'))
+  // Password hashes and accounts: readable by the service's user only.
+  const db = new Database(privateFile(join(privateDir(dataDir), 'registry.sqlite')))
   db.pragma('busy_timeout = 10000')
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')

@@ -33,6 +33,13 @@ export interface SensorFilter {
   borough?: string
   kind?: string
   status?: string
+  /** [minLon, minLat, maxLon, maxLat] (WGS84). */
+  bbox?: readonly [number, number, number, number]
+  /** Text in the id, name or address, or in the borough's name (case-insensitive). */
+  q?: string
+  /** A page: at most `limit` sensors after skipping `offset`, in id order. */
+  limit?: number
+  offset?: number
 }
 /** What an operator decided about a field (or `*`: every field) for part of a ratified period. */
 export interface RatificationDecision {
@@ -91,6 +98,13 @@ export interface Registry {
   updateSensor(entry: RegisterEntry, actor?: string): void
   getSensor(id: string): SensorRecord | undefined
   listSensors(filter?: SensorFilter): SensorRecord[]
+  /** How many sensors match (limit and offset ignored). */
+  countSensors(filter?: SensorFilter): number
+  /**
+   * The register's change counter: it grows with every insert, update or delete of a register
+   * entry, by any process (a trigger in the file), so readers can key caches and ETags on it.
+   */
+  sensorsVersion(): number
   retireSensor(id: string, actor?: string): void
   rotateCredentials(id: string, actor?: string): IssuedCredentials
   /** Sets a password chosen by the operator (deployments that keep secrets in their own store). */

@@ -37,10 +37,68 @@ export const BOROUGHS = {
 
 export type BoroughCodeKnown = keyof typeof BOROUGHS
 
+/** The JSON Schema pattern of a borough code (the open schema and the settings use it). */
+export const BOROUGH_CODE_PATTERN = '^E090000(0[1-9]|[12][0-9]|3[0-3])$'
+
 export function isBoroughCode(code: string): code is BoroughCodeKnown {
   return Object.hasOwn(BOROUGHS, code)
 }
 
 export function boroughName(code: string): string | undefined {
   return isBoroughCode(code) ? BOROUGHS[code] : undefined
+}
+
+/**
+ * Names people write for a borough, beyond its register name. Keys are normalised (see `normalise`):
+ * lower case, "&" as "and", no punctuation, no "London Borough of" / "Royal Borough of" / "Council".
+ */
+const ALIASES: Record<string, BoroughCodeKnown> = {
+  city: 'E09000001',
+  'the city': 'E09000001',
+  'city of london corporation': 'E09000001',
+  'corporation of london': 'E09000001',
+  'kensington chelsea': 'E09000020',
+  kingston: 'E09000021',
+  richmond: 'E09000027',
+  'city of westminster': 'E09000033',
+}
+
+function normalise(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .replace(/^(the )?(london borough of|royal borough of|borough of) /, '')
+    .replace(/ (city )?council$/, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+}
+
+const BY_NAME: ReadonlyMap<string, BoroughCodeKnown> = new Map([
+  ...Object.entries(BOROUGHS).map(([code, name]) => [normalise(name), code as BoroughCodeKnown] as const),
+  ...Object.entries(ALIASES),
+])
+
+/**
+ * The borough code for a code or a name, case-insensitively: "E09000007", "Camden", "city of
+ * london", "City", "Kensington & Chelsea", "Richmond", "Royal Borough of Greenwich". Undefined when
+ * it is neither. Every place that takes a borough (CLI flags, API query parameters) goes through it.
+ */
+export function resolveBorough(input: string): BoroughCodeKnown | undefined {
+  const trimmed = input.trim()
+  const code = trimmed.toUpperCase()
+  if (isBoroughCode(code)) return code
+  return BY_NAME.get(normalise(trimmed))
+}
+
+/** Every code with its name, for error messages and `streetsense boroughs`: "E09000001 City of London, ...". */
+export function boroughChoices(): string {
+  return Object.entries(BOROUGHS)
+    .map(([code, name]) => `${code} ${name}`)
+    .join(', ')
+}
+
+/** The message for a borough that `resolveBorough` does not know. */
+export function unknownBoroughMessage(input: string): string {
+  return `"${input}" is not a London borough; give a code or a name (case does not matter): ${boroughChoices()}`
 }

@@ -1,4 +1,5 @@
 export * from './boroughs.js'
+export * from './error-text.js'
 export * from './plausibility.js'
 export * from './topics.js'
 export type * from './types.gen.js'

@@ -32,6 +32,14 @@ export function isSensorId(id: string): boolean {
   return SENSOR_ID.test(id)
 }
 
+/**
+ * The client id of `edge doctor`'s login check: the device's own id and a suffix no sensor id can
+ * contain, so the check never takes over (or cleans) the running agent's session. The broker
+ * admits it only with a clean session, and it may neither publish nor subscribe.
+ */
+export const DOCTOR_CLIENT_SUFFIX = '@doctor'
+export const doctorClientId = (sensor: string): string => `${sensor}${DOCTOR_CLIENT_SUFFIX}`
+
 function direction(channel: string): 'up' | 'down' | undefined {
   if ((UP_CHANNELS as readonly string[]).includes(channel)) return 'up'
   if ((DOWN_CHANNELS as readonly string[]).includes(channel)) return 'down'

@@ -10,6 +10,7 @@ import commandResultSchema from './command-result.v1.json' with { type: 'json' }
 import commonSchema from './common.v1.json' with { type: 'json' }
 import { dateTimeFormat } from './date-time.js'
 import deviceErrorSchema from './device-error.v1.json' with { type: 'json' }
+import { schemaErrorText } from './error-text.js'
 import readingSchema from './reading.v1.json' with { type: 'json' }
 import registerEntrySchema from './register-entry.v1.json' with { type: 'json' }
 import statusSchema from './status.v1.json' with { type: 'json' }
@@ -105,7 +106,7 @@ function toFieldErrors(errors: readonly ErrorObject[] | null | undefined): Field
           : e.keyword === 'required'
             ? `${e.instancePath}/${String((e.params as { missingProperty: string }).missingProperty)}`
             : e.instancePath
-      return { path: path || '/', message: e.message ?? e.keyword, keyword: e.keyword }
+      return { path: path || '/', message: schemaErrorText(e), keyword: e.keyword }
     })
 }
 
@@ -122,13 +123,34 @@ const FUTURE_MESSAGE = 'must not be more than 5 minutes in the future'
 /** Whether an observation time is too far ahead of `now` (the schema has checked its form). */
 const tooFarAhead = (reading: Reading, now: number): boolean => Date.parse(reading.time) - now > MAX_FUTURE_MS
 
+/**
+ * The times InfluxDB can store (nanoseconds since 1970 in a signed 64-bit integer), in ms:
+ * 1677-09-21T00:12:43.146Z to 2262-04-11T23:47:16.854Z. RFC 3339 allows a leap second (:60),
+ * which neither InfluxDB nor JavaScript can represent.
+ */
+export const STORABLE_TIME_MS = { from: -9_223_372_036_854, to: 9_223_372_036_854 } as const
+
+const UNSTORABLE_MESSAGE =
+  'must be a time InfluxDB can store: from 1677-09-21 to 2262-04-11, and not a leap second (:60)'
+
+/** Whether a time that passed the schema is one InfluxDB cannot store. */
+export function isUnstorableTime(time: string): boolean {
+  const ms = Date.parse(time)
+  return !Number.isFinite(ms) || ms < STORABLE_TIME_MS.from || ms > STORABLE_TIME_MS.to
+}
+
+/** What is wrong with a reading's time, if anything: unstorable first, then too far ahead. */
+function timeProblem(reading: Reading, now: number): Omit<FieldError, 'path'> | undefined {
+  if (isUnstorableTime(reading.time)) return { message: UNSTORABLE_MESSAGE, keyword: 'storable' }
+  if (tooFarAhead(reading, now)) return { message: FUTURE_MESSAGE, keyword: 'future' }
+  return undefined
+}
+
 export function validateReading(value: unknown, now = Date.now()): ValidationResult<Reading> {
   const result = run(validators.reading, value)
   if (!result.ok) return result
-  if (tooFarAhead(result.value, now)) {
-    return { ok: false, errors: [{ path: '/time', message: FUTURE_MESSAGE, keyword: 'future' }] }
-  }
-  return result
+  const problem = timeProblem(result.value, now)
+  return problem ? { ok: false, errors: [{ path: '/time', ...problem }] } : result
 }
 
 export function validateBatch(value: unknown, now = Date.now()): ValidationResult<ReadingBatch> {
@@ -140,7 +162,8 @@ export function validateBatch(value: unknown, now = Date.now()): ValidationResul
   let oneSensor = true
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i]!
-    if (tooFarAhead(r, now)) errors.push({ path: `/readings/${i}/time`, message: FUTURE_MESSAGE, keyword: 'future' })
+    const problem = timeProblem(r, now)
+    if (problem) errors.push({ path: `/readings/${i}/time`, ...problem })
     if (r.sensor !== readings[0]!.sensor) oneSensor = false
   }
   if (!oneSensor) {
@@ -153,7 +176,13 @@ export function validateBatch(value: unknown, now = Date.now()): ValidationResul
   return errors.length ? { ok: false, errors } : result
 }
 
-export const validateStatus = (value: unknown): ValidationResult<DeviceStatus> => run(validators.status, value)
+export function validateStatus(value: unknown): ValidationResult<DeviceStatus> {
+  const result = run(validators.status, value)
+  if (result.ok && isUnstorableTime(result.value.time)) {
+    return { ok: false, errors: [{ path: '/time', message: UNSTORABLE_MESSAGE, keyword: 'storable' }] }
+  }
+  return result
+}
 export const validateRegisterEntry = (value: unknown): ValidationResult<RegisterEntry> =>
   run(validators.registerEntry, value)
 export const validateDeviceError = (value: unknown): ValidationResult<DeviceError> => run(validators.deviceError, value)

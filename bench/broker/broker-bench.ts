@@ -127,7 +127,7 @@ async function throughput(running: Running, qos: 0 | 1): Promise<RunResult> {
   const total = PUBLISHERS * PER_PUBLISHER
   const sub: MqttClient = await new Promise((resolve, reject) => {
     const c = mqtt.connect(running.url, {
-      clientId: 'ingest-bench',
+      clientId: 'ingest/bench',
       username: 'ingest',
       password: ingestPassword,
       reconnectPeriod: 0,
@@ -199,7 +199,7 @@ async function idleRss(running: Running): Promise<{ before: number; after: numbe
         (_, k) =>
           new Promise<MqttClient | undefined>((resolve) => {
             const c = mqtt.connect(running.url, {
-              clientId: `ingest-idle-${i + k}`,
+              clientId: `ingest/idle-${i + k}`,
               username: 'ingest',
               password: ingestPassword,
               reconnectPeriod: 0,

@@ -55,7 +55,7 @@ async function start(kind: 'ours' | 'plain'): Promise<{ proc: ChildProcess; url:
 async function run(kind: 'ours' | 'plain') {
   const broker = await start(kind)
   const sub = mqtt.connect(broker.url, {
-    clientId: 'ingest-slow',
+    clientId: 'ingest/slow',
     username: 'ingest',
     password: ingestPassword,
     reconnectPeriod: 0,

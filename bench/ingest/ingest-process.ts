@@ -18,6 +18,7 @@ const ingest = await startIngest(
     influxDb: db,
     httpHost: '127.0.0.1',
     httpPort: 0,
+    opsPort: 0,
     instance: 'bench',
     mqttConnections: 5,
     ...(process.env.BENCH_CHECK_THREADS ? { checkThreads: Number(process.env.BENCH_CHECK_THREADS) } : {}),

@@ -2,15 +2,19 @@
  * CONNECT: username/password against the registry. CONNACK codes (MQTT 3.1.1):
  * 4 = unknown user or wrong password (also: no username/password), 5 = account retired/disabled,
  * throttled address, or a TLS client certificate whose CN is not the username, 2 = client id not
- * allowed (a device's client id must equal its username; a service account's must start with it;
- * an empty client id with clean session off is refused before anything else, MQTT-3.1.3-8).
+ * allowed (a device's client id must equal its username, or be `<username>@doctor` with a clean
+ * session for `edge doctor`'s login check; a service account's must equal its
+ * username or be `<username>/<suffix>`: sensor ids cannot contain '/', so no device's client id
+ * can ever equal a service's, and a service account cannot take over a device's session; an
+ * empty client id with clean session off is refused before anything else, MQTT-3.1.3-8).
  * The steps: throttle and missing credentials (no scrypt spent) -> registry.check -> admit
  * (the check's answer, client id, certificate, register entry) -> a session for the hooks after.
  */
 
 import type { Client } from 'aedes'
 import { type ErrorCode, StreetsenseError } from '../../core/index.js'
-import type { Account, LoginCheck } from '../../registry/index.js'
+import { type Account, clientIdAllowed, type LoginCheck } from '../../registry/index.js'
+import { doctorClientId } from '../../schemas/index.js'
 import { type AuthenticateHandler, addressOf, type BrokerContext } from '../context.js'
 import type { RefusalReason } from '../metrics.js'
 
@@ -86,22 +90,33 @@ function admit(ctx: BrokerContext, login: Login, result: LoginCheck) {
   if (account.role === 'device' && !borough) {
     return refuse(ctx, login, { kind: 'disabled', message: 'no register entry' })
   }
-  ctx.sessions.set(login.client, { account, address: login.address, ...(borough ? { borough } : {}) })
+  const loginCheck = isLoginCheck(account, login.client)
+  ctx.sessions.set(login.client, {
+    account,
+    address: login.address,
+    ...(borough ? { borough } : {}),
+    ...(loginCheck ? { loginCheck } : {}),
+  })
   ctx.metrics.connectionsTotal.inc({ role: account.role })
   login.done(null, true)
 }
 
 /** A valid password is not enough: the client id and a client certificate must fit the account. */
 function refuseAccount(ctx: BrokerContext, client: Client, account: Account): Refusal | undefined {
-  if (!clientIdAllowed(account, client.id)) return { kind: 'badClientId', message: 'client id not allowed' }
+  if (!clientIdAllowed(account, client.id) && !isLoginCheck(account, client)) {
+    return { kind: 'badClientId', message: 'client id not allowed' }
+  }
   const cn = ctx.connections.get(client.conn as object)?.certName
   if (cn !== undefined && cn !== account.username) return { kind: 'certMismatch', message: 'certificate CN mismatch' }
   return undefined
 }
 
-function clientIdAllowed(account: Account, clientId: string): boolean {
-  if (account.role === 'device') return clientId === account.username
-  return clientId.startsWith(account.username)
+/**
+ * `edge doctor` on a node whose agent is running: `<id>@doctor` with a clean session, so the
+ * agent's own session (and the commands queued in it) is neither taken over nor cleaned.
+ */
+function isLoginCheck(account: Account, client: Client): boolean {
+  return account.role === 'device' && client.clean && client.id === doctorClientId(account.username)
 }
 
 /** The borough of a device's register entry, which the topic ACL checks its topics against. */

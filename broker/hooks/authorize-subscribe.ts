@@ -1,6 +1,7 @@
 /**
  * SUBSCRIBE ACL. A refused filter gets SUBACK 0x80 and the connection stays up.
  * - device: only its own downlink: streetsense/v1/{borough}/{id}/+ , .../cmd or .../errors;
+ *   nothing in `edge doctor`'s login check (client id `<id>@doctor`);
  * - ingest: any filter under streetsense/v1/ (+ and # allowed), within its boroughs if it has any;
  * - reader, operator, admin: readings only: streetsense/v1/{borough|+}/{sensor|+}/{air|traffic|status}
  *   (no '#' and no '+' channel, so they never see devices' cmd/errors topics); operators and
@@ -54,7 +55,7 @@ export function createAuthorizeSubscribe(ctx: BrokerContext): AuthorizeSubscribe
     const session = ctx.sessions.get(client)
     const filter = subscription.topic
     let ok = false
-    if (session && !filter.startsWith('$')) {
+    if (session && !session.loginCheck && !filter.startsWith('$')) {
       ok =
         session.account.role === 'device'
           ? deviceFilters(session).includes(filter)

@@ -11,7 +11,7 @@
  *   address that has itself failed a login in the window. A device on an address with no failures
  *   still gets in, so an attacker who knows a sensor id (it is public) cannot lock the device out.
  */
-import { WindowCounter } from './rate-limiters.js'
+import { WindowCounter } from '../../core/index.js'
 
 /** How many more failures an address needs than one username from it before all its logins are refused. */
 export const ADDRESS_FACTOR = 10

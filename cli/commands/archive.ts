@@ -12,6 +12,7 @@ import {
   ArchiveSettingsSchema,
   buildArchives,
   createInfluxStreamer,
+  influxReadConfig,
   previousMonth,
   qualityJudge,
 } from '../../register/index.js'
@@ -19,19 +20,16 @@ import { openRegistry } from '../../registry/index.js'
 import { BOROUGHS } from '../../schemas/index.js'
 
 export function registerArchiveCommand(program: Command): void {
-  const archive = program.command('archive').description('monthly archive files of the open readings per borough')
-  const build = archive.command('build').description('build one month of archives from InfluxDB (default: last month)')
+  const archive = program.command('archive').description('Monthly archive files of the open readings, per borough')
+  const build = archive
+    .command('build')
+    .description('Build one month of archives from InfluxDB (by default last month)')
   addSettingOptions(build, ArchiveSettingsSchema).action(async (opts: Record<string, unknown>) => {
     const s = settingsOrExit(() => loadSettings<ArchiveSettings>(ArchiveSettingsSchema, opts))
     if (!s) return
     const registry = openRegistry(s.dataDir)
     try {
-      const v2 = s.influxOrg !== undefined
-      const influx = createInfluxStreamer({
-        url: s.influxUrl,
-        db: v2 ? (s.influxBucket ?? s.influxDb) : s.influxDb,
-        ...(s.influxToken ? { token: s.influxToken } : {}),
-      })
+      const influx = createInfluxStreamer(influxReadConfig(s))
       const now = Date.now()
       const built = await buildArchives({
         entries: registry.listSensors().map((r) => r.entry),

@@ -10,7 +10,7 @@ import { addSettingOptions, createLogger, loadSettings, runService, settingsOrEx
 export function registerBrokerCommand(program: Command): void {
   const command = program
     .command('broker')
-    .description('run the MQTT broker (Aedes) with registry authentication, topic ACL, limits and metrics')
+    .description('Run the MQTT broker (Aedes) with registry authentication, topic ACL, limits and metrics')
   addSettingOptions(command, BrokerSettingsSchema).action(async (opts: Record<string, unknown>) => {
     const settings = settingsOrExit(() => loadSettings<BrokerSettings>(BrokerSettingsSchema, opts))
     if (!settings) return

@@ -88,11 +88,11 @@ const withClientOptions = (command: Command) =>
 export function registerDevicesCommand(program: Command): void {
   const devices = program
     .command('devices')
-    .description("command your borough's devices and read their answers (admin API; operator or admin account)")
+    .description("Command your borough's devices and read their answers (admin API; operator or admin account)")
   withClientOptions(
     devices
       .command('command')
-      .description('send a command: set-interval <seconds> | resend <from> <to> | status')
+      .description('Send a command: set-interval <seconds> | resend <from> <to> | status')
       .argument('<sensor>', 'register id of the device')
       .argument('<action>', Object.keys(ACTIONS).join(' | '))
       .argument('[values...]', "the action's values")
@@ -102,7 +102,7 @@ export function registerDevicesCommand(program: Command): void {
   withClientOptions(
     devices
       .command('commands')
-      .description('the commands sent to a device, newest first, with its answers')
+      .description('The commands sent to a device, newest first, with its answers')
       .argument('<sensor>', 'register id of the device')
       .option('--limit <n>', 'at most n commands (default 20)'),
   ).action(action(listCommands))

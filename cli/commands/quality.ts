@@ -1,6 +1,6 @@
 /**
  * `streetsense quality`: the data-quality records of the registry (docs/data-quality.md). Print the
- * QC flags; ratify a sensor's period (a new version, audited); fit a calibration against a
+ * QC flags; ratify a sensor's period (a new version, audited); Fit a calibration against a
  * co-located reference sensor from the readings in InfluxDB (a new version, audited); list both.
  */
 import { userInfo } from 'node:os'
@@ -45,10 +45,10 @@ function decision(action: 'exclude' | 'accept', spec: string): RatificationDecis
 }
 
 export function registerQualityCommand(program: Command): void {
-  const quality = program.command('quality').description('data quality: QC flags, ratification, calibration')
+  const quality = program.command('quality').description('Data quality: QC flags, ratification, calibration')
   quality
     .command('flags')
-    .description('the automated QC flags: rule, effect on aggregates, threshold and source')
+    .description('The automated QC flags: rule, effect on aggregates, threshold and source')
     .option('--json', 'machine-readable output')
     .action((o: Opts) => {
       if (o.json) return console.log(JSON.stringify({ qc_version: QC_VERSION, flags: FLAG_CATALOGUE }, null, 2))
@@ -60,7 +60,7 @@ export function registerQualityCommand(program: Command): void {
 }
 
 function registerRatifyCommands(quality: Command): void {
-  registrySubcommand(quality, 'ratify', "record an operator's review of a sensor's period (a new version)")
+  registrySubcommand(quality, 'ratify', "Record an operator's review of a sensor's period (a new version)")
     .option('--sensor <id>', 'the sensor')
     .option('--from <time>', 'start of the ratified period (UTC time or date)')
     .option('--to <time>', 'end of the period (exclusive)')
@@ -89,7 +89,7 @@ function registerRatifyCommands(quality: Command): void {
         console.log(`ratified ${sensor} ${r.from} .. ${r.to}: version ${r.version}, ${r.decisions.length} decision(s)`)
       }),
     )
-  registrySubcommand(quality, 'ratifications', "list a sensor's ratification versions")
+  registrySubcommand(quality, 'ratifications', "List a sensor's ratification versions")
     .option('--sensor <id>', 'the sensor')
     .action(
       withRegistry((registry, o) => {
@@ -102,7 +102,7 @@ function registerRatifyCommands(quality: Command): void {
 }
 
 function registerCalibrateCommands(quality: Command): void {
-  registrySubcommand(quality, 'calibrate', 'fit a calibration against a co-located reference sensor (a new version)')
+  registrySubcommand(quality, 'calibrate', 'Fit a calibration against a co-located reference sensor (a new version)')
     .option('--sensor <id>', 'the sensor to calibrate')
     .option('--field <field>', 'pm2_5, pm10, no2 or o3')
     .option('--reference <id>', 'a sensor registered with data_grade "reference", within 100 m')
@@ -129,7 +129,7 @@ function registerCalibrateCommands(quality: Command): void {
       process.env.STREETSENSE_INFLUX_TOKEN,
     )
     .action(withRegistry((registry, o) => calibrateFromCli(registry, o)))
-  registrySubcommand(quality, 'calibrations', "list a sensor's calibrations with their fit statistics")
+  registrySubcommand(quality, 'calibrations', "List a sensor's calibrations with their fit statistics")
     .option('--sensor <id>', 'the sensor')
     .action(
       withRegistry((registry, o) => {

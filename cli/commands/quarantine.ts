@@ -5,10 +5,10 @@ import type { Command } from 'commander'
 import { openQuarantine } from '../../ingest/index.js'
 
 export function registerQuarantineCommand(program: Command): void {
-  const quarantine = program.command('quarantine').description('inspect messages the ingest rejected')
+  const quarantine = program.command('quarantine').description('Inspect messages the ingest rejected')
   quarantine
     .command('list')
-    .description('list rejected messages with reason, schema, sensor, topic, time and raw payload')
+    .description('List rejected messages with reason, schema, sensor, topic, time and raw payload')
     .option(
       '--data-dir <dir>',
       'the ingest data directory; env STREETSENSE_DATA_DIR',
@@ -43,6 +43,7 @@ export function registerQuarantineCommand(program: Command): void {
         for (const e of r.errors ?? []) console.log(`  ${e.path}: ${e.message}`)
         console.log(`  schema: ${r.schema}`)
         console.log(`  raw: ${r.raw.length > 300 ? `${r.raw.slice(0, 300)}…` : r.raw}`)
+        if (r.truncated > 0) console.log(`  size: ${r.size} bytes, of which the first ${r.size - r.truncated} are kept`)
       }
     })
 }

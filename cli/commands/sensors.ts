@@ -9,7 +9,7 @@ import { registerSensorLifecycleCommands } from './sensors/sensor-lifecycle.js'
 import { registerServiceAccountCommands } from './sensors/service-accounts.js'
 
 export function registerSensorsCommand(program: Command): void {
-  const sensors = program.command('sensors').description('manage the register of sensors and broker accounts')
+  const sensors = program.command('sensors').description('Manage the register of sensors and broker accounts')
   // Registration order is the order `streetsense sensors --help` lists the subcommands in.
   registerSensorLifecycleCommands(sensors)
   registerImportExportCommands(sensors)

@@ -27,7 +27,7 @@ export function validateFile(file: string, type?: SchemaName): FileReport {
 export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
-    .description('check JSON files against the shared schema (reading, batch, status, register entry, ...)')
+    .description('Check JSON files against the shared schema (reading, batch, status, register entry, ...)')
     .argument('<files...>', 'JSON files to check')
     .option('--type <type>', `schema to use instead of detecting it: ${TYPES.join(', ')}`)
     .option('--json', 'print one JSON report per file')

@@ -1,26 +1,40 @@
 /**
- * `streetsense up`: InfluxDB, the broker, the ingest with the register and API, and a fleet of
- * simulated street sensors, all real parts, on this machine. Service logs go to a file in the
+ * `streetsense up`: InfluxDB, the broker, the ingest, the register and API (a process of its
+ * own), and a fleet of simulated street sensors, all real parts, on this machine. Service logs go to a file in the
  * data directory; the terminal gets a short progress display and the URLs. runPlatform is a
  * pipeline of steps; each step records how to stop what it started, and a failed step stops
  * everything started before it, last first.
  */
-import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Logger, pino } from 'pino'
-import { type BrokerSettings, BrokerSettingsSchema, startBroker } from '../../broker/index.js'
-import { loadSettings } from '../../core/index.js'
+import { type BrokerSettings, BrokerSettingsSchema, type RunningBroker, startBroker } from '../../broker/index.js'
+import { loadSettings, privateDir, privateFile } from '../../core/index.js'
 import { startSimulatedFleet } from '../../edge/index.js'
 import { ingestConfig, startIngest } from '../../ingest/index.js'
-import { mqttLiveSource } from '../../register/index.js'
 import { openRegistry, type Registry } from '../../registry/index.js'
-import { mountRegister } from '../wiring/mount-register.js'
-import { type DemoSensor, ensureDemoSensors, ensureIngestAccount, ensureLiveReaderAccount } from './demo-sensors.js'
+import {
+  type DemoSensor,
+  ensureDemoSensors,
+  ensureIngestAccount,
+  ensureLiveReaderAccount,
+  retireUnusedDemoSensors,
+} from './demo-sensors.js'
 import { startLocalInfluxd } from './local-influxd.js'
+import { checkPortsFree, explainListenError, platformPorts } from './ports.js'
+import { type RegisterProcessOptions, startRegisterProcess } from './register-process.js'
 import type { UpSettings } from './up-settings.js'
 
 export interface RunningPlatform {
-  urls: { register: string; api: string; docs: string; metrics: string; mqtt: string; influx: string }
+  urls: {
+    register: string
+    api: string
+    docs: string
+    intake: string
+    metrics: string
+    mqtt: string
+    brokerMetrics: string
+    influx: string
+  }
   sensors: number
   logFile: string
   stop(): Promise<void>
@@ -38,42 +52,47 @@ interface Platform {
 }
 
 export async function runPlatform(settings: UpSettings, progress: Progress): Promise<RunningPlatform> {
+  const ports = platformPorts(settings)
+  await checkPortsFree(ports)
   const p = openPlatform(settings)
   const stop = () => stopPlatform(p)
-  const total = 6
+  const total = 7
   try {
     progress(1, total, settings.influxUrl ? `using InfluxDB at ${settings.influxUrl}` : 'starting InfluxDB')
     const influxUrl = await startInflux(p)
     progress(2, total, `registering ${settings.sensors} simulated street sensors`)
-    const { registry, ingestAccount, liveAccount, sensors } = registerDemo(p)
+    const { registry, ingestAccount, liveAccount, sensors, retired } = registerDemo(p)
+    if (retired.length > 0) progress(2, total, retiredText(retired, settings.sensors))
     progress(3, total, 'starting the MQTT broker')
-    const mqttPort = await startPlatformBroker(p, registry)
-    progress(4, total, 'starting the ingest, the register and the open data API')
-    const httpUrl = await startPlatformIngest(p, { registry, ingestAccount, liveAccount, mqttPort, influxUrl })
-    progress(5, total, `starting ${sensors.length} simulated street sensors`)
+    const { mqtt: mqttPort, metrics: brokerMetricsPort } = await startPlatformBroker(p, registry)
+    progress(4, total, 'starting the ingest')
+    const ingestPorts = await startPlatformIngest(p, { registry, ingestAccount, mqttPort, influxUrl })
+    progress(5, total, 'starting the register and the open data API')
+    const live = { url: localMqttUrl(mqttPort), ...liveAccount }
+    const registerPort = await startPlatformRegister(p, influxUrl, live)
+    progress(6, total, `starting ${sensors.length} simulated street sensors`)
     if (sensors.length > 0) {
       await startFleet(p, mqttPort, sensors)
-      progress(6, total, 'waiting for the first readings to be stored')
+      progress(7, total, 'waiting for the first readings to be stored')
       await waitForFirstReadings(p, influxUrl)
     } else {
-      progress(6, total, 'no simulated sensors requested')
+      progress(7, total, 'no simulated sensors requested')
     }
     return {
-      urls: platformUrls(settings, httpUrl, mqttPort, influxUrl),
+      urls: platformUrls(settings, { registerPort, ...ingestPorts, mqttPort, brokerMetricsPort }, influxUrl),
       sensors: sensors.length,
       logFile: p.logFile,
       stop,
     }
   } catch (err) {
     await stop()
-    throw err
+    throw explainListenError(err, ports)
   }
 }
 
 function openPlatform(settings: UpSettings): Platform {
-  const dataDir = resolve(settings.dataDir)
-  mkdirSync(dataDir, { recursive: true })
-  const logFile = join(dataDir, 'platform.log')
+  const dataDir = privateDir(resolve(settings.dataDir))
+  const logFile = privateFile(join(dataDir, 'platform.log'))
   const log = pino(
     { name: 'streetsense', level: process.env.STREETSENSE_LOG_LEVEL ?? 'info' },
     pino.destination({ dest: logFile, sync: false }),
@@ -102,11 +121,18 @@ function registerDemo(p: Platform) {
   const ingestAccount = ensureIngestAccount(registry, p.dataDir)
   const liveAccount = ensureLiveReaderAccount(registry, p.dataDir)
   const sensors = ensureDemoSensors(registry, p.dataDir, p.settings.sensors)
-  return { registry, ingestAccount, liveAccount, sensors }
+  const retired = retireUnusedDemoSensors(registry, p.dataDir, sensors)
+  return { registry, ingestAccount, liveAccount, sensors, retired }
 }
 
-/** Returns the broker's MQTT port. */
-async function startPlatformBroker(p: Platform, registry: Registry): Promise<number | undefined> {
+function retiredText(retired: string[], count: number): string {
+  const which = retired.length === 1 ? retired[0] : `${retired[0]} ... ${retired[retired.length - 1]}`
+  const n = `${retired.length} demo sensor${retired.length === 1 ? '' : 's'}`
+  return `retired ${n} an earlier run made and this one (--sensors ${count}) does not use (${which}); a larger --sensors brings them back`
+}
+
+/** Returns the broker's MQTT and metrics ports. */
+async function startPlatformBroker(p: Platform, registry: Registry): Promise<RunningBroker['ports']> {
   const brokerSettings: BrokerSettings = {
     ...loadSettings<BrokerSettings>(BrokerSettingsSchema, {}, {}),
     dataDir: p.dataDir,
@@ -116,20 +142,21 @@ async function startPlatformBroker(p: Platform, registry: Registry): Promise<num
   }
   const broker = await startBroker(brokerSettings, { log: p.log.child({ stage: 'broker' }), registry })
   p.stops.push(() => broker.close())
-  return broker.ports.mqtt
+  return broker.ports
 }
 
 interface IngestParts {
   registry: Registry
   ingestAccount: { username: string; password: string }
-  liveAccount: { username: string; password: string }
   mqttPort: number | undefined
   influxUrl: string
 }
 
-/** The ingest with the register and the open data API on its HTTP port; returns that port's URL. */
-async function startPlatformIngest(p: Platform, parts: IngestParts) {
-  const { registry, ingestAccount, liveAccount, mqttPort, influxUrl } = parts
+/** The ingest (MQTT and HTTP device intake, operator port); returns its ports. */
+async function startPlatformIngest(
+  p: Platform,
+  { registry, ingestAccount, mqttPort, influxUrl }: IngestParts,
+): Promise<{ intakePort: number; opsPort: number }> {
   const { settings } = p
   const v2 = settings.influxOrg !== undefined
   const ingestSettings = ingestConfig({
@@ -138,7 +165,9 @@ async function startPlatformIngest(p: Platform, parts: IngestParts) {
     mqttUsername: ingestAccount.username,
     mqttPassword: ingestAccount.password,
     httpHost: settings.host,
-    httpPort: settings.httpPort,
+    httpPort: settings.intakePort,
+    opsHost: '127.0.0.1',
+    opsPort: settings.ingestOpsPort,
     influxUrl,
     influxDb: settings.influxDb,
     ...(v2
@@ -146,15 +175,29 @@ async function startPlatformIngest(p: Platform, parts: IngestParts) {
       : {}),
     flushIntervalMs: 500,
   })
-  const ingest = await startIngest(ingestSettings, {
-    log: p.log.child({ stage: 'ingest' }),
-    registry,
-    mount: mountRegister(ingestSettings, {
-      source: mqttLiveSource({ url: localMqttUrl(mqttPort), ...liveAccount, log: p.log.child({ stage: 'live' }) }),
-    }),
-  })
+  const ingest = await startIngest(ingestSettings, { log: p.log.child({ stage: 'ingest' }), registry })
   p.stops.push(() => ingest.close())
-  return `http://${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${ingest.port}`
+  return { intakePort: ingest.port, opsPort: ingest.opsPort }
+}
+
+/** `streetsense register` as a child process on the public port; returns the port. */
+async function startPlatformRegister(
+  { settings, dataDir, logFile, stops }: Platform,
+  influxUrl: string,
+  live: RegisterProcessOptions['live'],
+) {
+  const register = await startRegisterProcess({
+    live,
+    dataDir,
+    host: settings.host,
+    port: settings.httpPort,
+    influxUrl,
+    influxDb: settings.influxDb,
+    ...(settings.influxOrg !== undefined ? { influxOrg: settings.influxOrg, influxToken: settings.influxToken } : {}),
+    logFile,
+  })
+  stops.push(() => register.stop())
+  return register.port
 }
 
 const localMqttUrl = (port: number | undefined) => `mqtt://127.0.0.1:${port}`
@@ -190,18 +233,25 @@ async function storedReadings(influxUrl: string, db: string, token?: string): Pr
   return body.results.reduce((n, r) => n + (r.series?.[0]?.values[0]?.[1] ?? 0), 0)
 }
 
-function platformUrls(
-  settings: UpSettings,
-  httpUrl: string,
-  mqttPort: number | undefined,
-  influxUrl: string,
-): RunningPlatform['urls'] {
+interface PlatformPorts {
+  registerPort: number
+  intakePort: number
+  opsPort: number
+  mqttPort: number | undefined
+  brokerMetricsPort: number | undefined
+}
+
+function platformUrls(settings: UpSettings, ports: PlatformPorts, influxUrl: string): RunningPlatform['urls'] {
+  const host = settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host
+  const httpUrl = `http://${host}:${ports.registerPort}`
   return {
     register: `${httpUrl}/`,
     api: `${httpUrl}/v1/sensors`,
     docs: `${httpUrl}/docs`,
-    metrics: `${httpUrl}/metrics`,
-    mqtt: `mqtt://${settings.host}:${mqttPort}`,
+    intake: `http://${host}:${ports.intakePort}/v1/readings`,
+    metrics: `http://127.0.0.1:${ports.opsPort}/metrics`,
+    mqtt: `mqtt://${settings.host}:${ports.mqttPort}`,
+    brokerMetrics: `http://127.0.0.1:${ports.brokerMetricsPort}/metrics`,
     influx: influxUrl,
   }
 }

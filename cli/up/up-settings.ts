@@ -8,8 +8,9 @@ export const UpSettingsSchema = {
   properties: {
     dataDir: {
       type: 'string',
-      description: 'where the platform keeps its data between runs',
-      default: '.data/platform',
+      description:
+        'where the platform keeps its data between runs; the same default as `streetsense sensors`, so both use one registry',
+      default: '.data',
     },
     sensors: {
       type: 'integer',
@@ -28,8 +29,22 @@ export const UpSettingsSchema = {
     host: { type: 'string', description: 'address the broker and HTTP server bind to', default: '127.0.0.1' },
     httpPort: {
       type: 'integer',
-      description: 'HTTP port: register, API, /metrics',
+      description: 'public HTTP port of the register: pages, open data API, admin API',
       default: 8080,
+      minimum: 0,
+      maximum: 65535,
+    },
+    intakePort: {
+      type: 'integer',
+      description: "the ingest's device intake HTTP port (POST /v1/readings)",
+      default: 8081,
+      minimum: 0,
+      maximum: 65535,
+    },
+    ingestOpsPort: {
+      type: 'integer',
+      description: "the ingest's operator port on 127.0.0.1: /metrics, /healthz, /readyz",
+      default: 9102,
       minimum: 0,
       maximum: 65535,
     },
@@ -55,7 +70,7 @@ export const UpSettingsSchema = {
     },
     influxDb: { type: 'string', description: 'InfluxDB database (v1) / bucket (v2)', default: 'streetsense' },
     influxOrg: { type: 'string', description: 'InfluxDB 2.x organisation of an existing InfluxDB' },
-    influxToken: { type: 'string', description: 'InfluxDB 2.x token of an existing InfluxDB' },
+    influxToken: { type: 'string', description: 'InfluxDB 2.x token of an existing InfluxDB', secret: true },
   },
 } as const satisfies SettingsSchema
 

@@ -5,10 +5,9 @@
  * seen before is never run twice; and each answer is kept until the broker acknowledged it, so
  * one lost with the connection goes again on the next connect. Bounded: the newest `maxKept` ids.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { StreetsenseError } from '../../core/index.js'
+import { privateDir, privateFile, StreetsenseError } from '../../core/index.js'
 import type { CommandResult } from '../../schemas/index.js'
 
 export const COMMAND_IDS_KEPT = 1000
@@ -22,8 +21,7 @@ export class CommandLedger {
     private readonly maxKept = COMMAND_IDS_KEPT,
   ) {
     try {
-      mkdirSync(dataDir, { recursive: true })
-      this.db = new Database(join(dataDir, 'commands.sqlite'))
+      this.db = new Database(privateFile(join(privateDir(dataDir), 'commands.sqlite')))
     } catch (err) {
       throw new StreetsenseError(
         'IOT_EDGE_OUTBOX',

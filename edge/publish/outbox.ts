@@ -3,21 +3,25 @@
  * committed reading survives a power cut on storage that honours fsync). A reading gets its
  * sequence number in the same transaction that stores it, so numbers survive restarts and never
  * repeat. Rows: pending -> sent (on PUBACK) or rejected (the platform said so on `errors`).
- * Sent rows are kept (up to keepSent) so a `resend from..to` command can replay them; rejected
- * rows are never resent. Bounds: maxRows pending and maxAgeHours; the oldest pending rows are
- * evicted first and counted (the `evicted` field of the status heartbeat).
+ * Sent (acknowledged) rows stay for a bounded window, by age and by bytes, so a `resend from..to`
+ * command can replay them, also after a restart; rows leaving the window are counted
+ * (`retained_evicted` in the heartbeat). Rejected rows are never resent. Bounds of pending rows:
+ * maxRows and maxAgeHours; the oldest pending rows are evicted first and counted (`evicted`).
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { StreetsenseError } from '../../core/index.js'
+import { privateDir, privateFile, StreetsenseError } from '../../core/index.js'
 import type { Reading } from '../../schemas/index.js'
 import type { ReadingDraft } from '../aggregate/aggregator.js'
+import { OUTBOX_SCHEMA, type OutboxStatements, prepareOutbox } from './outbox-sql.js'
 
 export interface OutboxOptions {
   maxRows: number
   maxAgeHours: number
-  keepSent: number
+  /** Acknowledged readings stay for `resend` this long after their PUBACK... */
+  retainSentHours: number
+  /** ...and while they take no more than this many MB (bodies), oldest evicted first. */
+  retainSentMB: number
 }
 
 export interface OutboxRow {
@@ -31,6 +35,32 @@ export interface OutboxCounters {
   rejected: number
 }
 
+/** The resend window, as the heartbeat reports it. */
+export interface ResendWindow {
+  /** The oldest seq still held (acknowledged or pending); lastSeq + 1 when none is. */
+  resendableFrom: number
+  /** Acknowledged readings kept for resend. */
+  retained: number
+  /** Acknowledged readings evicted from the window since install (by age or size). */
+  retainedEvicted: number
+}
+
+/**
+ * What a `resend from..to` did: flat and snake_case, so it can be a command result's `detail` as
+ * it is (schemas/command-result.v1.json allows only scalar values there). A type, not an
+ * interface, so that it fits the command runner's Record of scalars.
+ */
+export type ResendOutcome = {
+  /** Acknowledged readings put back to pending. */
+  requeued: number
+  /** First and last seq requeued (null when none was). */
+  first: number | null
+  last: number | null
+  /** The part of from..to below the window: no longer held, cannot be resent (null when none). */
+  unavailable_from: number | null
+  unavailable_to: number | null
+}
+
 export class Outbox {
   private readonly db: Database.Database
   // A second connection for PUBACK bookkeeping with synchronous=NORMAL: losing a `sent` mark in a
@@ -38,7 +68,7 @@ export class Outbox {
   // need not cost an fsync each. New readings still commit with FULL on the main connection.
   private readonly ackDb: Database.Database
   private readonly markSentStmt: Database.Statement<[number, string]>
-  private readonly stmts
+  private readonly stmts: OutboxStatements
 
   constructor(
     dataDir: string,
@@ -46,20 +76,13 @@ export class Outbox {
     private readonly now: () => number = Date.now,
   ) {
     try {
-      mkdirSync(dataDir, { recursive: true })
-      this.db = new Database(join(dataDir, 'outbox.sqlite'))
+      this.db = new Database(privateFile(join(privateDir(dataDir), 'outbox.sqlite')))
     } catch (err) {
       throw new StreetsenseError('IOT_EDGE_OUTBOX', `cannot open the outbox in ${dataDir}: ${(err as Error).message}`)
     }
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS outbox (
-        seq INTEGER PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL,
-        state TEXT NOT NULL DEFAULT 'pending', done_at INTEGER);
-      CREATE INDEX IF NOT EXISTS outbox_state_seq ON outbox(state, seq);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      INSERT OR IGNORE INTO meta(key, value) VALUES ('last_seq', 0), ('evicted', 0), ('rejected', 0);`)
+    this.db.exec(OUTBOX_SCHEMA)
     this.db.pragma('busy_timeout = 5000')
     this.ackDb = new Database(join(dataDir, 'outbox.sqlite'))
     this.ackDb.pragma('synchronous = NORMAL')
@@ -67,29 +90,7 @@ export class Outbox {
     this.markSentStmt = this.ackDb.prepare(
       "UPDATE outbox SET state = 'sent', done_at = ? WHERE state = 'pending' AND seq IN (SELECT value FROM json_each(?))",
     )
-    const db = this.db
-    this.stmts = {
-      meta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
-      setMeta: db.prepare(
-        'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      ),
-      addMeta: db.prepare('UPDATE meta SET value = value + ? WHERE key = ?'),
-      insert: db.prepare('INSERT INTO outbox(seq, body, created_at) VALUES (?, ?, ?)'),
-      pending: db.prepare<[number, number], OutboxRow>(
-        "SELECT seq, body FROM outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
-      ),
-      depth: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox WHERE state = 'pending'"),
-      state: db.prepare<[number], { state: string }>('SELECT state FROM outbox WHERE seq = ?'),
-      reject: db.prepare("UPDATE outbox SET state = 'rejected', done_at = ? WHERE seq = ?"),
-      requeue: db.prepare("UPDATE outbox SET state = 'pending' WHERE state = 'sent' AND seq BETWEEN ? AND ?"),
-      evictOld: db.prepare("DELETE FROM outbox WHERE state = 'pending' AND created_at < ?"),
-      evictOver: db.prepare(
-        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?)",
-      ),
-      pruneDone: db.prepare(
-        "DELETE FROM outbox WHERE state != 'pending' AND seq NOT IN (SELECT seq FROM outbox WHERE state != 'pending' ORDER BY seq DESC LIMIT ?)",
-      ),
-    }
+    this.stmts = prepareOutbox(this.db)
   }
 
   private metaValue(key: string): number {
@@ -124,9 +125,28 @@ export class Outbox {
     this.markSentStmt.run(this.now(), JSON.stringify(seqs))
   }
 
-  /** Keeps only the newest keepSent sent/rejected rows (periodic: it scans them). */
-  pruneDone(): number {
-    return this.stmts.pruneDone.run(this.opts.keepSent).changes
+  /**
+   * Evicts acknowledged readings that left the resend window (acknowledged more than
+   * retainSentHours ago, or beyond retainSentMB), oldest seq first, so the window is always every
+   * seq from resendableFrom up; counts them. Rejected rows below it, or as old, go too. Periodic.
+   */
+  trimWindow(): number {
+    const cutoff = this.now() - this.opts.retainSentHours * 3_600_000
+    const maxBytes = this.opts.retainSentMB * 1_048_576
+    return this.db.transaction(() => {
+      let bytes = this.metaValue('retained_bytes')
+      let upTo = -1
+      for (const row of this.stmts.oldestSent.iterate()) {
+        if (row.done_at >= cutoff && bytes <= maxBytes) break
+        bytes -= row.bytes
+        upTo = row.seq
+      }
+      this.stmts.pruneRejected.run(upTo, cutoff)
+      if (upTo < 0) return 0
+      const n = this.stmts.evictSent.run(upTo).changes
+      this.stmts.addMeta.run(n, 'retained_evicted')
+      return n
+    })()
   }
 
   /** The platform rejected these readings: mark them (never resent) and count them once. */
@@ -145,9 +165,33 @@ export class Outbox {
     })()
   }
 
-  /** `resend from..to`: sent readings go back to pending (rejected ones stay out). */
-  requeue(from: number, to: number): number {
-    return this.stmts.requeue.run(from, to).changes
+  /**
+   * `resend from..to`: acknowledged readings in the range go back to pending (rejected ones stay
+   * out; pending ones go anyway). Rows acknowledged before a restart are in the window too.
+   */
+  resend(from: number, to: number): ResendOutcome {
+    const none = { requeued: 0, first: null, last: null, unavailable_from: null, unavailable_to: null }
+    if (from > to) return none
+    return this.db.transaction(() => {
+      const { resendableFrom } = this.resendWindow()
+      const span = this.stmts.sentSpan.get(from, to)
+      const gone = from < resendableFrom
+      return {
+        requeued: this.stmts.requeue.run(from, to).changes,
+        first: span?.first ?? null,
+        last: span?.last ?? null,
+        unavailable_from: gone ? from : null,
+        unavailable_to: gone ? Math.min(to, resendableFrom - 1) : null,
+      }
+    })()
+  }
+
+  resendWindow(): ResendWindow {
+    return {
+      resendableFrom: this.stmts.oldestHeld.get()?.seq ?? this.metaValue('last_seq') + 1,
+      retained: this.metaValue('retained'),
+      retainedEvicted: this.metaValue('retained_evicted'),
+    }
   }
 
   private enforceBounds(): number {

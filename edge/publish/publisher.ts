@@ -16,6 +16,8 @@ import type { Outbox } from './outbox.js'
 export interface PublisherEvents {
   onDownlink(topic: string, payload: Buffer): void
   onConnectionChange?(connected: boolean): void
+  /** The broker acknowledged (PUBACK) these readings. */
+  onDelivered?(seqs: number[]): void
 }
 
 export function backoffDelay(attempt: number, minMs: number, maxMs: number, rand = Math.random): number {
@@ -145,6 +147,7 @@ export class Publisher {
       }
       this.sentMessages++
       this.outbox.markSent(seqs)
+      this.events.onDelivered?.(seqs)
       this.pump()
     })
   }

@@ -5,6 +5,7 @@
  */
 import mqtt from 'mqtt'
 import type { Logger } from 'pino'
+import { doctorClientId } from '../../schemas/index.js'
 import { checkClock } from '../aggregate/clock-check.js'
 import type { EdgeConfig } from '../config.js'
 import { createDrivers, type DriverDeps } from '../sensors/create-driver.js'
@@ -18,12 +19,19 @@ export interface Check {
   advice?: string
 }
 
+/**
+ * Logs in as the node, beside its running agent: the client id is `<id>@doctor` with a clean
+ * session, which the broker admits for a device's login check only (no publish, no subscribe).
+ * The device's own id would take over the agent's connection, and with a clean session would
+ * also throw away its session and the commands queued in it.
+ */
 export async function checkBrokerLogin(config: EdgeConfig, timeoutMs = 8000): Promise<Check> {
   const b = config.broker
+  const clientId = doctorClientId(config.sensor.id)
   return new Promise((resolve) => {
     const client = mqtt.connect(b.url, {
       protocolVersion: 4,
-      clientId: `${config.sensor.id}-doctor-${process.pid}`,
+      clientId,
       clean: true,
       username: b.username,
       password: b.password,
@@ -46,21 +54,34 @@ export async function checkBrokerLogin(config: EdgeConfig, timeoutMs = 8000): Pr
       timeoutMs,
     )
     client.on('connect', () =>
-      finish({ name: 'broker login', ok: true, detail: `logged in to ${b.url} as ${b.username ?? '(anonymous)'}` }),
+      finish({
+        name: 'broker login',
+        ok: true,
+        detail: `logged in to ${b.url} as ${b.username ?? '(anonymous)'} (client id ${clientId})`,
+      }),
     )
-    client.on('error', (err) => {
-      const code = (err as Error & { code?: number | string }).code
-      const bad = code === 4 || code === 5 || /not authori[sz]ed|bad user/i.test(err.message)
+    client.on('error', (err) =>
       finish({
         name: 'broker login',
         ok: false,
         detail: `${b.url}: ${err.message}`,
-        advice: bad
-          ? 'the broker refused the username/password: re-provision the node or rotate its credentials'
-          : 'is the broker running and reachable?',
-      })
-    })
+        advice: loginAdvice(err, clientId),
+      }),
+    )
   })
+}
+
+/** What to do about a failed login, from the CONNACK code or the socket error. */
+function loginAdvice(err: Error & { code?: number | string }, clientId: string): string {
+  const { code } = err
+  if (code === 4 || /bad user/i.test(err.message))
+    return 'the broker refused the username/password: re-provision the node or rotate its credentials'
+  if (code === 5 || /not authori[sz]ed/i.test(err.message))
+    return 'the broker refused this node: is the sensor retired, or its account disabled (`streetsense sensors show ID`)?'
+  if (code === 2 || /identifier rejected/i.test(err.message))
+    return `the broker refused the client id ${clientId}: a broker older than this agent takes only the device's own id; upgrade it`
+  if (code === 'ECONNREFUSED') return 'nothing listens at that address: is the broker running, and is the port right?'
+  return 'is the broker running and reachable (network, URL, firewall)?'
 }
 
 export async function runDoctor(

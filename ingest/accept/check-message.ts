@@ -30,7 +30,7 @@ export interface Accepted {
   suspect: number
   /** The reading interval, seconds (readings), for the device gauges. */
   interval?: number
-  /** The heartbeat itself (status), for the device gauges. */
+  /** The heartbeat itself (status), for the device gauges and gap repair. */
   status?: DeviceStatus
   /** The readings as the series QC rules need them (ingest/qc/history.ts); absent for a status. */
   qc?: QcBatch

@@ -9,8 +9,10 @@ import type { SensorDirectory } from '../directory/sensor-directory.js'
 import type { IngestMetrics } from '../metrics.js'
 import type { QcHistory } from '../qc/history.js'
 import type { Quarantine } from '../quarantine/quarantine.js'
+import { type GapRepair, heartbeatOf } from '../repair/gap-repair.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
+import { closeQuarantined } from '../stats/seq-ranges.js'
 import type { Accepted, Checked, Expected, Rejected } from './check-message.js'
 import { type Checker, inlineChecker } from './check-pool.js'
 
@@ -30,6 +32,8 @@ export interface PipelineDeps {
   onDurable?(): void
   /** Called for each accepted message (per-device gauges). */
   onAccepted?(expected: Expected, checked: Checked & { ok: true }): void
+  /** Gap repair, told of every durable message of a sensor (and the heartbeat of a status). */
+  repair?: Pick<GapRepair, 'noteMessage'>
 }
 
 export interface Pipeline {
@@ -92,7 +96,7 @@ async function submit(
   await deps.spool.append(withSeriesQc(deps.qc, checked, source))
   deps.onDurable?.()
   deps.onAccepted?.(expected, checked)
-  countAccepted(state, expected.sensor, checked.seqs)
+  countAccepted(state, expected.sensor, checked)
   return checked
 }
 
@@ -110,9 +114,15 @@ function withSeriesQc(qc: QcHistory | undefined, checked: Accepted, source: stri
   return { lines, count: checked.count + extra.count, source }
 }
 
-/** Per-sensor counters of a durable message: seen (a status), or readings, duplicates and gaps. */
-function countAccepted(state: PipelineState, sensor: string, seqs: readonly number[]): void {
+/**
+ * Per-sensor counters of a durable message: seen (a status), or readings, duplicates and gaps;
+ * its seqs join the sensor's stored ranges, and gap repair hears from the sensor.
+ */
+function countAccepted(state: PipelineState, sensor: string, checked: Accepted): void {
   const { stats, metrics } = state.deps
+  const { seqs } = checked
+  stats.seqs.record(sensor, seqs)
+  state.deps.repair?.noteMessage(sensor, checked.status && heartbeatOf(checked.status))
   if (seqs.length === 0) {
     stats.recordSeen(sensor)
     metrics.statuses.inc()
@@ -147,9 +157,12 @@ function quarantineRejected(
     borough: expected.borough,
     topic: source,
     raw: rawText(payload),
+    size: typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length,
     ...(r.errors ? { errors: r.errors } : {}),
   })
   stats.recordRejected(expected.sensor)
+  // The device marks these readings rejected and never sends them again: not a gap to repair.
+  if (r.seq && r.code !== 'READING_UNKNOWN_SENSOR') closeQuarantined(stats.seqs, expected.sensor, r.seq)
   metrics.rejected.inc({ sensor: expected.sensor, code: r.code })
   state.totals.rejected++
   try {

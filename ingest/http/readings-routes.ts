@@ -10,11 +10,13 @@ import type { Pipeline } from '../accept/pipeline.js'
 import type { SensorDirectory } from '../directory/sensor-directory.js'
 import type { Spool } from '../spool/spool.js'
 import { authenticateDevice } from './auth.js'
+import type { DeviceRate } from './device-rate.js'
 
 export interface ReadingsRouteDeps {
   pipeline: Pipeline
   directory: SensorDirectory
   spool: Spool
+  rate: DeviceRate
   maxPayloadBytes: number
 }
 
@@ -72,11 +74,18 @@ export async function readingsRoutes(app: FastifyInstance, deps: ReadingsRouteDe
         summary: 'Submit a reading or a batch of readings (schemas reading.v1.json / batch.v1.json)',
         tags: ['ingest'],
         headers: { type: 'object', properties: { 'x-sensor': { type: 'string' } } },
-        response: { 202: acceptedBodySchema, 400: errorBodySchema, 401: errorBodySchema, 503: errorBodySchema },
+        response: {
+          202: acceptedBodySchema,
+          400: errorBodySchema,
+          401: errorBodySchema,
+          429: errorBodySchema,
+          503: errorBodySchema,
+        },
       },
     },
     async (req, reply) => {
       const sensor = await authenticateDevice(req, deps.directory)
+      deps.rate.admit(sensor, reply)
       if (deps.spool.isFull()) {
         throw new StreetsenseError('IOT_INGEST_SPOOL_FULL', 'the ingest spool is full; retry later')
       }

@@ -63,7 +63,8 @@ interface Candidate {
 export function mapScBody(body: unknown, pin?: string): ScMapped {
   const list = (body as { sensordatavalues?: unknown } | null)?.sensordatavalues
   if (!Array.isArray(list)) throw new ScRefusal('sensordatavalues must be an array', '/sensordatavalues')
-  if (pin !== undefined && !SC_PINS[pin]) {
+  // Own keys only: an X-PIN or value_type of __proto__ or constructor must not find Object.prototype's.
+  if (pin !== undefined && !Object.hasOwn(SC_PINS, pin)) {
     throw new ScRefusal(`X-PIN ${pin} is no Sensor.Community sensor pin (${Object.keys(SC_PINS).join(', ')})`, 'x-pin')
   }
   const out: ScMapped = { values: {}, notStored: [], unknown: [] }
@@ -76,7 +77,7 @@ export function mapScBody(body: unknown, pin?: string): ScMapped {
       readInterval(out, value)
       continue
     }
-    const entry = name === undefined ? undefined : SC_VALUE_TYPES[name]
+    const entry = name !== undefined && Object.hasOwn(SC_VALUE_TYPES, name) ? SC_VALUE_TYPES[name] : undefined
     if (!entry) {
       out.unknown.push(valueType)
       continue

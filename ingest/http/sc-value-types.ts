@@ -155,7 +155,7 @@ export const SC_PINS: Readonly<Record<string, { sensors: readonly string[]; pref
 
 /** The full value_type name of a Sensor.Community API value (`P1` on pin 1 -> `SDS_P1`), if the pin sends it. */
 export function scValueTypeName(pin: string, name: string): string | undefined {
-  const family = SC_PINS[pin]
+  const family = Object.hasOwn(SC_PINS, pin) ? SC_PINS[pin] : undefined
   if (!family) return undefined
   return family.prefixes
     .map((p) => `${p}${name}`)
@@ -164,7 +164,7 @@ export function scValueTypeName(pin: string, name: string): string | undefined {
 
 /** Where a value type travels in the Sensor.Community API format: its X-PIN and its name there. */
 export function scApiName(valueType: string): { pin: string; name: string } | undefined {
-  const source = SC_VALUE_TYPES[valueType]?.source
+  const source = Object.hasOwn(SC_VALUE_TYPES, valueType) ? SC_VALUE_TYPES[valueType]?.source : undefined
   for (const [pin, family] of Object.entries(SC_PINS)) {
     if (!source || !family.sensors.includes(source)) continue
     const prefix = family.prefixes.find((p) => p !== '' && valueType.startsWith(p)) ?? ''

@@ -17,6 +17,7 @@ import type { IngestMetrics } from '../metrics.js'
 import type { Spool } from '../spool/spool.js'
 import type { SensorStats } from '../stats/sensor-stats.js'
 import { authenticateDevice } from './auth.js'
+import type { DeviceRate } from './device-rate.js'
 import { errorBodySchema, sendRejected } from './readings-routes.js'
 import { ScClock } from './sc-clock.js'
 import { registerScGuidance, scCredentialsMissing, scCredentialsRefused } from './sc-guidance.js'
@@ -28,6 +29,7 @@ export interface ScDeps {
   spool: Spool
   stats: SensorStats
   metrics: IngestMetrics
+  rate: DeviceRate
   logger: { warn(obj: object, msg: string): void }
   /** The interval recorded when the body does not say (Sensor.Community API format). */
   intervalSeconds: number
@@ -75,7 +77,13 @@ export async function sensorCommunityRoutes(app: FastifyInstance, deps: ScDeps):
           required: ['x-sensor'],
           properties: { 'x-sensor': { type: 'string' }, 'x-pin': { type: 'string' } },
         },
-        response: { 200: scAcceptedSchema, 400: errorBodySchema, 401: errorBodySchema, 503: errorBodySchema },
+        response: {
+          200: scAcceptedSchema,
+          400: errorBodySchema,
+          401: errorBodySchema,
+          429: errorBodySchema,
+          503: errorBodySchema,
+        },
       },
     },
     (req, reply) => intake(req, reply, deps, { clock, warned }),
@@ -101,6 +109,7 @@ async function intake(
   state: { clock: ScClock; warned: Set<string> },
 ) {
   const sensor = await authenticateNode(req, deps.directory)
+  deps.rate.admit(sensor, reply)
   if (deps.spool.isFull()) throw new StreetsenseError('IOT_INGEST_SPOOL_FULL', 'the ingest spool is full; retry later')
   const arrival = Date.now()
   const raw = req.body as Buffer

@@ -5,9 +5,9 @@
  * series' past are missing (a spike or a run may then go unflagged once). A state not written
  * for `maxAgeDays` is deleted: its windows are long out of date anyway.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDir, privateFile } from '../../core/index.js'
 import type { QcStateStore } from './history.js'
 
 export interface QcStateFile extends QcStateStore {
@@ -16,8 +16,7 @@ export interface QcStateFile extends QcStateStore {
 }
 
 export function openQcStateFile(dataDir: string): QcStateFile {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'ingest-qc.sqlite'))
+  const db = new Database(privateFile(join(privateDir(dataDir), 'ingest-qc.sqlite')))
   db.pragma('journal_mode = WAL')
   db.exec(
     'CREATE TABLE IF NOT EXISTS qc_series (key TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL)',

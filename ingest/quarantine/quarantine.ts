@@ -1,12 +1,22 @@
 /**
  * Rejected messages, kept for the operator: why (reason, stable code, schema $id), whose
- * (sensor, borough, topic), when, and the raw payload. Bounded by rows and age so a broken
- * device cannot fill the disk; the oldest rows go first.
+ * (sensor, borough, topic), when, and the raw payload: its first `rawPrefixBytes` bytes and its
+ * size as it arrived. Bounded by rows, by bytes and by age, so a broken or hostile device cannot
+ * fill the disk; the oldest rows go first.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDir, privateFile } from '../../core/index.js'
 import type { FieldError } from '../../schemas/index.js'
+import {
+  DELETE_OLDER_THAN,
+  DELETE_OLDEST,
+  INSERT,
+  prepareTable,
+  type Row,
+  TOTALS,
+  utf8Prefix,
+} from './quarantine-table.js'
 
 export interface QuarantineInput {
   code: string
@@ -17,12 +27,18 @@ export interface QuarantineInput {
   topic?: string
   /** What arrived, as text (binary payloads as base64 with a `base64:` prefix). */
   raw: string
+  /** Bytes of the payload as it arrived (default: of `raw`). */
+  size?: number
   errors?: FieldError[]
 }
 
 export interface QuarantineRecord extends QuarantineInput {
   id: number
   time: string
+  /** Bytes of the payload as it arrived; `raw` holds only its first `rawPrefixBytes`. */
+  size: number
+  /** Bytes of `raw` that were not kept (0 when all of it was). */
+  truncated: number
 }
 
 export interface QuarantineFilter {
@@ -35,82 +51,70 @@ export interface Quarantine {
   add(record: QuarantineInput): void
   list(filter?: QuarantineFilter): QuarantineRecord[]
   count(): number
+  /** Bytes of text the quarantine holds (what its byte bound counts). */
+  bytesStored(): number
   /** Deletes rows beyond the bounds; returns how many went. */
   prune(now?: number): number
   close(): void
 }
 
-const MAX_RAW_CHARS = 256 * 1024
-
-interface Row {
-  id: number
-  time: string
-  code: string
-  reason: string
-  schema: string
-  sensor: string | null
-  borough: string | null
-  topic: string | null
-  raw: string
-  errors: string | null
-}
-
 export interface QuarantineOptions {
   maxRows: number
   maxAgeDays: number
+  /** Bound of the whole quarantine in bytes of stored text (default 64 MiB). */
+  maxBytes?: number
+  /** How much of each payload is kept (default 4 KiB); the rest is only counted. */
+  rawPrefixBytes?: number
   readonly?: boolean
 }
 
 export function openQuarantine(dataDir: string, options: QuarantineOptions): Quarantine {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'ingest-quarantine.sqlite'), { readonly: options.readonly ?? false })
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL')
-    db.exec(CREATE)
-    db.exec('CREATE INDEX IF NOT EXISTS quarantine_sensor ON quarantine (sensor, id)')
-  }
+  const file = join(dataDir, 'ingest-quarantine.sqlite')
+  if (!options.readonly) privateFile(join(privateDir(dataDir), 'ingest-quarantine.sqlite'))
+  const db = new Database(file, { readonly: options.readonly ?? false })
+  if (!options.readonly) prepareTable(db)
   return new SqliteQuarantine(db, options)
 }
 
-const CREATE = `CREATE TABLE IF NOT EXISTS quarantine (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
-  schema TEXT NOT NULL, sensor TEXT, borough TEXT, topic TEXT, raw TEXT NOT NULL, errors TEXT)`
-
-const INSERT =
-  'INSERT INTO quarantine (time, code, reason, schema, sensor, borough, topic, raw, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
-
-const COUNT = 'SELECT COUNT(*) AS n FROM quarantine'
+const DEFAULT_MAX_BYTES = 64 * 2 ** 20
+const DEFAULT_RAW_PREFIX_BYTES = 4096
 
 class SqliteQuarantine implements Quarantine {
   private readonly insert: Database.Statement | undefined
-  /** Rows in the table, counted here so count() and the bound need no query. */
+  /** Rows and bytes in the table, counted here so count() and the bounds need no query. */
   private rows: number
+  private bytes: number
   private addedSincePrune = 0
+  private readonly maxBytes: number
+  private readonly rawPrefixBytes: number
 
   constructor(
     private readonly db: Database.Database,
     private readonly options: QuarantineOptions,
   ) {
     this.insert = options.readonly ? undefined : db.prepare(INSERT)
-    this.rows = this.countRows()
+    const totals = this.totals()
+    this.rows = totals.n
+    this.bytes = totals.bytes
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+    this.rawPrefixBytes = options.rawPrefixBytes ?? DEFAULT_RAW_PREFIX_BYTES
   }
 
   add(r: QuarantineInput): void {
     if (!this.insert) throw new Error('quarantine opened read-only')
-    this.insert.run(
-      new Date().toISOString(),
-      r.code,
-      r.reason.slice(0, 4000),
-      r.schema,
-      r.sensor ?? null,
-      r.borough ?? null,
-      r.topic ?? null,
-      r.raw.slice(0, MAX_RAW_CHARS),
-      r.errors ? JSON.stringify(r.errors.slice(0, 50)) : null,
-    )
+    const reason = utf8Prefix(r.reason, 4000)
+    const raw = utf8Prefix(r.raw, this.rawPrefixBytes)
+    const errors = r.errors ? JSON.stringify(r.errors.slice(0, 50)) : null
+    const bytes = Buffer.byteLength(raw) + Buffer.byteLength(reason) + (errors ? Buffer.byteLength(errors) : 0)
+    const size = r.size ?? Buffer.byteLength(r.raw)
+    const where = [r.sensor ?? null, r.borough ?? null, r.topic ? utf8Prefix(r.topic, 512) : null]
+    this.insert.run(new Date().toISOString(), r.code, reason, r.schema, ...where, raw, errors, size, bytes)
     this.rows++
-    // Pruning is a DELETE scan: do it in steps, never per row.
-    if (this.rows > this.options.maxRows || ++this.addedSincePrune >= 1000) this.prune()
+    this.bytes += bytes
+    // Pruning is a DELETE: do it in steps, never per row, unless a bound is passed.
+    if (this.rows > this.options.maxRows || this.bytes > this.maxBytes || ++this.addedSincePrune >= 1000) {
+      this.prune()
+    }
   }
 
   list(filter: QuarantineFilter = {}): QuarantineRecord[] {
@@ -121,20 +125,22 @@ class SqliteQuarantine implements Quarantine {
   }
 
   count(): number {
-    return this.options.readonly ? this.countRows() : this.rows
+    return this.options.readonly ? this.totals().n : this.rows
   }
 
+  bytesStored(): number {
+    return this.options.readonly ? this.totals().bytes : this.bytes
+  }
+
+  /** Drops rows past the age, then the oldest until both the row and the byte bounds hold. */
   prune(now = Date.now()): number {
     if (this.options.readonly) return 0
     const cutoff = new Date(now - this.options.maxAgeDays * 86_400_000).toISOString()
-    let removed = this.db.prepare('DELETE FROM quarantine WHERE time < ?').run(cutoff).changes
-    const excess = this.rows - removed - this.options.maxRows
-    if (excess > 0) {
-      removed += this.db
-        .prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine ORDER BY id LIMIT ?)')
-        .run(excess).changes
-    }
-    this.rows -= removed
+    let removed = this.forget(this.db.prepare(DELETE_OLDER_THAN).all(cutoff) as { bytes: number }[])
+    const oldest = this.db.prepare(DELETE_OLDEST)
+    const excess = this.rows - this.options.maxRows
+    if (excess > 0) removed += this.forget(oldest.all(excess) as { bytes: number }[])
+    while (this.bytes > this.maxBytes && this.rows > 0) removed += this.forget(oldest.all(64) as { bytes: number }[])
     this.addedSincePrune = 0
     return removed
   }
@@ -143,8 +149,15 @@ class SqliteQuarantine implements Quarantine {
     this.db.close()
   }
 
-  private countRows(): number {
-    return Number((this.db.prepare(COUNT).get() as { n: number }).n)
+  private forget(deleted: { bytes: number }[]): number {
+    this.rows -= deleted.length
+    for (const d of deleted) this.bytes -= d.bytes
+    return deleted.length
+  }
+
+  private totals(): { n: number; bytes: number } {
+    const t = this.db.prepare(TOTALS).get() as { n: number; bytes: number }
+    return { n: Number(t.n), bytes: Number(t.bytes) }
   }
 }
 
@@ -163,6 +176,7 @@ function whereOf(filter: QuarantineFilter): { where: string; params: unknown[] }
 }
 
 function toRecord(row: Row): QuarantineRecord {
+  const size = row.size ?? Buffer.byteLength(row.raw)
   return {
     id: row.id,
     time: row.time,
@@ -173,6 +187,13 @@ function toRecord(row: Row): QuarantineRecord {
     ...(row.borough ? { borough: row.borough } : {}),
     ...(row.topic ? { topic: row.topic } : {}),
     raw: row.raw,
+    size,
+    truncated: Math.max(0, size - payloadBytesIn(row.raw)),
     ...(row.errors ? { errors: JSON.parse(row.errors) } : {}),
   }
+}
+
+/** Bytes of the payload a stored `raw` text stands for (base64 text encodes 3 bytes in 4). */
+function payloadBytesIn(raw: string): number {
+  return raw.startsWith('base64:') ? Math.floor(((raw.length - 7) * 3) / 4) : Buffer.byteLength(raw)
 }

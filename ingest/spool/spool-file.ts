@@ -2,9 +2,9 @@
  * The spool's file: one SQLite table (WAL, synchronous=FULL, so a commit is fsynced) of rows of
  * line protocol. Appends and deletes of one commit interval share one transaction.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDir, privateFile } from '../../core/index.js'
 import type { SpoolEntry, StoredRow } from './spool-types.js'
 
 export interface SpoolFile {
@@ -17,8 +17,7 @@ export interface SpoolFile {
 }
 
 export function openSpoolFile(dataDir: string): SpoolFile {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'ingest-spool.sqlite'))
+  const db = new Database(privateFile(join(privateDir(dataDir), 'ingest-spool.sqlite')))
   // Before the first table exists (ignored for an existing file): a batch of 30 readings is ~5 KB,
   // which on 4 KB pages spills into overflow pages; 16 KB pages hold it in one.
   db.pragma('page_size = 16384')

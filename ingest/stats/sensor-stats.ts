@@ -5,11 +5,13 @@
  * them). The register API opens the file read-only for last-seen and completeness.
  *
  * A reading whose seq is at or below the last seq seen counts as a duplicate (redelivery after a
- * reconnect, or a replay); a jump forward counts the skipped numbers as gaps.
+ * reconnect, or a replay); a jump forward counts the skipped numbers as gaps. The exact record of
+ * which seqs are stored is the seq ranges (seq-ranges.ts) in the same file.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDir, privateFile } from '../../core/index.js'
+import { SeqRanges } from './seq-ranges.js'
 
 export interface SensorCounters {
   accepted: number
@@ -32,6 +34,8 @@ export interface SensorStats extends SensorStatsView {
   recordRejected(sensor: string, n?: number): void
   /** Marks a sensor seen (status messages carry no seq). */
   recordSeen(sensor: string): void
+  /** The seq ranges stored and accounted for, per sensor (gap repair reads and closes them). */
+  readonly seqs: SeqRanges
   flush(): void
 }
 
@@ -69,8 +73,7 @@ export function openSensorStats(dataDir: string, options: { readonly: true }): S
 export function openSensorStats(dataDir: string, options: { readonly?: boolean } = {}): SensorStats | SensorStatsView {
   const file = join(dataDir, 'ingest-stats.sqlite')
   if (options.readonly) return new StatsView(new Database(file, { readonly: true }))
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(file, { readonly: false })
+  const db = new Database(privateFile(join(privateDir(dataDir), 'ingest-stats.sqlite')), { readonly: false })
   db.pragma('journal_mode = WAL')
   db.exec(CREATE)
   return new StatsRecorder(db)
@@ -110,9 +113,11 @@ class StatsRecorder extends StatsView implements SensorStats {
   private readonly dirty = new Set<string>()
   private readonly clock = new SecondClock()
   private readonly flushAll: (sensors: string[]) => void
+  readonly seqs: SeqRanges
 
   constructor(db: Database.Database) {
     super(db)
+    this.seqs = new SeqRanges(db)
     const upsert = db.prepare(UPSERT)
     this.flushAll = db.transaction((sensors: string[]) => {
       for (const sensor of sensors) upsert.run({ sensor, ...this.live.get(sensor) })
@@ -141,11 +146,14 @@ class StatsRecorder extends StatsView implements SensorStats {
     this.counters(sensor).lastSeen = this.clock.now()
   }
 
+  /** Writes the changed counters and seq ranges in one transaction (one fsync). */
   flush(): void {
-    if (this.dirty.size === 0) return
     const sensors = [...this.dirty]
     this.dirty.clear()
-    this.flushAll(sensors)
+    this.db.transaction(() => {
+      this.seqs.flush()
+      if (sensors.length > 0) this.flushAll(sensors)
+    })()
   }
 
   override close(): void {

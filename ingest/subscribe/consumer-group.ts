@@ -12,6 +12,9 @@ export type ConsumerOptions = Pick<
   'mqttUrl' | 'mqttUsername' | 'mqttPassword' | 'mqttConnections' | 'mqttInflight' | 'boroughs' | 'instance'
 >
 
+/** A consumer connection reconnected without its session: messages for `boroughs` (empty: all) may be lost. */
+export type SessionLostListener = (lost: { clientId: string; boroughs: string[] }) => void
+
 /** What every consumer connection of one ingest shares. */
 export interface ConsumerGroup {
   options: ConsumerOptions
@@ -23,6 +26,8 @@ export interface ConsumerGroup {
   waitingForSpool: number
   closing: boolean
   connections: Connection[]
+  /** Told when a connection reconnects and finds its session gone (gap repair listens). */
+  sessionLost: SessionLostListener[]
 }
 
 /** One consumer connection. */

@@ -1,18 +1,22 @@
 /**
  * The MQTT side: N consumer connections (MQTT 3.1.1, clean=false, QoS 1, stable client ids
- * `<instance>-<k>`), each subscribed to its share of the boroughs (never `$share`: Aedes 1.x
- * grants it and then delivers nothing). Every message goes through the pipeline; its PUBACK
- * leaves only after the pipeline made it durable or quarantined it (handle-message.ts,
- * ordered-acks.ts).
+ * `<username>/<instance>-<k>`, a name no device can take: registry/client-ids.ts), each
+ * subscribed to its share of the boroughs (never `$share`: Aedes 1.x grants it and then delivers
+ * nothing). Every message goes through the pipeline; its PUBACK leaves only after the pipeline
+ * made it durable or quarantined it (handle-message.ts, ordered-acks.ts). A reconnect that finds
+ * no session on the broker (a broker restart without persistence, a takeover) is a lost session:
+ * it is logged and counted, the connection subscribes again, and listeners (gap repair) are told
+ * which boroughs may have lost messages.
  */
 import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
+import { serviceClientId } from '../../registry/index.js'
 import { BOROUGHS, buildTopic, readingFilters } from '../../schemas/index.js'
 import type { Pipeline } from '../accept/pipeline.js'
 import type { IngestMetrics } from '../metrics.js'
 import { connectPersistent } from '../mqtt-session.js'
 import type { Spool } from '../spool/spool.js'
-import type { Connection, ConsumerGroup, ConsumerOptions } from './consumer-group.js'
+import type { Connection, ConsumerGroup, ConsumerOptions, SessionLostListener } from './consumer-group.js'
 import { handleMessage } from './handle-message.js'
 import { orderedAcks } from './ordered-acks.js'
 
@@ -22,6 +26,8 @@ export interface Consumers {
   describe(): { clientId: string; filters: string[]; connected: boolean }[]
   /** True while messages wait because the spool is full. */
   backpressured(): boolean
+  /** Calls `listener` whenever a connection finds its session gone on a reconnect. */
+  onSessionLost(listener: SessionLostListener): void
   close(): Promise<void>
 }
 
@@ -35,13 +41,26 @@ export function partitionBoroughs(boroughs: readonly string[], connections: numb
   return parts
 }
 
+/** `<username>/<instance>-<k>`; without a username (a broker without accounts) `<instance>-<k>`. */
+export function consumerClientId(options: Pick<ConsumerOptions, 'mqttUsername' | 'instance'>, k: number): string {
+  const suffix = `${options.instance}-${k}`
+  return options.mqttUsername ? serviceClientId(options.mqttUsername, suffix) : suffix
+}
+
 export function startConsumers(
   options: ConsumerOptions,
   deps: { pipeline: Pipeline; spool: Spool; metrics: IngestMetrics; logger: Logger },
 ): Consumers {
-  const group: ConsumerGroup = { options, ...deps, waitingForSpool: 0, closing: false, connections: [] }
+  const group: ConsumerGroup = {
+    options,
+    ...deps,
+    waitingForSpool: 0,
+    closing: false,
+    connections: [],
+    sessionLost: [],
+  }
   const parts = partitionBoroughs(options.boroughs, options.mqttConnections)
-  group.connections = parts.map((boroughs, k) => connect(group, `${options.instance}-${k}`, boroughs))
+  group.connections = parts.map((boroughs, k) => connect(group, consumerClientId(options, k), boroughs))
   // Device errors go out on the first connection (QoS 1; mqtt.js queues them while offline).
   deps.pipeline.setErrorPublisher((expected, error) => {
     const topic = buildTopic(expected.borough, expected.sensor, 'errors')
@@ -53,6 +72,7 @@ export function startConsumers(
     describe: () =>
       connections.map((c) => ({ clientId: c.clientId, filters: c.filters, connected: c.client.connected })),
     backpressured: () => group.waitingForSpool > 0,
+    onSessionLost: (listener) => group.sessionLost.push(listener),
     async close() {
       group.closing = true
       // Let the commit in progress finish so its PUBACKs go out, then leave (the session stays).
@@ -79,15 +99,31 @@ function connect(group: ConsumerGroup, clientId: string, boroughs: string[]): Co
       client.stream?.destroy()
     },
   }
+  let connects = 0
   client.on('connect', (connack) => {
     metrics.mqttConnected.inc()
     log.info({ sessionPresent: connack.sessionPresent, filters }, 'consumer connected')
+    // Subscribing on every connect restores the subscriptions of a session the broker lost.
     client.subscribe(filters, { qos: 1 }, (err) => {
       if (err) log.error({ err }, 'subscribe failed')
     })
+    if (connects++ > 0 && !connack.sessionPresent) sessionLost(group, clientId, boroughs, log)
   })
   client.on('close', () => metrics.mqttConnected.set(group.connections.filter((c) => c.client.connected).length))
   client.on('error', (err) => log.warn({ err: err.message }, 'MQTT error'))
   client.handleMessage = (packet, callback) => handleMessage(group, conn, packet, callback)
   return conn
+}
+
+/** A reconnect without a session: whatever the broker held for us (queued QoS 1 messages) is gone. */
+function sessionLost(group: ConsumerGroup, clientId: string, boroughs: string[], log: ConsumerGroup['logger']): void {
+  group.metrics.sessionsLost.inc()
+  log.warn({ boroughs }, 'MQTT session lost on the broker: subscribed again; messages queued for it are gone')
+  for (const listener of group.sessionLost) {
+    try {
+      listener({ clientId, boroughs })
+    } catch (err) {
+      log.error({ err }, 'session-lost listener failed')
+    }
+  }
 }

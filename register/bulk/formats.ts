@@ -4,7 +4,7 @@
  * reading, not the memory).
  */
 import { Readable } from 'node:stream'
-import { csvLine } from '../csv.js'
+import { csvLine } from '../../core/index.js'
 import { type FieldKind, fieldsOf } from '../mappings.js'
 import type { Every } from '../params.js'
 import { QUALITY_COLUMNS, qualityCells } from '../quality/judge-readings.js'

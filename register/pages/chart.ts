@@ -2,6 +2,7 @@
 import type { FieldMapping } from '../mappings.js'
 import type { ApiReading } from '../queries.js'
 import { esc, formatNumber } from './html.js'
+import { notEnoughData } from './thin-data.js'
 
 const W = 640
 const H = 240
@@ -137,6 +138,12 @@ function dataTable(title: string, present: Series[], rows: ApiReading[]): string
 export function chart24h(opts: ChartOptions): string {
   const present = seriesOf(opts.fields, opts.rows).filter((s) => s.points.length > 0)
   if (present.length === 0) return `<p>No readings in the last 24 hours.</p>`
+  // One point draws no line: an empty chart would suggest nothing was measured.
+  const most = Math.max(...present.map((s) => s.points.length))
+  if (most < 2) {
+    const period = opts.bars ? 'hourly totals' : '15-minute means'
+    return notEnoughData(most, period, opts.rows[0]?.time) + dataTable(opts.title, present, opts.rows)
+  }
   const scale = scaleOf(present, opts.now)
   const unit = present[0]!.f.unit
   const described = `${present.map((s) => s.f.label).join(', ')} over the last 24 hours, in ${unit}; highest ${formatNumber(highest(present))}.`

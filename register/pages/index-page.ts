@@ -1,9 +1,13 @@
-/** `/`: the map of London's boroughs with every sensor, a filter form and a searchable list. */
+/**
+ * `/`: the map of London's boroughs with the sensors, a filter form and a searchable list, one page
+ * of INDEX_PAGE_SIZE sensors at a time (the filter runs in the registry's SQL).
+ */
 
 import type { SensorRecord } from '../../registry/index.js'
 import { BOROUGHS, boroughName } from '../../schemas/index.js'
 import { esc, page } from './html.js'
 import { boroughView, type LondonMap, londonMap } from './london-map.js'
+import { KIND_LABEL, mapMarkers } from './map-markers.js'
 
 export interface IndexFilter {
   borough?: string
@@ -11,18 +15,13 @@ export interface IndexFilter {
   q?: string
 }
 
-const KIND_LABEL: Record<string, string> = { air: 'Air quality', traffic: 'Traffic' }
-
-function matches(r: SensorRecord, f: IndexFilter): boolean {
-  const e = r.entry
-  if (f.borough && e.borough !== f.borough) return false
-  if (f.kind && e.kind !== f.kind) return false
-  if (f.q) {
-    const hay = `${e.id} ${e.name} ${e.address ?? ''} ${boroughName(e.borough) ?? ''}`.toLowerCase()
-    if (!hay.includes(f.q.toLowerCase())) return false
-  }
-  return true
+export interface IndexPaging {
+  page: number
+  total: number
+  size: number
 }
+
+export const INDEX_PAGE_SIZE = 200
 
 function options(values: [string, string][], selected: string | undefined): string {
   return values
@@ -39,13 +38,6 @@ function boroughPaths(map: LondonMap, selectedName: string | undefined): string 
         `<path d="${b.path}" class="borough${b.name === selectedName ? ' selected' : ''}"><title>${esc(b.name)}</title></path>`,
     )
     .join('')
-}
-
-function marker(map: LondonMap, r: SensorRecord, radius: number): string {
-  const e = r.entry
-  const [x, y] = map.project(e.location.coordinates[0] as number, e.location.coordinates[1] as number)
-  const label = `${e.name} (${KIND_LABEL[e.kind]}, ${boroughName(e.borough)})`
-  return `<a href="/sensors/${encodeURIComponent(e.id)}" class="marker ${esc(e.kind)} status-${esc(e.status)}" data-sensor="${esc(e.id)}" aria-label="${esc(label)}"><title>${esc(label)}</title><circle cx="${x}" cy="${y}" r="${radius}"/></a>`
 }
 
 function listItem(r: SensorRecord): string {
@@ -76,39 +68,61 @@ function filterForm(filter: IndexFilter): string {
 </form>`
 }
 
+/** A marker's radius on the whole map, in viewBox units (800 across London). */
+const MARKER_RADIUS = 12
+
 /** The map, zoomed to the chosen borough; markers keep their size on screen. */
-function mapFigure(shown: SensorRecord[], selectedName: string | undefined): string {
+function mapFigure(shown: SensorRecord[], selectedName: string | undefined, zoomedTo: string | undefined): string {
   const map = londonMap()
   const view = boroughView(map, selectedName)
-  const radius = Math.round(12 * view.scale * 10) / 10
-  const markers = shown.map((r) => marker(map, r, radius)).join('')
+  const radius = Math.round(MARKER_RADIUS * view.scale * 10) / 10
+  const markers = mapMarkers(map, shown, radius, zoomedTo)
   return `<figure class="map">
 <svg id="london-map" viewBox="${view.viewBox}" aria-labelledby="map-title" role="group" focusable="false">
 <title id="map-title">Map of ${selectedName ? esc(selectedName) : "London's 33 boroughs"} with ${shown.length} sensor${plural(shown.length)}</title>
 <g class="boroughs" aria-hidden="true">${boroughPaths(map, selectedName)}</g><g class="markers">${markers}</g>
 </svg>
-<figcaption><span class="key air">Air quality</span> <span class="key traffic">Traffic</span> <span class="key retired">Retired</span> · The list gives the same sensors in words.</figcaption>
+<figcaption><span class="key air">Air quality</span> <span class="key traffic">Traffic</span> <span class="key retired">Retired</span> <span class="key cluster">Several sensors close together (choose to see them)</span> · The list gives the same sensors in words.</figcaption>
 </figure>`
 }
 
-function listSection(shown: SensorRecord[]): string {
+/** Links to the previous and next pages, keeping the filter. */
+function pageLinks(filter: IndexFilter, { page, total, size }: IndexPaging): string {
+  const pages = Math.max(1, Math.ceil(total / size))
+  if (pages === 1) return ''
+  const href = (n: number) => {
+    const params = new URLSearchParams()
+    for (const key of ['borough', 'kind', 'q'] as const) if (filter[key]) params.set(key, filter[key])
+    params.set('page', String(n))
+    return `/?${esc(params.toString())}`
+  }
+  const first = Math.min((page - 1) * size + 1, total)
+  const last = Math.min(page * size, total)
+  const prev = page > 1 ? `<a href="${href(page - 1)}" rel="prev">Previous page</a>` : ''
+  const next = page < pages ? `<a href="${href(page + 1)}" rel="next">Next page</a>` : ''
+  return `<nav class="pages" aria-label="Pages of sensors"><p>Sensors ${first} to ${last} of ${total} (page ${page} of ${pages}).</p><p>${[prev, next].filter(Boolean).join(' · ')}</p></nav>`
+}
+
+function listSection(shown: SensorRecord[], filter: IndexFilter, paging: IndexPaging): string {
   const list = shown.map(listItem).join('')
+  const ofAll = paging.total > shown.length ? ` on this page, ${paging.total} in all` : ''
   return `<section class="list" aria-labelledby="list-title">
-<h2 id="list-title"><span id="list-count">${shown.length}</span> sensor${plural(shown.length)}</h2>
+<h2 id="list-title"><span id="list-count">${shown.length}</span> sensor${plural(shown.length)}${ofAll}</h2>
 ${shown.length ? `<ul id="sensor-list">${list}</ul>` : '<p>No sensors match. Try another borough or search.</p>'}
-<p class="downloads">Download the register: <a href="/v1/sensors?format=csv">CSV</a>, <a href="/v1/sensors?format=geojson">GeoJSON</a>, <a href="/v1/sensors">JSON</a>.</p>
+${pageLinks(filter, paging)}
+<p class="downloads">Download the register (up to 1,000 sensors a file; each names the next): <a href="/v1/sensors?format=csv&amp;limit=1000">CSV</a>, <a href="/v1/sensors?format=geojson&amp;limit=1000">GeoJSON</a>, <a href="/v1/sensors?limit=1000">JSON</a>.</p>
 </section>`
 }
 
-export function indexPage(records: SensorRecord[], filter: IndexFilter): string {
-  const shown = records.filter((r) => matches(r, filter))
+/** One page of sensors (already filtered), the map of those sensors, and links to the other pages. */
+export function indexPage(shown: SensorRecord[], filter: IndexFilter, paging: IndexPaging): string {
   const selectedName = filter.borough ? boroughName(filter.borough) : undefined
   const body = `<h1>Sensors in London's streets</h1>
 <p class="lead">Every sensor on this register is listed with what it measures, why it is there, who runs it and what happens to the data. Choose a sensor on the map or in the list to see what it reads now.</p>
 ${filterForm(filter)}
 <div class="layout">
-${mapFigure(shown, selectedName)}
-${listSection(shown)}
+${mapFigure(shown, selectedName, filter.borough)}
+${listSection(shown, filter, paging)}
 </div>`
   return page({ title: 'Map and list', body, bodyAttrs: 'data-page="index"' })
 }

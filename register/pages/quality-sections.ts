@@ -3,7 +3,7 @@
  * Daily Air Quality Index (or why there is none yet), the status of its data (provisional,
  * ratified, raw), the corrections applied to it, and how many readings arrived.
  */
-import { DAQI_ADVICE, DAQI_COLOURS, VALID_HOUR_COVERAGE } from '../daqi.js'
+import { DAQI_ADVICE, VALID_HOUR_COVERAGE } from '../daqi.js'
 import { fieldMapping } from '../mappings.js'
 import type { Completeness } from '../quality/completeness.js'
 import type { SensorDetail } from '../sensor-view.js'
@@ -48,10 +48,11 @@ export function daqiSection(d: SensorDetail): string {
       if (r.index === null || r.value === null || r.band === null) {
         return `<tr><th scope="row">${label}</th><td>${esc(r.averaging)}: ${r.hours_valid} of ${r.hours_needed} hours needed</td><td data-daqi="${esc(r.pollutant)}">Not enough data yet</td></tr>`
       }
-      const c = DAQI_COLOURS[r.index - 1]!
       const corrected = r.corrected ? ', corrected' : ''
+      // The band's colours are classes (pages/routes.ts adds them to the stylesheet): the page's
+      // Content-Security-Policy allows no inline style.
       return `<tr><th scope="row">${label}</th><td>${esc(formatNumber(r.value))} µg/m³ (${esc(r.averaging)}${corrected})</td>
-<td data-daqi="${esc(r.pollutant)}"><span class="daqi" style="background:${c.fill};color:${c.text}">${r.index} ${esc(r.band)}</span></td></tr>`
+<td data-daqi="${esc(r.pollutant)}"><span class="daqi daqi-${Number(r.index)}">${r.index} ${esc(r.band)}</span></td></tr>`
     })
     .join('')
   const top = q.overall

@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyReply } from 'fastify'
 import type { RegisterEntry } from '../../schemas/index.js'
 import { type ApiContext, baseUrl, type OpenDataApp, type RequestOf } from '../api-context.js'
+import { DAQI_COLOURS } from '../daqi.js'
 import { fieldMapping } from '../mappings.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
 import { LENIENT_QUERY } from '../query-guard.js'
+import { normalisedQuery, sendRegisterReply } from '../register-cache.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
 import { chart24h } from './chart.js'
@@ -32,10 +34,16 @@ export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<
   const assets = new Map(
     Object.keys(ASSETS).map((name) => [name, readFileSync(fileURLToPath(new URL(name, STATIC_DIR)))]),
   )
+  assets.set('register.css', Buffer.concat([assets.get('register.css')!, Buffer.from(daqiCss())]))
   const config = LENIENT_QUERY
   app.get('/register-static/:name', { schema: ASSET, config }, (req, reply) => staticAsset(assets, req, reply))
   app.get('/', { schema: INDEX, config }, (req, reply) => indexRoute(ctx, req, reply))
   app.get('/sensors/:id', { schema: SENSOR_PAGE, config }, (req, reply) => sensorRoute(ctx, req, reply))
+}
+
+/** The DAQI band colours as classes `.daqi-1` .. `.daqi-10` (daqi.ts is their one source). */
+function daqiCss(): string {
+  return `\n${DAQI_COLOURS.map((c, i) => `.daqi-${i + 1} { background: ${c.fill}; color: ${c.text}; }`).join('\n')}\n`
 }
 
 function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, reply: FastifyReply) {
@@ -45,10 +53,21 @@ function staticAsset(assets: Map<string, Buffer>, req: RequestOf<typeof ASSET>, 
   return reply.header('cache-control', 'public, max-age=3600').type(ASSETS[name]!).send(body)
 }
 
+/** The register page: one page of sensors, rendered once per register version. */
 function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: FastifyReply) {
   const q = req.query
   const filter = { borough: q.borough || undefined, kind: q.kind || undefined, q: q.q?.trim() || undefined }
-  return reply.type(HTML).send(indexPage(ctx.registry.listSensors(), filter))
+  const page = q.page ?? 1
+  const variant = `/?${normalisedQuery({ ...filter, page })}`
+  return sendRegisterReply(ctx, req, reply, variant, () => {
+    const total = ctx.registry.countSensors(filter)
+    const size = ctx.indexPageSize
+    const records = ctx.registry.listSensors({ ...filter, limit: size, offset: (page - 1) * size })
+    return {
+      body: indexPage(records, filter, { page, total, size }),
+      headers: { 'content-type': HTML },
+    }
+  })
 }
 
 async function sensorRoute(ctx: ApiContext, req: RequestOf<typeof SENSOR_PAGE>, reply: FastifyReply) {

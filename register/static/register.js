@@ -27,6 +27,14 @@
         if (marker) marker.style.display = ok ? '' : 'none'
       }
       if (count) count.textContent = String(shown)
+      // A cluster counts the members still shown, and goes when none is.
+      for (const cluster of document.querySelectorAll('a.cluster[data-sensors]')) {
+        const members = cluster.dataset.sensors.split(' ')
+        const visible = members.filter((id) => !list.querySelector(`li[data-sensor="${CSS.escape(id)}"]`)?.hidden)
+        cluster.style.display = visible.length ? '' : 'none'
+        const text = cluster.querySelector('text')
+        if (text) text.textContent = String(visible.length)
+      }
     }
     q.addEventListener('input', apply)
     kind.addEventListener('change', apply)

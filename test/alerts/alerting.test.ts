@@ -89,7 +89,7 @@ beforeAll(async () => {
   await waitFor(
     async () =>
       /^streetsense_device_report_interval_seconds\{device="alert-air-0001"[^}]*\} 5$/m.test(
-        await (await fetch(`${ingest.url}/metrics`)).text(),
+        await (await fetch(`${ingest.opsUrl}/metrics`)).text(),
       ),
     60_000,
     'a reading from the device',
@@ -106,7 +106,7 @@ rule_files: ['${resolve('deploy/prometheus/rules/streetsense.rules.yml')}']
 alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:${alertmanager.port}']}]}]}
 scrape_configs:
   - {job_name: streetsense-broker, static_configs: [{targets: ['127.0.0.1:${broker.ports.metrics}']}]}
-  - {job_name: streetsense-ingest, static_configs: [{targets: ['127.0.0.1:${ingest.port}']}]}
+  - {job_name: streetsense-ingest, static_configs: [{targets: ['127.0.0.1:${ingest.opsPort}']}]}
 `)
 }, 180_000)
 
@@ -143,7 +143,7 @@ describe('alerts through real Prometheus and Alertmanager', { timeout: 180_000 }
       30_000,
       'a heartbeat',
     )
-    const text = await (await fetch(`${ingest.url}/metrics`)).text()
+    const text = await (await fetch(`${ingest.opsUrl}/metrics`)).text()
     const line = (name: string, device: string) =>
       new RegExp(`^${name}\\{device="${device}",borough="${BOROUGH}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]
     expect(Number(line('streetsense_device_report_interval_seconds', DEVICE))).toBe(5)

@@ -16,7 +16,7 @@ const dir = 'deploy/prometheus'
 describe('alert rules (promtool)', () => {
   it('promtool check rules finds every rule valid', async () => {
     const { stdout } = await run('promtool', ['check', 'rules', `${dir}/rules/streetsense.rules.yml`])
-    expect(stdout).toMatch(/SUCCESS: 11 rules found/)
+    expect(stdout).toMatch(/SUCCESS: 12 rules found/)
   })
 
   it('promtool test rules passes every case', async () => {
@@ -45,9 +45,11 @@ describe('alert rules (promtool)', () => {
     const env = (s: string) => compose.services[s]!.environment!
     expect(targets).toEqual({
       'streetsense-broker': `broker:${env('broker').STREETSENSE_METRICS_PORT}`,
-      'streetsense-ingest': `ingest:${env('ingest').STREETSENSE_HTTP_PORT}`,
+      // The ingest's metrics are on its operator port, which compose opens to its network only.
+      'streetsense-ingest': `ingest:${env('ingest').STREETSENSE_OPS_PORT}`,
     })
     expect(env('broker').STREETSENSE_METRICS_HOST).toBe('0.0.0.0')
+    expect(env('ingest').STREETSENSE_OPS_HOST).toBe('0.0.0.0')
     expect(compose.services.prometheus!.volumes).toContain('./deploy/prometheus:/etc/prometheus:ro')
     expect(compose.services.alertmanager!.volumes).toContain(
       './deploy/prometheus/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro',

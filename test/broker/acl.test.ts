@@ -61,7 +61,11 @@ describe('broker authentication and ACL', () => {
     expect(await codeOf({ clientId: 'old-1', username: 'old-1', password: pw['old-1'] })).toBe(5)
     expect(await codeOf({ clientId: 'cam-2', username: 'cam-1', password: pw['cam-1'] })).toBe(2)
     expect(await codeOf({ clientId: 'other-ingest', username: 'ingest', password: pw.ingest })).toBe(2)
-    expect(await codeOf({ clientId: 'ingest-shard-3', username: 'ingest', password: pw.ingest })).toBe(0)
+    // A service account: its username, or <username>/<suffix>; a mere prefix is not enough.
+    expect(await codeOf({ clientId: 'ingest-shard-3', username: 'ingest', password: pw.ingest })).toBe(2)
+    expect(await codeOf({ clientId: 'ingest/shard-3', username: 'ingest', password: pw.ingest })).toBe(0)
+    expect(await codeOf({ clientId: 'ingest', username: 'ingest', password: pw.ingest })).toBe(0)
+    expect(await codeOf({ clientId: 'cam-1/x', username: 'cam-1', password: pw['cam-1'] })).toBe(2)
     expect(await codeOf({ clientId: 'cam-1', username: 'cam-1', password: pw['cam-1'], protocolVersion: 5 })).toBe(1)
     expect(
       await metricValue(broker.ports.metrics, 'streetsense_broker_refusals_total', 'reason="bad_credentials"'),
@@ -70,12 +74,12 @@ describe('broker authentication and ACL', () => {
       await metricValue(broker.ports.metrics, 'streetsense_broker_refusals_total', 'reason="account_disabled"'),
     ).toBe(1)
     expect(await metricValue(broker.ports.metrics, 'streetsense_broker_refusals_total', 'reason="bad_client_id"')).toBe(
-      2,
+      4,
     )
   })
 
   it('delivers a device reading to the ingest, and an error back to the device', async () => {
-    const ingest = track(await connect(url, { clientId: 'ingest-a', username: 'ingest', password: pw.ingest }))
+    const ingest = track(await connect(url, { clientId: 'ingest/a', username: 'ingest', password: pw.ingest }))
     await ingest.subscribeAsync(readingFilters(), { qos: 1 })
     const cam = await device('cam-1')
     const granted = await cam.subscribeAsync(deviceDownlinkFilter(CAMDEN, 'cam-1'), { qos: 1 })
@@ -89,7 +93,7 @@ describe('broker authentication and ACL', () => {
   })
 
   it('closes a device that publishes to another device, another borough or a downlink topic', async () => {
-    const watcher = track(await connect(url, { clientId: 'ingest-w', username: 'ingest', password: pw.ingest }))
+    const watcher = track(await connect(url, { clientId: 'ingest/w', username: 'ingest', password: pw.ingest }))
     await watcher.subscribeAsync('streetsense/v1/#', { qos: 1 })
     const seen: string[] = []
     watcher.on('message', (t) => seen.push(t))
@@ -131,7 +135,7 @@ describe('broker authentication and ACL', () => {
     expect(g).toEqual([128, 128, 1, 128])
     expect(cam.connected).toBe(true)
 
-    const reader = track(await connect(url, { clientId: 'reader-1', username: 'reader', password: pw.reader }))
+    const reader = track(await connect(url, { clientId: 'reader/1', username: 'reader', password: pw.reader }))
     const r = await subscribeCodes(
       reader,
       [

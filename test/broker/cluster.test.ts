@@ -82,7 +82,7 @@ describe('two brokers on one Redis', () => {
   it('a device on node A reaches a subscriber on node B', async () => {
     const health = await (await fetch(`http://127.0.0.1:${a.ports.metrics}/healthz`)).json()
     expect(health.persistence).toBe('redis')
-    const ingest = track(await connect(urlOf(b), { clientId: 'ingest-b', username: 'ingest', password: pw.ingest }))
+    const ingest = track(await connect(urlOf(b), { clientId: 'ingest/b', username: 'ingest', password: pw.ingest }))
     await ingest.subscribeAsync(readingFilters(), { qos: 1 })
     const got = new Promise<string>((resolve) => ingest.once('message', (_t, p) => resolve(p.toString())))
     const device = track(await connect(urlOf(a), { clientId: 'cl-1', username: 'cl-1', password: pw['cl-1'] }))
@@ -94,7 +94,7 @@ describe('two brokers on one Redis', () => {
   })
 
   it('a persistent session and its queued QoS 1 messages survive a restart of its broker', async () => {
-    const opts = { clientId: 'ingest-durable', username: 'ingest', password: pw.ingest, clean: false }
+    const opts = { clientId: 'ingest/durable', username: 'ingest', password: pw.ingest, clean: false }
     const first = await connect(urlOf(a), opts)
     await first.subscribeAsync(readingFilters([CAMDEN]), { qos: 1 })
     await first.endAsync()

@@ -101,7 +101,7 @@ describe('interoperability: mosquitto, paho, TLS, WebSocket, persistent sessions
     ]) // biome-ignore format: flags and values in pairs
     ingest = track(
       await connect(`mqtt://127.0.0.1:${broker.ports.mqtt}`, {
-        clientId: 'ingest-main',
+        clientId: 'ingest/main',
         username: 'ingest',
         password: pw.ingest,
       }),
@@ -122,7 +122,7 @@ describe('interoperability: mosquitto, paho, TLS, WebSocket, persistent sessions
     // (stdbuf: line by line, not at exit, as stdio buffers a pipe).
     const sub = startCommand('stdbuf', [
       '-oL', 'mosquitto_sub',
-      '-h', '127.0.0.1', '-p', port, '-i', 'ingest-mosq', '-u', 'ingest', '-P', pw.ingest!, '-q', '1', '-t', topic,
+      '-h', '127.0.0.1', '-p', port, '-i', 'ingest/mosq', '-u', 'ingest', '-P', pw.ingest!, '-q', '1', '-t', topic,
       '-C', '1', '-W', '15', '-d',
     ]) // biome-ignore format: flags and values in pairs
     await waitFor(() => /received SUBACK/.test(sub.stdout()), 15_000, 'mosquitto_sub subscribed')
@@ -241,7 +241,7 @@ describe('interoperability: mosquitto, paho, TLS, WebSocket, persistent sessions
 
   it('keeps QoS 1 messages for a persistent session while its consumer is away', async () => {
     const url = `mqtt://127.0.0.1:${broker.ports.mqtt}`
-    const opts = { clientId: 'ingest-persistent', username: 'ingest', password: pw.ingest, clean: false }
+    const opts = { clientId: 'ingest/persistent', username: 'ingest', password: pw.ingest, clean: false }
     const first = await connect(url, opts)
     await first.subscribeAsync(readingFilters([CAMDEN]), { qos: 1 })
     await first.endAsync()

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { guardEmitterStack } from '../../broker/limits/emitter-stack-guard.js'
 import { ADDRESS_FACTOR, LoginThrottle } from '../../broker/limits/login-throttle.js'
 import { OverloadGuard } from '../../broker/limits/overload-guard.js'
-import { TokenBuckets, WindowCounter } from '../../broker/limits/rate-limiters.js'
+import { TokenBuckets, WindowCounter } from '../../core/rate-limiters.js'
 import { waitFor } from '../helpers/ports.js'
 
 describe('OverloadGuard', () => {

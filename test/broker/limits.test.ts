@@ -78,7 +78,7 @@ describe('broker limits', () => {
   const device = (id: string) => connect(url, { clientId: id, username: id, password: pw[id] }).then(track)
 
   it('closes a connection whose packet exceeds --max-packet-bytes, before it is parsed', async () => {
-    const ingest = track(await connect(url, { clientId: 'ingest-a', username: 'ingest', password: pw.ingest }))
+    const ingest = track(await connect(url, { clientId: 'ingest/a', username: 'ingest', password: pw.ingest }))
     await ingest.subscribeAsync(readingFilters(), { qos: 1 })
     const seen: number[] = []
     ingest.on('message', (_t, p) => seen.push(p.length))
@@ -128,7 +128,7 @@ describe('broker limits', () => {
   })
 
   it('delays (does not drop) publishes above the per-device rate', async () => {
-    const ingest = track(await connect(url, { clientId: 'ingest-b', username: 'ingest', password: pw.ingest }))
+    const ingest = track(await connect(url, { clientId: 'ingest/b', username: 'ingest', password: pw.ingest }))
     await ingest.subscribeAsync(readingFilters(), { qos: 1 })
     const got: string[] = []
     ingest.on('message', (_t, p) => got.push(p.toString()))

@@ -16,8 +16,13 @@ afterEach(async () => {
 
 function cli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/streetsense.js', 'edge', ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    const env = { ...process.env, EDGE_TEST_PASSWORD: 'pw-0123456789' }
+    execFile(
+      process.execPath,
+      ['bin/streetsense.js', 'edge', ...args],
+      { timeout: 60_000, env },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
     )
   })
 }
@@ -31,8 +36,8 @@ describe('streetsense edge (CLI)', () => {
       'provision',
       '--sensor',
       'cam-air-5',
-      '--password',
-      'pw-0123456789',
+      '--password-env',
+      'EDGE_TEST_PASSWORD',
       '--broker-url',
       'mqtt://127.0.0.1:1883',
       '--borough',
@@ -44,6 +49,7 @@ describe('streetsense edge (CLI)', () => {
     ])
     expect(p).toMatchObject({ code: 0, out: expect.stringContaining('wrote') })
     expect(loadEdgeConfig(out).broker.username).toBe('cam-air-5')
+    expect(loadEdgeConfig(out).broker.password).toBe('pw-0123456789')
     const bad = await cli(['flash', '--board', 'toaster', '--port', '/dev/null'])
     expect(bad.code).toBe(2)
     expect(bad.out).toMatch(/IOT_EDGE_FLASH: unknown board toaster/)

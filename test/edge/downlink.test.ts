@@ -125,6 +125,13 @@ describe('edge downlink', () => {
     expect(resent).toContain(1)
     expect(resent).toContain(3)
     expect(resent).not.toContain(2)
+    // every heartbeat (one follows each command) says what the node can still resend
+    await waitFor(() => statuses.length >= 2, 10_000, 'heartbeat after the resend')
+    const beat = statuses[statuses.length - 1]!
+    expect(validateStatus(beat).ok).toBe(true)
+    expect(beat).toMatchObject({ resendable_from: 1, retained_evicted: 0 })
+    expect(beat.last_seq).toBeGreaterThanOrEqual(3)
+    expect(beat.retained).toBeGreaterThanOrEqual(0)
 
     await down('cmd', { command: 'set_interval', interval: 2, id: 's1' })
     expect(await answer('s1')).toMatchObject({ status: 'done', detail: { interval: 2 } })

@@ -59,7 +59,7 @@ describe('faults: ingest and InfluxDB crashes', () => {
     const sending = Promise.all([a.publish(1, N, 5), b.publish(1, N, 5)])
     await waitFor(() => a.acked.size > N / 4, 30_000, 'a quarter acknowledged')
     await p.influx.kill()
-    const readyz = async () => (await (await fetch(`${p.ingest.url}/readyz`)).json()) as { influxReachable: boolean }
+    const readyz = async () => (await (await fetch(`${p.ingest.opsUrl}/readyz`)).json()) as { influxReachable: boolean }
     // The outage lasts until the ingest has met it (a write failed); the load or its health point brings one.
     await waitFor(async () => !(await readyz()).influxReachable, 30_000, 'the ingest to find influxd gone')
     await p.influx.restart()
@@ -81,7 +81,7 @@ describe('faults: ingest and InfluxDB crashes', () => {
     await d.settled()
     await waitFor(
       async () => {
-        const ready = await fetch(`${p.ingest.url}/readyz`)
+        const ready = await fetch(`${p.ingest.opsUrl}/readyz`)
         return ready.status === 503 && /spool full/.test(await ready.text())
       },
       20_000,

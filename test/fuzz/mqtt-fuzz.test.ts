@@ -75,7 +75,7 @@ describe('MQTT fuzzing of the real broker', () => {
       reader: await addAccount(data.dir, 'reader', 'reader'),
     }
     broker = await startBroker(data.dir, ['--drain-timeout-ms', '2000', '--max-packet-bytes', '65536'])
-    subscriber = await connect(broker.url, { clientId: 'ingest-fuzz', ...creds.ingest })
+    subscriber = await connect(broker.url, { clientId: 'ingest/fuzz', ...creds.ingest })
     await subscriber.subscribeAsync('streetsense/v1/+/+/air', { qos: 1 })
     subscriber.on('message', (_t, payload) => {
       try {
@@ -174,13 +174,13 @@ describe('MQTT fuzzing of the real broker', () => {
   })
 
   it('survives out-of-order packets after a valid CONNECT', async () => {
-    const login = connectPacket(`reader-ooo`, 'reader', creds.reader!.password)
+    const login = connectPacket('reader/ooo', 'reader', creds.reader!.password)
     const odd = [
       [pubackPacket(77)],
       [pubrecPacket(5), pubrelPacket(5)],
       [connackPacket()],
       [subackPacket(3)],
-      [connectPacket('reader-ooo2', 'reader', creds.reader!.password)], // second CONNECT
+      [connectPacket('reader/ooo2', 'reader', creds.reader!.password)], // second CONNECT
       [publishPacket(TOPIC, '{"seq":-3}', 2, 9), pubrelPacket(9)], // QoS 2 from a reader (no publish rights)
       [pubrelPacket(65535), pubrelPacket(0)],
     ]
@@ -209,7 +209,7 @@ describe('MQTT fuzzing of the real broker', () => {
         subacked ||= d.includes(SUBACK)
       }
       socket.on('data', onData)
-      socket.write(connectPacket(`reader-slow-${i}`, 'reader', creds.reader!.password))
+      socket.write(connectPacket(`reader/slow-${i}`, 'reader', creds.reader!.password))
       socket.write(subscribePacket('streetsense/v1/+/+/air', 1))
       await waitFor(() => subacked, 10_000, 'SUBACK')
       socket.off('data', onData)

@@ -10,6 +10,8 @@ import { type BrowserContext, chromium } from 'playwright-core'
 export interface ChromiumOptions {
   javaScriptEnabled?: boolean
   viewport?: { width: number; height: number }
+  /** Credentials the browser answers an HTTP authentication challenge with. */
+  httpCredentials?: { username: string; password: string }
 }
 
 export async function launchChromium(
@@ -21,6 +23,7 @@ export async function launchChromium(
     headless: true,
     javaScriptEnabled: opts.javaScriptEnabled ?? true,
     viewport: opts.viewport ?? { width: 1280, height: 900 },
+    ...(opts.httpCredentials ? { httpCredentials: opts.httpCredentials } : {}),
     args: [
       '--headless',
       '--no-sandbox',

@@ -1,12 +1,14 @@
 /**
- * The ingest's HTTP app with the register / open data API mounted (startIngest with openData,
- * no MQTT), on a real influxd and a registry whose sensor and accounts are issued by the real
- * `streetsense sensors` CLI. For HTTP security and fuzz tests.
+ * The two HTTP services of a platform on a real influxd, in this process: the ingest's device
+ * intake (startIngest, no MQTT) and the register with the open data API and admin API
+ * (startRegister), sharing a data directory whose sensors and accounts are issued by the real
+ * `streetsense sensors` CLI. For HTTP security and fuzz tests. (Tests that need the services as
+ * separate processes use startRegisterProcess / startIngest in processes.ts.)
  */
 import { pino } from 'pino'
-import { mountRegister } from '../../cli/wiring/mount-register.js'
 import { ingestConfig } from '../../ingest/config.js'
 import { type RunningIngest, startIngest } from '../../ingest/index.js'
+import { type RunningRegister, registerConfig, startRegister } from '../../register/index.js'
 import { type InfluxServer, startInfluxd } from './influxd.js'
 import { addAccount, addSensor, type Issued, tempDir } from './processes.js'
 
@@ -14,8 +16,14 @@ export const CAMDEN = 'E09000007'
 const HACKNEY = 'E09000012'
 
 export interface OpenDataIngest {
+  /** The register's public port. */
   url: string
+  /** The ingest's device intake port. */
+  intakeUrl: string
+  /** The ingest's operator port (/metrics, /healthz, /readyz). */
+  opsUrl: string
   ingest: RunningIngest
+  register: RunningRegister
   influx: InfluxServer
   dataDir: string
   /** Every secret issued for this registry (must never appear in a public response). */
@@ -32,19 +40,24 @@ export async function startOpenDataIngest(): Promise<OpenDataIngest> {
   secrets.hackneyAdmin = await addAccount(data.dir, 'hackney-admin', 'admin', [HACKNEY])
   secrets.ingest = await addAccount(data.dir, 'ingest', 'ingest')
   const influx = await startInfluxd()
-  const config = ingestConfig({ dataDir: data.dir, httpHost: '127.0.0.1', httpPort: 0, influxUrl: influx.url })
-  const ingest = await startIngest(config, {
-    mount: mountRegister(config),
-    mqtt: false,
-    logger: pino({ level: 'silent' }),
+  const logger = pino({ level: 'silent' })
+  const local = { httpHost: '127.0.0.1', httpPort: 0 }
+  const config = ingestConfig({ dataDir: data.dir, ...local, opsPort: 0, influxUrl: influx.url })
+  const ingest = await startIngest(config, { mqtt: false, logger })
+  const register = await startRegister(registerConfig({ dataDir: data.dir, ...local, influxUrl: influx.url }), {
+    logger,
   })
   return {
-    url: `http://127.0.0.1:${ingest.port}`,
+    url: `http://127.0.0.1:${register.port}`,
+    intakeUrl: `http://127.0.0.1:${ingest.port}`,
+    opsUrl: `http://127.0.0.1:${ingest.opsPort}`,
     ingest,
+    register,
     influx,
     dataDir: data.dir,
     secrets,
     async close() {
+      await register.close()
       await ingest.close()
       await influx.stop()
       data.remove()

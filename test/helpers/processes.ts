@@ -198,8 +198,12 @@ export async function startBroker(dataDir: string, args: string[] = [], port = 0
 }
 
 export interface IngestProcess extends RunningProcess {
+  /** Device intake. */
   port: number
   url: string
+  /** Operator port: /metrics, /healthz, /readyz. */
+  opsPort: number
+  opsUrl: string
 }
 
 export async function startIngest(opts: {
@@ -226,6 +230,8 @@ export async function startIngest(opts: {
       '127.0.0.1',
       '--http-port',
       '0',
+      '--ops-port',
+      '0',
       '--influx-url',
       opts.influxUrl,
       '--mqtt-connections',
@@ -235,6 +241,38 @@ export async function startIngest(opts: {
     listening,
     // The password goes by environment, as an operator would pass a secret.
     { STREETSENSE_MQTT_PASSWORD: opts.password },
+  )
+  const { port, opsPort } = JSON.parse(readyLine) as { port: number; opsPort: number }
+  return { ...running, port, url: `http://127.0.0.1:${port}`, opsPort, opsUrl: `http://127.0.0.1:${opsPort}` }
+}
+
+export interface RegisterProcess extends RunningProcess {
+  port: number
+  url: string
+}
+
+/** `streetsense register` (public register, open data API, admin API) on a free loopback port. */
+export async function startRegisterProcess(opts: {
+  dataDir: string
+  influxUrl: string
+  args?: string[]
+  env?: Record<string, string>
+}): Promise<RegisterProcess> {
+  const { running, readyLine } = await spawnCli(
+    [
+      'register',
+      '--data-dir',
+      opts.dataDir,
+      '--http-host',
+      '127.0.0.1',
+      '--http-port',
+      '0',
+      '--influx-url',
+      opts.influxUrl,
+      ...(opts.args ?? []),
+    ],
+    listening,
+    opts.env ?? {},
   )
   const port = (JSON.parse(readyLine) as { port: number }).port
   return { ...running, port, url: `http://127.0.0.1:${port}` }

@@ -1,6 +1,6 @@
 /**
  * Commands from operators to devices, end to end against real processes: `streetsense broker`,
- * `streetsense ingest` (with the register and admin API mounted) and `streetsense edge run`
+ * `streetsense ingest`, `streetsense register` (the admin API) and `streetsense edge run`
  * (edge/main.ts), accounts issued by the `sensors` CLI. An operator commands its device through
  * the admin API and the `devices` CLI and reads the answer; another borough's operator, a reader,
  * a body that is not JSON and bad arguments are refused; a device offline receives its command
@@ -26,9 +26,11 @@ import {
   type IngestProcess,
   type Issued,
   importSensors,
+  type RegisterProcess,
   runCommand,
   startBroker,
   startIngest,
+  startRegisterProcess,
   tempDir,
 } from '../helpers/processes.js'
 
@@ -50,6 +52,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
   const creds: Record<string, Issued> = {}
   let broker: BrokerProcess
   let ingest: IngestProcess
+  let register: RegisterProcess
   let registry: Registry
   let agent: AgentProcess | undefined
   let agentConfig: string
@@ -66,7 +69,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     if (init.body !== undefined) headers['content-type'] = init.type ?? 'application/json'
     const body =
       init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body)
-    return fetch(`${ingest.url}${path}`, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body })
+    return fetch(`${register.url}${path}`, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body })
   }
   const command = async (who: string, sensor: string, body: unknown) => {
     const res = await api(`/v1/admin/sensors/${sensor}/commands`, who, { body })
@@ -100,7 +103,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
       'devices',
       ...args,
       '--api-url',
-      ingest.url,
+      register.url,
       '--api-username',
       who,
     ])
@@ -127,7 +130,9 @@ describe('commands from operators to devices (real broker, ingest and edge agent
       ...creds.ingest!,
       influxUrl: `http://127.0.0.1:${await freePort()}`, // no InfluxDB: commands do not need it
     })
-    watcher = mqtt.connect(broker.url, { clientId: 'ingest-watch', ...creds.ingest, reconnectPeriod: 0 })
+    // The admin API queues commands in the registry; the ingest polls the table and sends them.
+    register = await startRegisterProcess({ dataDir: data.dir, influxUrl: `http://127.0.0.1:${await freePort()}` })
+    watcher = mqtt.connect(broker.url, { clientId: 'ingest/watch', ...creds.ingest, reconnectPeriod: 0 })
     await new Promise((r) => watcher.once('connect', r))
     await watcher.subscribeAsync('streetsense/v1/+/cam-1/air', { qos: 1 })
     watcher.on('message', (_t, payload) => readings.push(payload.toString()))
@@ -149,6 +154,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     if (agent) await stopAgent(agent)
     watcher?.end(true)
     registry?.close()
+    await register?.stop()
     await ingest?.stop()
     await broker?.stop()
     data.remove()
@@ -186,7 +192,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     const foreign = await devicesCli(['command', 'cam-1', 'status'], 'hackney-ops')
     expect(foreign.code).toBe(1)
     expect(foreign.stderr).toMatch(/IOT_REGISTER_FORBIDDEN: account hackney-ops may not manage sensors of E09000007/)
-    const noPassword = await runCommand(process.execPath, ['bin/streetsense.js', 'devices', 'commands', 'cam-1', '--api-url', ingest.url, '--api-username', 'camden-ops']) // biome-ignore format: one command line
+    const noPassword = await runCommand(process.execPath, ['bin/streetsense.js', 'devices', 'commands', 'cam-1', '--api-url', register.url, '--api-username', 'camden-ops']) // biome-ignore format: one command line
     expect(noPassword.code).toBe(1)
     expect(noPassword.stderr).toMatch(/STREETSENSE_API_PASSWORD or --api-password-file/)
   }, 240_000) // five CLI starts, seconds each on a loaded machine
@@ -226,7 +232,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
       expiresAt: new Date(now + 600_000).toISOString(),
     })
     await waitFor(() => registry.commands.get(issued.id)?.state === 'cancelled', 10_000, 'cancelled by the ingest')
-    const metrics = await (await fetch(`${ingest.url}/metrics`)).text()
+    const metrics = await (await fetch(`${ingest.opsUrl}/metrics`)).text()
     expect(metrics).toMatch(/streetsense_ingest_commands_cancelled_total 1/)
     expect(registry.commands.get(issued.id)?.result).toBeUndefined()
   })
@@ -243,9 +249,9 @@ describe('commands from operators to devices (real broker, ingest and edge agent
         mqttPassword: creds.ingest!.password,
         mqttConnections: 1,
         checkThreads: 0,
-        openData: false,
         httpHost: '127.0.0.1',
         httpPort: 0,
+        opsPort: 0,
         influxUrl: `http://127.0.0.1:${await freePort()}`,
       }),
       { registry, logger: pino({ level: 'silent' }) },
@@ -315,7 +321,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     const id = `mosq-${Date.now()}`
     const body = JSON.stringify({ command: 'status', id, expires_at: new Date(Date.now() + 600_000).toISOString() })
     const pub = await runCommand('mosquitto_pub', [
-      '-h', '127.0.0.1', '-p', String(broker.ports.mqtt), '-V', 'mqttv311', '-q', '1', '-i', 'camden-ops-cli',
+      '-h', '127.0.0.1', '-p', String(broker.ports.mqtt), '-V', 'mqttv311', '-q', '1', '-i', 'camden-ops/cli',
       '-u', 'camden-ops', '-P', creds['camden-ops']!.password, '-t', 'streetsense/v1/E09000007/cam-1/cmd', '-m', body,
     ]) // biome-ignore format: flags and values in pairs
     expect(pub.code).toBe(0)
@@ -337,7 +343,7 @@ describe('commands from operators to devices (real broker, ingest and edge agent
     })
     device.end(true)
     const results = async (outcome: string) => {
-      const text = await (await fetch(`${ingest.url}/metrics`)).text()
+      const text = await (await fetch(`${ingest.opsUrl}/metrics`)).text()
       return Number(
         new RegExp(`streetsense_ingest_command_results_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1],
       )

@@ -44,7 +44,14 @@ export async function startTestIngest(
   opts: { mqtt?: boolean } = {},
 ): Promise<IngestFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ingest-flow-'))
-  const config = ingestConfig({ dataDir, httpHost: '127.0.0.1', httpPort: 0, flushIntervalMs: 20, ...overrides })
+  const config = ingestConfig({
+    dataDir,
+    httpHost: '127.0.0.1',
+    httpPort: 0,
+    opsPort: 0,
+    flushIntervalMs: 20,
+    ...overrides,
+  })
   const ingest = await startIngest(config, {
     logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
     directory: staticDirectory(SENSORS, [ADMIN, { username: 'reader', password: 'r', role: 'reader', boroughs: [] }]),

@@ -82,6 +82,8 @@ describe('delivery guarantee of the ingest', () => {
       '127.0.0.1',
       '--http-port',
       '0',
+      '--ops-port',
+      '0',
       '--influx-url',
       influx.url,
       '--influx-db',
@@ -182,10 +184,10 @@ describe('delivery guarantee of the ingest', () => {
       await influx.kill()
       await publishStream(publisher, ['cam-1'], 300)
       await waitFor(() => fx.ingest.readiness().reasons.some((r) => r.startsWith('spool full')), 20_000, 'spool full')
-      const ready = await fetch(`http://127.0.0.1:${fx.ingest.port}/readyz`)
+      const ready = await fetch(`http://127.0.0.1:${fx.ingest.opsPort}/readyz`)
       expect(ready.status).toBe(503)
       expect(((await ready.json()) as { reasons: string[] }).reasons[0]).toMatch(/spool full/)
-      const metrics = await (await fetch(`http://127.0.0.1:${fx.ingest.port}/metrics`)).text()
+      const metrics = await (await fetch(`http://127.0.0.1:${fx.ingest.opsPort}/metrics`)).text()
       expect(metrics).toMatch(/streetsense_ingest_backpressure 1/)
       // The spool holds at most its bound plus one in-flight window; the rest waits at the broker.
       const depth = fx.ingest.spool.depth()

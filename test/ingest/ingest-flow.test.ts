@@ -278,12 +278,13 @@ describe('ingest flow: real Aedes, real influxd, real MQTT and HTTP clients', ()
     expect(tags.results[0]?.series?.[0]?.values).toEqual([['instance', `flow-${process.pid}`]])
   })
 
-  it('serves health, readiness, metrics and the OpenAPI document', async () => {
-    expect((await fetch(`${http}/healthz`)).status).toBe(200)
-    const ready = await fetch(`${http}/readyz`)
+  it('serves health, readiness and metrics on the operator port, intake and its OpenAPI document on the HTTP port', async () => {
+    const ops = `http://127.0.0.1:${fx.ingest.opsPort}`
+    expect((await fetch(`${ops}/healthz`)).status).toBe(200)
+    const ready = await fetch(`${ops}/readyz`)
     expect(ready.status).toBe(200)
     expect(await ready.json()).toMatchObject({ ready: true, reasons: [] })
-    const metrics = await (await fetch(`${http}/metrics`)).text()
+    const metrics = await (await fetch(`${ops}/metrics`)).text()
     expect(metrics).toMatch(/streetsense_ingest_readings_accepted_total\{sensor="cam-1"\} 23/)
     expect(metrics).toMatch(/streetsense_ingest_messages_rejected_total\{sensor="cam-1",code="READING_INVALID"\} 2/)
     const doc = (await (await fetch(`${http}/docs/json`)).json()) as { paths: Record<string, unknown> }

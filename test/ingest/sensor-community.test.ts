@@ -152,7 +152,7 @@ describe('Sensor.Community intake: firmware-shaped bodies into a real influxd', 
     const json = (await res.json()) as { unknown: string[]; not_stored: { value_type: string; reason: string }[] }
     expect(json.unknown).toEqual(['SEN5X_P1'])
     expect(json.not_stored.find((n) => n.value_type === 'GPS_lat')?.reason).toMatch(/register entry/)
-    const metrics = await (await fetch(`${http}/metrics`)).text()
+    const metrics = await (await fetch(`http://127.0.0.1:${fx.ingest.opsPort}/metrics`)).text()
     expect(metrics).toMatch(
       new RegExp(`streetsense_ingest_sc_values_not_stored_total\\{sensor="${SENSOR}",why="unknown_value_type"\\} 1`),
     )

@@ -42,11 +42,12 @@ function knownVariables(command: string[]): Set<string> {
 }
 
 describe('docker-compose.yml', () => {
-  it('runs the broker, ingest, InfluxDB, Grafana, and a demo and a cluster profile', () => {
+  it('runs the broker, ingest, register, InfluxDB, Grafana, and a demo and a cluster profile', () => {
     expect(Object.keys(compose.services)).toEqual(
       expect.arrayContaining([
         'broker',
         'ingest',
+        'register',
         'influxdb',
         'grafana',
         'simulator',
@@ -90,6 +91,11 @@ describe('docker-compose.yml', () => {
       (compose.services[name]?.ports ?? []).map((p) => Number(p.split(':').at(-1)))
     expect(containerPorts('broker')).toContain(defaults('broker').port!.default)
     expect(containerPorts('ingest')).toContain(defaults('ingest').httpPort!.default)
+    expect(containerPorts('register')).toContain(defaults('register').httpPort!.default)
+    // The ingest's operator port is not published: only the compose network reaches it.
+    const ingestEnv = compose.services.ingest!.environment!
+    expect(Number(ingestEnv.STREETSENSE_OPS_PORT)).toBe(defaults('ingest').opsPort!.default)
+    expect(containerPorts('ingest')).not.toContain(defaults('ingest').opsPort!.default)
     const brokerEnv = compose.services.broker!.environment!
     expect(Number(brokerEnv.STREETSENSE_METRICS_PORT)).toBe(defaults('broker').metricsPort!.default)
     expect(containerPorts('broker')).toContain(Number(brokerEnv.STREETSENSE_WS_PORT))

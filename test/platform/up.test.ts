@@ -1,15 +1,17 @@
 /**
  * The platform the way `npm start` runs it: `streetsense up` in a child process on free ports with
  * a few simulated sensors. Real Chromium opens the register and sees live values, which are read
- * back from InfluxDB; Ctrl-C stops everything; a second run reuses the data.
+ * back from InfluxDB; Ctrl-C stops everything; a second run reuses the data, and its live feed
+ * carries the fleet's readings.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/chromium.js'
-import { freePort } from '../helpers/ports.js'
+import { freePort, waitFor } from '../helpers/ports.js'
+import { openSse } from '../register/sse.js'
 
 const root = join(import.meta.dirname, '../..')
 const dataDir = mkdtempSync(join(tmpdir(), 'streetsense-up-'))
@@ -72,12 +74,17 @@ describe('streetsense up (npm start)', () => {
   it('serves a live register whose values are the ones stored in InfluxDB, stops on Ctrl-C and restarts on the same data', async () => {
     const ports = {
       'http-port': await freePort(),
+      'intake-port': await freePort(),
+      'ingest-ops-port': await freePort(),
       'mqtt-port': await freePort(),
       'broker-metrics-port': await freePort(),
       'influx-port': await freePort(),
     }
     const up = await startUp(ports)
     expect(up.output()).toMatch(/3 simulated street sensors are publishing/)
+    // The service log and the data files are the platform user's alone.
+    expect((statSync(join(dataDir, 'platform.log')).mode & 0o777).toString(8)).toBe('600')
+    expect((statSync(join(dataDir, 'registry.sqlite')).mode & 0o777).toString(8)).toBe('600')
 
     mkdirSync(ARTIFACTS, { recursive: true })
     const browser = await launchChromium()
@@ -86,7 +93,11 @@ describe('streetsense up (npm start)', () => {
       await page.goto(up.registerUrl)
       const listed = page.locator('li[data-sensor]')
       expect(await listed.count()).toBe(3)
-      expect(await page.locator('a.marker').count()).toBe(3)
+      // On the map each sensor has its own marker or is counted in a cluster.
+      const onMap = await page.$$eval('#london-map a.marker, #london-map a.cluster', (links) =>
+        links.reduce((n, a) => n + Number(a.getAttribute('data-count') ?? 1), 0),
+      )
+      expect(onMap).toBe(3)
       await page.screenshot({ path: join(ARTIFACTS, 'register.png') })
 
       // A click on the first air sensor opens its page with live values.
@@ -111,6 +122,7 @@ describe('streetsense up (npm start)', () => {
     // Ctrl-C stopped InfluxDB and the servers it started: their ports refuse connections.
     await expect(fetch(`http://127.0.0.1:${ports['influx-port']}/ping`)).rejects.toThrow()
     await expect(fetch(`http://127.0.0.1:${ports['http-port']}/healthz`)).rejects.toThrow()
+    await expect(fetch(`http://127.0.0.1:${ports['ingest-ops-port']}/healthz`)).rejects.toThrow()
 
     // A second run reuses the registry, the credentials and the stored readings.
     const again = await startUp(ports)
@@ -118,6 +130,14 @@ describe('streetsense up (npm start)', () => {
     expect(after).toBeGreaterThanOrEqual(before)
     const sensors = (await (await fetch(`${again.registerUrl}v1/sensors`)).json()) as { count: number }
     expect(sensors.count).toBe(3)
+    // The register's live feed subscribes to the broker with the live-reader account up made.
+    const feed = await openSse(`${again.registerUrl}v1/live`)
+    try {
+      expect(feed.status).toBe(200)
+      await waitFor(() => feed.events.some((e) => e.event === 'reading'), 60_000, 'a reading on the live feed')
+    } finally {
+      feed.close()
+    }
     expect(await interrupt(again.proc)).toBe(0)
   })
 })

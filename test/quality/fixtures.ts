@@ -1,15 +1,15 @@
 /**
- * The whole platform path for the data-quality flow tests: a real registry, the real ingest with
- * the register mounted (as `streetsense up` runs it; HTTP intake only) and a real influxd.
- * Devices post their readings over HTTP, so every reading goes through the ingest's QC.
+ * The whole platform path for the data-quality flow tests: a real registry, the real ingest (HTTP
+ * intake only) and the register on one data directory, as `streetsense up` runs them, and a real
+ * influxd. Devices post their readings over HTTP, so every reading goes through the ingest's QC.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { mountRegister } from '../../cli/wiring/mount-register.js'
 import { ingestConfig } from '../../ingest/config.js'
 import { type RunningIngest, startIngest } from '../../ingest/service.js'
+import { type RunningRegister, registerConfig, startRegister } from '../../register/index.js'
 import { openRegistry, type Registry } from '../../registry/registry.js'
 import type { Reading, RegisterEntry } from '../../schemas/types.gen.js'
 import { type InfluxServer, startInfluxd } from '../helpers/influxd.js'
@@ -36,10 +36,14 @@ export function airEntry(id: string, extra: Partial<RegisterEntry> = {}): Regist
 }
 
 export interface Platform {
+  /** The register (pages, open data API, admin API). */
   url: string
+  /** The ingest's device intake. */
+  intakeUrl: string
   influx: InfluxServer
   registry: Registry
   ingest: RunningIngest
+  register: RunningRegister
   dataDir: string
   passwords: Record<string, string>
   admin: string
@@ -56,26 +60,28 @@ export async function startPlatform(entries: RegisterEntry[]): Promise<Platform>
     dataDir,
     httpHost: '127.0.0.1',
     httpPort: 0,
+    opsPort: 0,
     flushIntervalMs: 20,
     influxUrl: influx.url,
     influxDb: DB,
     instance: `quality-${process.pid}`,
   })
-  const ingest = await startIngest(config, {
-    logger: pino({ level: 'silent' }),
-    registry,
-    mqtt: false,
-    mount: mountRegister(config),
-  })
+  const logger = pino({ level: 'silent' })
+  const ingest = await startIngest(config, { logger, registry, mqtt: false })
+  const local = { dataDir, httpHost: '127.0.0.1', httpPort: 0, influxUrl: influx.url, influxDb: DB }
+  const register = await startRegister(registerConfig(local), { logger, registry })
   return {
-    url: `http://127.0.0.1:${ingest.port}`,
+    url: `http://127.0.0.1:${register.port}`,
+    intakeUrl: `http://127.0.0.1:${ingest.port}`,
     influx,
     registry,
     ingest,
+    register,
     dataDir,
     passwords,
     admin: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`,
     async close() {
+      await register.close()
       await ingest.close()
       registry.close()
       await influx.stop()
@@ -107,7 +113,7 @@ export function reading(
 /** Posts readings as a device does (batches of up to 500), and waits until InfluxDB holds them all. */
 export async function post(p: Platform, sensor: string, readings: Reading[]): Promise<void> {
   for (let i = 0; i < readings.length; i += 500) {
-    const res = await fetch(`${p.url}/v1/readings`, {
+    const res = await fetch(`${p.intakeUrl}/v1/readings`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

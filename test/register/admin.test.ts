@@ -94,7 +94,7 @@ describe('admin API', () => {
       borough: 'E09000012',
     })
     expect(moved.res.status).toBe(403)
-    const retired = await call('POST', `/v1/admin/sensors/${newSensor.id}/retire`, camdenAdmin)
+    const retired = await call('POST', `/v1/admin/sensors/${newSensor.id}/retire`, camdenAdmin, {})
     expect(retired.json.sensor.status).toBe('retired')
     expect(reg.registry.getAccount(newSensor.id)!.disabled).toBe(true)
     const [user, pass] = Buffer.from(camdenAdmin.slice(6), 'base64').toString().split(':') as [string, string]

@@ -6,6 +6,7 @@ import {
   AIR_INTERVAL_MS,
   bodyOf,
   CAMDEN_AIR,
+  ENTRIES,
   HACKNEY_TRAFFIC,
   type RegisterApp,
   type Seeded,
@@ -101,6 +102,72 @@ describe('GET /v1/sensors', () => {
   it('sends CORS headers to any origin', async () => {
     const { res } = await get('/v1/sensors', { headers: { origin: 'https://example.org' } })
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('pages the register: limit and page, the total, and a next link until the last page', async () => {
+    const ids: string[] = []
+    let url: string | null = `${reg.url}/v1/sensors?limit=3`
+    const pages: Json[] = []
+    while (url) {
+      const res = await fetch(url)
+      const json = (await res.json()) as Json
+      pages.push(json)
+      ids.push(...json.sensors.map((s: Json) => s.id))
+      expect(res.headers.get('x-total-count')).toBe('4')
+      if (json.next) expect(res.headers.get('link')).toContain(`<${json.next}>; rel="next"`)
+      url = json.next
+    }
+    expect(pages.map((p) => [p.page, p.count, p.total])).toEqual([
+      [1, 3, 4],
+      [2, 1, 4],
+    ])
+    expect(ids).toEqual([...ENTRIES.map((e) => e.id)].sort())
+    // CSV and GeoJSON pages name the next page in the Link header.
+    const csv = await fetch(`${reg.url}/v1/sensors?format=csv&limit=2&page=2`)
+    expect((await csv.text()).trim().split('\r\n')).toHaveLength(3)
+    expect(csv.headers.get('link')).not.toContain('rel="next"')
+    expect((await get('/v1/sensors?limit=1001')).json.field).toBe('limit')
+  })
+
+  it('keys its ETag on the register: 304 while nothing changed, a new ETag after any change', async () => {
+    const first = await fetch(`${reg.url}/v1/sensors?borough=E09000012`)
+    const etag = first.headers.get('etag')!
+    expect(first.headers.get('vary')).toMatch(/Accept/)
+    const revalidate = () => fetch(`${reg.url}/v1/sensors?borough=E09000012`, { headers: { 'if-none-match': etag } })
+    expect((await revalidate()).status).toBe(304)
+    // Another representation of the same URL has another ETag.
+    const csv = await fetch(`${reg.url}/v1/sensors?borough=E09000012`, { headers: { accept: 'text/csv' } })
+    expect(csv.headers.get('etag')).not.toBe(etag)
+    // A change anywhere in the register (here, another borough's sensor) moves the counter.
+    const stored = reg.registry.getSensor(CAMDEN_AIR.id)!.entry
+    reg.registry.updateSensor({ ...stored, name: `${stored.name} ` }, 'test')
+    const after = await revalidate()
+    expect(after.status).toBe(200)
+    expect(after.headers.get('etag')).not.toBe(etag)
+    reg.registry.updateSensor(stored, 'test')
+  })
+})
+
+describe('GET / (the register page)', () => {
+  it('pages the list and the map with the filter kept, and answers 304 from the register version', async () => {
+    const small = await startRegisterApp(influx, DB, { indexPageSize: 3 })
+    try {
+      const first = await fetch(`${small.url}/?kind=air`)
+      const html = await first.text()
+      expect(html.match(/<li data-sensor=/g)).toHaveLength(3)
+      expect(html).not.toContain('rel="next"') // the three air sensors fit on one page
+      const all = await (await fetch(`${small.url}/`)).text()
+      expect(all).toContain('Sensors 1 to 3 of 4 (page 1 of 2)')
+      expect(all).toContain('href="/?page=2" rel="next"')
+      const second = await (await fetch(`${small.url}/?page=2`)).text()
+      expect(second.match(/<li data-sensor=/g)).toHaveLength(1)
+      expect(second.match(/class="marker /g)).toHaveLength(1)
+      expect(second).toContain('href="/?page=1" rel="prev"')
+      const etag = first.headers.get('etag')!
+      expect((await fetch(`${small.url}/?kind=air`, { headers: { 'if-none-match': etag } })).status).toBe(304)
+    } finally {
+      await small.close()
+    }
   })
 })
 

@@ -62,12 +62,18 @@ describe('InfluxQL reader', () => {
   it('treats a missing database as empty, other errors as IOT_REGISTER_INFLUX_UNAVAILABLE', async () => {
     reply = { status: 200, body: { results: [{ statement_id: 0, error: 'database not found: d' }] } }
     expect(await createInfluxReader({ url, db: 'd' }).query('SELECT 1')).toEqual([[]])
+    // Several statements on a missing database: InfluxDB 1.6 answers only "not executed".
+    reply = { status: 200, body: { results: [{ statement_id: 0, error: 'not executed' }] } }
+    expect(await createInfluxReader({ url, db: 'd' }).query('SELECT 1; SELECT 2')).toEqual([[]])
     reply = { status: 401, body: { error: 'unauthorized access' } }
     const err = await createInfluxReader({ url, db: 'd' })
       .query('SELECT 1')
       .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StreetsenseError)
     expect((err as StreetsenseError).code).toBe('IOT_REGISTER_INFLUX_UNAVAILABLE')
+    // InfluxDB's own words stay in the log (the cause), not in what a public client is told.
+    expect((err as StreetsenseError).message).not.toContain('unauthorized access')
+    expect(String(((err as StreetsenseError).cause as Error).message)).toContain('unauthorized access')
     const down = await createInfluxReader({ url: 'http://127.0.0.1:1', db: 'd' })
       .query('SELECT 1')
       .catch((e: unknown) => e)

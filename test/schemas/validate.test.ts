@@ -3,7 +3,14 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { plausibilityFlags } from '../../schemas/plausibility.js'
 import type { Reading } from '../../schemas/types.gen.js'
-import { MAX_FUTURE_MS, validateCommand, validateReading, validateReadingMessage } from '../../schemas/validate.js'
+import {
+  isUnstorableTime,
+  MAX_FUTURE_MS,
+  validateCommand,
+  validateReading,
+  validateReadingMessage,
+  validateStatus,
+} from '../../schemas/validate.js'
 
 const example = (name: string): Reading =>
   JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/examples/valid', name), 'utf8'))
@@ -74,6 +81,33 @@ describe('command validation', () => {
     expect(validateCommand({ ...envelope, command: 'status' })).toEqual({
       ok: true,
       value: { ...envelope, command: 'status' },
+    })
+  })
+})
+
+describe('times InfluxDB can store', () => {
+  it('are the nanoseconds of a signed 64-bit integer, to the millisecond, and never a leap second', () => {
+    expect(isUnstorableTime('1677-09-21T00:12:43.146Z')).toBe(false)
+    expect(isUnstorableTime('1677-09-21T00:12:43.145Z')).toBe(true)
+    expect(isUnstorableTime('2262-04-11T23:47:16.854Z')).toBe(false)
+    expect(isUnstorableTime('2262-04-11T23:47:16.855Z')).toBe(true)
+    expect(isUnstorableTime('2016-12-31T23:59:60Z')).toBe(true)
+    expect(isUnstorableTime('2026-05-01T12:00:00Z')).toBe(false)
+  })
+
+  it('refuses a reading or a status whose time cannot be stored, naming /time', () => {
+    const r = example('reading-air.json')
+    expect(validateReading({ ...r, time: '2016-12-31T23:59:60Z' })).toMatchObject({
+      ok: false,
+      errors: [{ path: '/time', keyword: 'storable' }],
+    })
+    const status = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../schemas/examples/valid/status-heartbeat.json'), 'utf8'),
+    ) as Record<string, unknown>
+    expect(validateStatus(status).ok).toBe(true)
+    expect(validateStatus({ ...status, time: '2300-01-01T00:00:00Z' })).toMatchObject({
+      ok: false,
+      errors: [{ path: '/time', keyword: 'storable' }],
     })
   })
 })

@@ -48,7 +48,7 @@ describe('commands on cmd topics (real broker process)', () => {
     payload: string | object,
     opts: { retain?: boolean } = {},
   ): Promise<'acked' | 'closed'> {
-    const client = await connect(broker.url, { clientId: `${who}-${++n}`, ...creds[who] })
+    const client = await connect(broker.url, { clientId: `${who}/${++n}`, ...creds[who] })
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload)
     const outcome = await new Promise<'acked' | 'closed'>((resolve) => {
       client.once('close', () => resolve('closed'))
@@ -88,7 +88,7 @@ describe('commands on cmd topics (real broker process)', () => {
     await cli(['sensors', 'retire', 'old-1', '--data-dir', data.dir])
     broker = await startBroker(data.dir, ['--connections-per-minute-per-address', '0'])
     registry = openRegistry(data.dir)
-    watcher = await connect(broker.url, { clientId: 'ingest-watcher', ...creds.ingest })
+    watcher = await connect(broker.url, { clientId: 'ingest/watcher', ...creds.ingest })
     await watcher.subscribeAsync('streetsense/v1/+/+/cmd', { qos: 1 })
     watcher.on('message', (_topic, payload) => delivered.push(payload.toString()))
   }, 240_000)

@@ -47,7 +47,8 @@ describe('HTTP: borough scope and no secrets in public responses', () => {
       (
         await fetch(`${s.url}/v1/admin/sensors/cam-1/retire`, {
           method: 'POST',
-          headers: { authorization: basic(s.secrets.hackneyAdmin!) },
+          headers: { authorization: basic(s.secrets.hackneyAdmin!), 'content-type': 'application/json' },
+          body: '{}',
         })
       ).status,
     ).toBe(403)

@@ -153,10 +153,10 @@ describe('MQTT ACL matrix (real broker process)', () => {
   const login: Record<Role, () => IClientOptions> = {
     device: () => ({ clientId: 'cam-1', ...creds['cam-1'] }),
     otherDevice: () => ({ clientId: 'cam-2', ...creds['cam-2'] }),
-    ingest: () => ({ clientId: `ingest-${Math.random().toString(36).slice(2, 8)}`, ...creds.ingest }),
-    reader: () => ({ clientId: `reader-${Math.random().toString(36).slice(2, 8)}`, ...creds.reader }),
-    operator: () => ({ clientId: `camden-ops-${Math.random().toString(36).slice(2, 8)}`, ...creds.operator }),
-    admin: () => ({ clientId: `admin-${Math.random().toString(36).slice(2, 8)}`, ...creds.admin }),
+    ingest: () => ({ clientId: `ingest/${Math.random().toString(36).slice(2, 8)}`, ...creds.ingest }),
+    reader: () => ({ clientId: `reader/${Math.random().toString(36).slice(2, 8)}`, ...creds.reader }),
+    operator: () => ({ clientId: `camden-ops/${Math.random().toString(36).slice(2, 8)}`, ...creds.operator }),
+    admin: () => ({ clientId: `admin/${Math.random().toString(36).slice(2, 8)}`, ...creds.admin }),
   }
 
   beforeAll(async () => {
@@ -181,7 +181,7 @@ describe('MQTT ACL matrix (real broker process)', () => {
       '--failed-login-throttle-count',
       '1000',
     ])
-    watcher = await connect(broker.url, { clientId: 'ingest-watcher', ...creds.ingest })
+    watcher = await connect(broker.url, { clientId: 'ingest/watcher', ...creds.ingest })
     open.push(watcher)
     await watcher.subscribeAsync('streetsense/v1/#', { qos: 1 })
     watcher.on('message', (_topic, payload) => seen.push(payload.toString()))
@@ -281,6 +281,48 @@ describe('MQTT ACL matrix (real broker process)', () => {
     }
     const roles = Object.keys(SUBSCRIBE_ALLOWED).length
     console.log(`ACL subscribe matrix: ${roles * kinds.length} cases, ${refused} refused with 0x80`)
+  })
+
+  it('client ids: every role x client id kind gets exactly its own (CONNACK 2 otherwise)', async () => {
+    const own: Record<Role, string> = {
+      device: 'cam-1',
+      otherDevice: 'cam-2',
+      ingest: 'ingest',
+      reader: 'reader',
+      operator: 'camden-ops',
+      admin: 'admin',
+    }
+    const kinds = {
+      exact: (r: Role) => own[r],
+      suffixed: (r: Role) => `${own[r]}/x`,
+      prefixOnly: (r: Role) => `${own[r]}-x`,
+      device: () => 'cam-1',
+      consumer: () => 'ingest/ingest-0',
+      otherService: (r: Role) => (r === 'reader' ? 'admin/x' : 'reader/x'),
+    } as const
+    type IdKind = keyof typeof kinds
+    const allowed: Record<Role, IdKind[]> = {
+      device: ['exact', 'device'], // cam-1's own id is 'cam-1'
+      otherDevice: ['exact'],
+      ingest: ['exact', 'suffixed', 'consumer'],
+      reader: ['exact', 'suffixed'],
+      operator: ['exact', 'suffixed'],
+      admin: ['exact', 'suffixed'],
+    }
+    let refused = 0
+    for (const role of Object.keys(allowed) as Role[]) {
+      const { username, password } = login[role]() as { username: string; password: string }
+      for (const kind of Object.keys(kinds) as IdKind[]) {
+        const clientId = kinds[kind](role)
+        const code = await connackCode(broker.url, { clientId, username, password })
+        const want = allowed[role].includes(kind) ? 0 : 2
+        expect({ role, kind, clientId, code }).toEqual({ role, kind, clientId, code: want })
+        if (want === 2) refused++
+      }
+    }
+    console.log(
+      `ACL client-id matrix: ${Object.keys(allowed).length * Object.keys(kinds).length} cases, ${refused} refused with CONNACK 2`,
+    )
   })
 
   it('a refused subscription receives nothing; the owner receives its downlink', async () => {

@@ -14,14 +14,14 @@ export const DevicesSettingsSchema = {
   properties: {
     apiUrl: {
       type: 'string',
-      description: 'Base URL of the admin API (the register)',
+      description: 'base URL of the admin API (the register)',
       default: 'http://127.0.0.1:8080',
       pattern: '^https?://',
     },
-    apiUsername: { type: 'string', description: 'Operator or admin account of the registry', minLength: 1 },
+    apiUsername: { type: 'string', description: 'operator or admin account of the registry', minLength: 1 },
     apiPasswordFile: {
       type: 'string',
-      description: 'File holding the account password (else STREETSENSE_API_PASSWORD)',
+      description: 'file holding the account password (else STREETSENSE_API_PASSWORD)',
       minLength: 1,
     },
   },

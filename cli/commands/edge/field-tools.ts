@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { createLogger } from '../../../core/index.js'
 import { loadEdgeConfig } from '../../../edge/index.js'
+import { boroughOption } from '../../borough-option.js'
 import { edgeAction } from './edge-action.js'
 
 export function registerDoctorCommand(edge: Command): void {
@@ -52,9 +53,13 @@ export function registerProvisionCommand(edge: Command): void {
     .command('provision')
     .description('Write a node config from its register id and credentials')
     .option('--sensor <id>', 'register id (also the MQTT username)')
-    .option('--password <password>', 'device password issued by `streetsense sensors add`')
+    .option('--password-file <file>', 'file holding the device password issued by `streetsense sensors add`')
+    .option(
+      '--password-env <variable>',
+      'environment variable holding the device password (never a flag value: ps shows it)',
+    )
     .option('--broker-url <url>', 'e.g. mqtts://mqtt.borough.gov.uk:8883')
-    .option('--borough <code>', 'ONS code, e.g. E09000007')
+    .option('--borough <code or name>', 'borough: ONS code or name, e.g. E09000007 or Camden')
     .option('--kind <kind>', 'air or traffic')
     .option('--from-json <file>', 'the JSON printed by `streetsense sensors add --json`')
     .option('--driver <driver>', 'sensor driver to put in the config: sds011, pms5003, arduino, simulated', 'simulated')
@@ -71,9 +76,9 @@ async function provision(opts: Record<string, string | undefined>): Promise<void
   const pick = (k: string) => opts[k] ?? (fromJson as Record<string, string | undefined>)[k]
   const config = buildNodeConfig({
     sensor: pick('sensor'),
-    password: pick('password'),
+    password: givenPassword(opts) ?? pick('password'),
     brokerUrl: pick('brokerUrl'),
-    borough: pick('borough'),
+    borough: boroughOption(pick('borough')),
     kind: pick('kind'),
     driver: opts.driver,
     port: opts.port,
@@ -81,4 +86,15 @@ async function provision(opts: Record<string, string | undefined>): Promise<void
   })
   writeNodeConfig(opts.out!, config)
   console.log(`wrote ${opts.out} for ${config.sensor.id} (${config.sensor.kind}, ${config.sensor.borough})`)
+}
+
+/** The password from --password-file or --password-env (a secret never comes as a flag value). */
+function givenPassword(opts: Record<string, string | undefined>): string | undefined {
+  if (opts.passwordFile) return readFileSync(opts.passwordFile, 'utf8').replace(/\r?\n$/, '')
+  if (opts.passwordEnv) {
+    const value = process.env[opts.passwordEnv]
+    if (!value) throw new Error(`--password-env ${opts.passwordEnv}: that variable is not set`)
+    return value
+  }
+  return undefined
 }

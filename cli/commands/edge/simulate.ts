@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander'
 import { createLogger } from '../../../core/index.js'
+import { boroughsOption } from '../../borough-option.js'
 import { edgeAction } from './edge-action.js'
 
 type SimulateOpts = Record<string, string | undefined>
@@ -22,7 +23,7 @@ export function registerSimulateCommand(edge: Command): void {
     )
     .option('--interval <seconds>', 'publish interval', '60')
     .option('--sample-ms <ms>', 'simulated sampling period', '1000')
-    .option('--boroughs <codes>', 'comma-separated borough codes to spread nodes over')
+    .option('--boroughs <codes or names>', 'comma-separated boroughs (codes or names) to spread nodes over')
     .option('--seed <n>', 'random seed', '1')
     .action(edgeAction(simulate))
 }
@@ -37,7 +38,7 @@ async function simulate(opts: SimulateOpts): Promise<void> {
     credentials: await fleetCredentials(opts),
     publishIntervalSeconds: Number(opts.interval),
     sampleMs: Number(opts.sampleMs),
-    boroughs: opts.boroughs?.split(',').filter(Boolean),
+    boroughs: opts.boroughs ? boroughsOption(opts.boroughs) : undefined,
     seed: Number(opts.seed),
     logger,
   })

@@ -27,7 +27,7 @@ export function readEntries(file: string): unknown[] {
 }
 
 export function registerImportExportCommands(sensors: Command): void {
-  registrySubcommand(sensors, 'import', 'register many sensors from a JSON array or CSV file (all or nothing)')
+  registrySubcommand(sensors, 'import', 'Register many sensors from a JSON array or CSV file (all or nothing)')
     .argument('<file>')
     .option('--update', 'update sensors that already exist instead of failing')
     .action(
@@ -41,7 +41,7 @@ export function registerImportExportCommands(sensors: Command): void {
       }),
     )
 
-  registrySubcommand(sensors, 'export', 'write every register entry as JSON or CSV (no secrets)')
+  registrySubcommand(sensors, 'export', 'Write every register entry as JSON or CSV (no secrets)')
     .option('--format <format>', 'json | csv', 'json')
     .option('--output <file>', 'write to a file instead of stdout')
     .action(

@@ -2,10 +2,12 @@
  * A sensor's life in the register: `add`, `list`, `show`, `rotate-credentials`, `retire`.
  * Passwords are shown once, when issued.
  */
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Command } from 'commander'
 import { StreetsenseError } from '../../../core/index.js'
-import { buildEntry, type EntryOptions } from '../../../registry/index.js'
-import { isBoroughCode } from '../../../schemas/index.js'
+import { buildEntry, type EntryOptions, type Registry } from '../../../registry/index.js'
+import { boroughOption } from '../../borough-option.js'
 import { readEntries } from './import-export.js'
 import { type Opts, registrySubcommand, withRegistry } from './registry-action.js'
 
@@ -27,9 +29,7 @@ function entryFromOptions(o: Opts): unknown {
   for (const k of ['id', 'borough', 'kind'] as const) {
     if (!o[k]) throw new StreetsenseError('IOT_USAGE', `--${k} is required (or give --file)`, k)
   }
-  if (!isBoroughCode(String(o.borough))) {
-    throw new StreetsenseError('IOT_USAGE', `--borough ${o.borough} is not an ONS code E09000001..E09000033`, 'borough')
-  }
+  const borough = boroughOption(o.borough)
   if (o.kind !== 'air' && o.kind !== 'traffic')
     throw new StreetsenseError('IOT_USAGE', '--kind must be air or traffic', 'kind')
   const measures = o.measures
@@ -39,6 +39,7 @@ function entryFromOptions(o: Opts): unknown {
     : undefined
   return buildEntry({
     ...(o as unknown as EntryOptions),
+    borough: borough as string,
     lat: number(o, 'lat'),
     lon: number(o, 'lon'),
     measures,
@@ -55,15 +56,18 @@ export function registerSensorLifecycleCommands(sensors: Command): void {
 }
 
 function registerAddCommand(sensors: Command): void {
-  registrySubcommand(sensors, 'add', 'register a sensor and issue its MQTT password (shown once)')
+  registrySubcommand(sensors, 'add', 'Register a sensor and issue its MQTT password (shown once)')
     .option('--id <id>', 'sensor id: the MQTT username, client id and topic level')
-    .option('--borough <code>', 'ONS code E09000001..E09000033')
+    .option('--borough <code or name>', 'borough: ONS code or name, e.g. E09000007 or Camden (`streetsense boroughs`)')
     .option('--kind <kind>', 'air | traffic')
     .option('--name <name>', 'short plain name, e.g. "Euston Road at Gower Street"')
     .option('--lat <lat>', 'latitude (default: the borough centre)')
     .option('--lon <lon>', 'longitude (default: the borough centre)')
     .option('--address <text>', 'street and place in words')
-    .option('--operator <name>', 'organisation accountable (default "<borough> Council")')
+    .option(
+      '--operator <name>',
+      'organisation accountable (default: the borough\'s council, e.g. "Camden Council", "City of London Corporation")',
+    )
     .option('--email <address>', 'public team mailbox')
     .option('--purpose <text>', 'why the sensor is there, in plain English')
     .option('--measures <list>', 'comma-separated reading fields (default per kind)')
@@ -77,9 +81,15 @@ function registerAddCommand(sensors: Command): void {
     .option('--installed <date>', 'YYYY-MM-DD')
     .option('--status <status>', 'planned | active | maintenance | retired', 'active')
     .option('--file <entry.json>', 'take the whole register entry from a JSON file instead')
+    .option(
+      '--out <file>',
+      'write the --json output (with the password) to this new file, mode 600, for `edge provision`',
+    )
     .action(
       withRegistry((registry, o) => {
-        const creds = registry.addSensor(entryFromOptions(o) as never)
+        const entry = entryFromOptions(o)
+        if (o.out) return addToFile(registry, entry, String(o.out))
+        const creds = registry.addSensor(entry as never)
         const stored = registry.getSensor(creds.username)?.entry
         if (o.json) return console.log(JSON.stringify({ id: creds.username, ...creds, entry: stored }))
         console.log(`registered ${creds.username} (${stored?.borough} ${stored?.kind})`)
@@ -89,14 +99,43 @@ function registerAddCommand(sensors: Command): void {
     )
 }
 
+/**
+ * `sensors add --out FILE`: the file is created (new, mode 600, with its folders) before the sensor
+ * is added, so a password can never be issued into a file that cannot be written.
+ */
+function addToFile(registry: Registry, entry: unknown, file: string): void {
+  mkdirSync(dirname(file), { recursive: true })
+  let fd: number
+  try {
+    fd = openSync(file, 'wx', 0o600)
+  } catch (err) {
+    throw new StreetsenseError('IOT_USAGE', `--out ${file}: ${(err as Error).message}`, 'out')
+  }
+  try {
+    const creds = registry.addSensor(entry as never)
+    const stored = registry.getSensor(creds.username)?.entry
+    writeSync(fd, `${JSON.stringify({ id: creds.username, ...creds, entry: stored }, null, 2)}\n`)
+    console.log(`registered ${creds.username} (${stored?.borough} ${stored?.kind}); its password is in ${file}`)
+    console.log(`Next: streetsense edge provision --from-json ${file} --broker-url <url> --out <node config>`)
+  } catch (err) {
+    closeSync(fd)
+    rmSync(file)
+    throw err
+  }
+  closeSync(fd)
+}
+
 function registerListCommand(sensors: Command): void {
-  registrySubcommand(sensors, 'list', 'list registered sensors')
-    .option('--borough <code>', 'only this borough')
+  registrySubcommand(sensors, 'list', 'List registered sensors')
+    .option('--borough <code or name>', 'only this borough (code or name)')
     .option('--kind <kind>', 'only air or traffic')
     .option('--status <status>', 'only this status')
     .action(
       withRegistry((registry, o) => {
-        const filter = { borough: o.borough, kind: o.kind, status: o.status } as Record<string, string | undefined>
+        const filter = { borough: boroughOption(o.borough), kind: o.kind, status: o.status } as Record<
+          string,
+          string | undefined
+        >
         const records = registry.listSensors(filter)
         if (o.json) return console.log(JSON.stringify(records.map((r) => r.entry)))
         for (const { entry: e } of records) console.log(`${e.id}\t${e.borough}\t${e.kind}\t${e.status}\t${e.name}`)
@@ -106,7 +145,7 @@ function registerListCommand(sensors: Command): void {
 }
 
 function registerShowCommand(sensors: Command): void {
-  registrySubcommand(sensors, 'show', 'show one sensor, its account and its audit trail')
+  registrySubcommand(sensors, 'show', 'Show one sensor, its account and its audit trail')
     .argument('<id>')
     .action(
       withRegistry((registry, o, [id]) => {
@@ -126,7 +165,7 @@ function registerRotateCredentialsCommand(sensors: Command): void {
   registrySubcommand(
     sensors,
     'rotate-credentials',
-    'issue a new password for a sensor or account (the old one stops working)',
+    'Issue a new password for a sensor or account (the old one stops working)',
   )
     .argument('<id>')
     .action(
@@ -142,7 +181,7 @@ function registerRetireCommand(sensors: Command): void {
   registrySubcommand(
     sensors,
     'retire',
-    'mark a sensor retired and disable its account (its register entry stays public)',
+    'Mark a sensor retired and disable its account (its register entry stays public)',
   )
     .argument('<id>')
     .action(

@@ -6,30 +6,24 @@
 import type { Command } from 'commander'
 import { StreetsenseError } from '../../../core/index.js'
 import type { AccountRole } from '../../../registry/index.js'
-import { type Opts, registrySubcommand, withRegistry } from './registry-action.js'
-
-/** `--boroughs E09000001, E09000002` as a list; empty items are dropped, no flag means no limit. */
-function boroughsOption(o: Opts): string[] {
-  return o.boroughs
-    ? String(o.boroughs)
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : []
-}
+import { boroughsOption } from '../../borough-option.js'
+import { registrySubcommand, withRegistry } from './registry-action.js'
 
 export function registerServiceAccountCommands(sensors: Command): void {
   registrySubcommand(
     sensors,
     'add-account',
-    'create an account (ingest, reader, operator or admin) and issue its password',
+    'Create an account (ingest, reader, operator or admin) and issue its password',
   )
     .requiredOption('--username <name>', 'account name (also the prefix of its MQTT client ids)')
     .requiredOption('--role <role>', 'ingest | reader | operator | admin')
-    .option('--boroughs <codes>', 'comma-separated borough codes the account is limited to (required for operator)')
+    .option(
+      '--boroughs <codes or names>',
+      'comma-separated boroughs (codes or names) the account is limited to (required for operator)',
+    )
     .action(
       withRegistry((registry, o) => {
-        const boroughs = boroughsOption(o)
+        const boroughs = boroughsOption(o.boroughs)
         const creds = registry.addAccount({ username: String(o.username), role: o.role as AccountRole, boroughs })
         if (o.json) return console.log(JSON.stringify({ ...creds, role: o.role, boroughs }))
         console.log(`username: ${creds.username}\npassword: ${creds.password}\n(shown once)`)
@@ -39,12 +33,12 @@ export function registerServiceAccountCommands(sensors: Command): void {
   registrySubcommand(
     sensors,
     'ensure-account',
-    'create a service account if missing and set its password from an environment variable (idempotent; for deployments)',
+    'Create a service account if missing and set its password from an environment variable (idempotent; for deployments)',
   )
     .requiredOption('--username <name>', 'account name')
     .requiredOption('--role <role>', 'ingest | reader | operator | admin')
     .requiredOption('--password-env <variable>', 'environment variable holding the password (at least 22 characters)')
-    .option('--boroughs <codes>', 'comma-separated borough codes the account is limited to')
+    .option('--boroughs <codes or names>', 'comma-separated boroughs (codes or names) the account is limited to')
     .action(
       withRegistry(async (registry, o) => {
         const variable = String(o.passwordEnv)
@@ -52,7 +46,7 @@ export function registerServiceAccountCommands(sensors: Command): void {
         if (!password)
           throw new StreetsenseError('IOT_REGISTRY_INVALID_ENTRY', `${variable} is not set`, 'password-env')
         const username = String(o.username)
-        const boroughs = boroughsOption(o)
+        const boroughs = boroughsOption(o.boroughs)
         const existing = registry.getAccount(username)
         if (existing && existing.role !== o.role) {
           throw new StreetsenseError(

@@ -1,4 +1,7 @@
-/** Small in-memory limiters keyed by address, username or device; idle keys are swept. */
+/**
+ * Small in-memory limiters keyed by address, username or device; idle keys are swept. The broker
+ * uses them for connections, logins and publishes, the ingest for HTTP intake per device.
+ */
 
 /** Token bucket: `take()` says how long to wait (ms) before the next event may proceed. */
 export class TokenBuckets {
@@ -18,6 +21,23 @@ export class TokenBuckets {
     b.tokens -= 1 // may go negative: the debt is paid by waiting
     this.buckets.set(key, b)
     return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / this.ratePerSecond) * 1000)
+  }
+
+  /**
+   * Takes one token only if one is there (for callers that refuse rather than wait, so a client
+   * that keeps retrying too early runs up no debt); returns 0 when taken, else the wait in ms.
+   */
+  tryTake(key: string, now = Date.now()): number {
+    if (this.ratePerSecond <= 0) return 0
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now }
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond)
+    b.at = now
+    this.buckets.set(key, b)
+    if (b.tokens >= 1) {
+      b.tokens -= 1
+      return 0
+    }
+    return Math.ceil(((1 - b.tokens) / this.ratePerSecond) * 1000)
   }
 
   sweep(now = Date.now()): void {
