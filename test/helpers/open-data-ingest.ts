@@ -31,7 +31,8 @@ export interface OpenDataIngest {
   close(): Promise<void>
 }
 
-export async function startOpenDataIngest(): Promise<OpenDataIngest> {
+/** `register`: settings of the register to override (e.g. a rate limit a fuzzer will not reach). */
+export async function startOpenDataIngest(register: { rateLimitPerMinute?: number } = {}): Promise<OpenDataIngest> {
   const data = tempDir('ss-http-')
   const secrets: Record<string, Issued> = {}
   secrets.device = await addSensor(data.dir, 'cam-1', CAMDEN)
@@ -44,20 +45,21 @@ export async function startOpenDataIngest(): Promise<OpenDataIngest> {
   const local = { httpHost: '127.0.0.1', httpPort: 0 }
   const config = ingestConfig({ dataDir: data.dir, ...local, opsPort: 0, influxUrl: influx.url })
   const ingest = await startIngest(config, { mqtt: false, logger })
-  const register = await startRegister(registerConfig({ dataDir: data.dir, ...local, influxUrl: influx.url }), {
-    logger,
-  })
+  const registerService = await startRegister(
+    registerConfig({ dataDir: data.dir, ...local, influxUrl: influx.url, ...register }),
+    { logger },
+  )
   return {
-    url: `http://127.0.0.1:${register.port}`,
+    url: `http://127.0.0.1:${registerService.port}`,
     intakeUrl: `http://127.0.0.1:${ingest.port}`,
     opsUrl: `http://127.0.0.1:${ingest.opsPort}`,
     ingest,
-    register,
+    register: registerService,
     influx,
     dataDir: data.dir,
     secrets,
     async close() {
-      await register.close()
+      await registerService.close()
       await ingest.close()
       await influx.stop()
       data.remove()
