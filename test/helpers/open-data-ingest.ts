@@ -31,8 +31,7 @@ export interface OpenDataIngest {
   close(): Promise<void>
 }
 
-/** `register`: settings of the register to override (e.g. a rate limit a fuzzer will not reach). */
-export async function startOpenDataIngest(register: { rateLimitPerMinute?: number } = {}): Promise<OpenDataIngest> {
+export async function startOpenDataIngest(): Promise<OpenDataIngest> {
   const data = tempDir('ss-http-')
   const secrets: Record<string, Issued> = {}
   secrets.device = await addSensor(data.dir, 'cam-1', CAMDEN)
@@ -45,21 +44,20 @@ export async function startOpenDataIngest(register: { rateLimitPerMinute?: numbe
   const local = { httpHost: '127.0.0.1', httpPort: 0 }
   const config = ingestConfig({ dataDir: data.dir, ...local, opsPort: 0, influxUrl: influx.url })
   const ingest = await startIngest(config, { mqtt: false, logger })
-  const registerService = await startRegister(
-    registerConfig({ dataDir: data.dir, ...local, influxUrl: influx.url, ...register }),
-    { logger },
-  )
+  const register = await startRegister(registerConfig({ dataDir: data.dir, ...local, influxUrl: influx.url }), {
+    logger,
+  })
   return {
-    url: `http://127.0.0.1:${registerService.port}`,
+    url: `http://127.0.0.1:${register.port}`,
     intakeUrl: `http://127.0.0.1:${ingest.port}`,
     opsUrl: `http://127.0.0.1:${ingest.opsPort}`,
     ingest,
-    register: registerService,
+    register,
     influx,
     dataDir: data.dir,
     secrets,
     async close() {
-      await registerService.close()
+      await register.close()
       await ingest.close()
       await influx.stop()
       data.remove()
