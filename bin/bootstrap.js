@@ -21,6 +21,11 @@ const FOR_TEST = {
   'mosquitto-clients': '/usr/bin/mosquitto_pub',
   'python3-paho-mqtt': '/usr/lib/python3/dist-packages/paho',
   openssl: '/usr/bin/openssl',
+  // The alert rules' tests, the cluster failover test and the emulated Uno's Optiboot build.
+  prometheus: '/usr/bin/prometheus',
+  'prometheus-alertmanager': '/usr/bin/prometheus-alertmanager',
+  haproxy: '/usr/sbin/haproxy',
+  'arduino-core-avr': '/usr/share/arduino/hardware/arduino/avr/bootloaders/optiboot/optiboot.c',
 }
 
 function say(msg) {

@@ -46,6 +46,11 @@ export function addressOf(ctx: BrokerContext, client: Client): string {
   return ctx.connections.get(client.conn as object)?.address ?? 'unknown'
 }
 
+/** Whether the client's peer has closed its side: a login it gave up waiting for (limits/packet-size-guard.ts). */
+export function peerGone(client: Client): boolean {
+  return (client.conn as { peerGone?: boolean } | undefined)?.peerGone === true
+}
+
 type Hooks = Required<import('aedes').AedesOptions>
 export type PreConnectHandler = Hooks['preConnect']
 export type AuthenticateHandler = Hooks['authenticate']

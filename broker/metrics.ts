@@ -8,6 +8,7 @@ export const REFUSAL_REASONS = [
   'bad_credentials',
   'account_disabled',
   'bad_client_id',
+  'client_gone',
   'publish_acl',
   'subscribe_acl',
   'packet_too_large',

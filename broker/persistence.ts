@@ -8,6 +8,7 @@
 import aedesPersistenceRedis from 'aedes-persistence-redis'
 import { Redis } from 'ioredis'
 import mqemitterRedis from 'mqemitter-redis'
+import { deviceDownlinkFilter, parseTopic } from '../schemas/index.js'
 import type { BrokerSettings } from './config.js'
 
 export interface PersistenceParts {
@@ -49,6 +50,32 @@ export function dedupeAddSubscriptions(persistence: { addSubscriptions: AddSubsc
   }
 }
 
+interface StoredSubscription {
+  clientId: string
+  topic: string
+}
+type SubscriptionsByTopic = (topic: string) => Promise<StoredSubscription[]>
+
+/**
+ * A device's own downlink filter (`.../{borough}/{id}/+`) also matches its own readings, so Aedes
+ * queued every reading for the device too (authorizeForward never sends it) under one reference
+ * count shared with the ingest's copy. Each of a device's connections that replays its queue
+ * clears its copy and counts down; two at once (a reconnect storm after a broker is killed) count
+ * down twice, the shared packet is deleted, and the ingest's queue, while its consumer
+ * reconnects, keeps only a key to nothing: acknowledged readings lost. A reading is queued only
+ * for the subscriptions that will receive it.
+ */
+export function skipOwnReadings(persistence: { subscriptionsByTopic: SubscriptionsByTopic }): void {
+  const original = persistence.subscriptionsByTopic.bind(persistence)
+  persistence.subscriptionsByTopic = async (topic) => {
+    const subs = await original(topic)
+    const parts = parseTopic(topic)
+    if (parts?.direction !== 'up') return subs
+    const own = deviceDownlinkFilter(parts.borough, parts.sensor)
+    return subs.filter((sub) => !(sub.clientId === parts.sensor && sub.topic === own))
+  }
+}
+
 export function createPersistence(settings: BrokerSettings): PersistenceParts {
   if (!settings.redisUrl) return { mode: 'memory' }
   const opts = redisOptions(settings.redisUrl)
@@ -63,8 +90,12 @@ export function createPersistence(settings: BrokerSettings): PersistenceParts {
     // Offline messages handed over per reconnect (the rest stay queued for the next one).
     maxSessionDelivery: 10_000,
   }
-  const persistence = aedesPersistenceRedis(options as never) as { addSubscriptions: AddSubscriptions }
+  const persistence = aedesPersistenceRedis(options as never) as {
+    addSubscriptions: AddSubscriptions
+    subscriptionsByTopic: SubscriptionsByTopic
+  }
   dedupeAddSubscriptions(persistence)
+  skipOwnReadings(persistence)
   return {
     mode: 'redis',
     mq: mqemitterRedis(opts as never),

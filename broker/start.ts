@@ -8,8 +8,9 @@ import { Aedes } from 'aedes'
 import type { Logger } from 'pino'
 import { TokenBuckets, WindowCounter } from '../core/index.js'
 import { openRegistry, type Registry } from '../registry/index.js'
+import { guardClientRegistry } from './client-registry-guard.js'
 import type { BrokerSettings } from './config.js'
-import { createAuthenticate } from './hooks/authenticate.js'
+import { createAuthenticate, noteAbandoned } from './hooks/authenticate.js'
 import { createAuthorizeForward } from './hooks/authorize-forward.js'
 import { createAuthorizePublish } from './hooks/authorize-publish.js'
 import { createAuthorizeSubscribe } from './hooks/authorize-subscribe.js'
@@ -123,6 +124,8 @@ async function createAedes(rt: BrokerRuntime): Promise<Aedes> {
 function watchAedes({ ctx, backlog }: BrokerRuntime, aedes: Aedes): void {
   const { log, metrics } = ctx
   if (!guardEmitterStack(backlog as never)) log.warn('mqemitter internals changed: stack guard not installed')
+  if (!guardClientRegistry(aedes, (client) => noteAbandoned(ctx, client)))
+    log.warn('aedes internals changed: client registry guard not installed')
   aedes.on('client', () => metrics.connections.set(aedes.connectedClients))
   aedes.on('clientDisconnect', () => metrics.connections.set(aedes.connectedClients))
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'client error'))

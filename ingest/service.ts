@@ -109,44 +109,50 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   repair?.start()
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
-  let listeners: Listeners | undefined
-  let closed = false
-  async function close(): Promise<void> {
-    if (closed) return
-    closed = true
-    upkeep.stop()
-    repair?.stop()
-    await listeners?.close()
-    await consumers?.close()
-    await commands?.close()
-    await checker.close()
-    await writer.stop()
-    qc.flush()
-    qcFile.close()
-    stats.close()
-    spool.close()
-    quarantine.close()
-    stores.ownRegistry?.close()
-    logger.info('ingest stopped')
+  const parts: RunningParts = { stores, writer, checker, upkeep, consumers, commands, repair }
+  let closing: Promise<void> | undefined
+  const close = () => {
+    closing ??= stopIngest(parts)
+    return closing
   }
-  listeners = await listenOrStop(() => startListeners(config, deps, { ...stores, pipeline, readiness, devices }), close)
-  const { app, port, opsPort } = listeners
+  parts.listeners = await listenOrStop(
+    () => startListeners(config, deps, { ...stores, pipeline, readiness, devices }),
+    close,
+  )
+  const { app, port, opsPort } = parts.listeners
   logger.info({ port, opsPort, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
-  const running = {
-    app,
-    port,
-    opsPort,
-    spool,
-    quarantine,
-    stats,
-    metrics,
-    pipeline,
-    writer,
-    consumers,
-    commands,
-    repair,
-  }
-  return { ...running, readiness, close }
+  const running = { app, port, opsPort, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands }
+  return { ...running, repair, readiness, close }
+}
+
+interface RunningParts {
+  stores: Stores
+  writer: InfluxWriter
+  checker: Checker
+  upkeep: { stop(): void }
+  consumers: Consumers | undefined
+  commands: IngestCommands | undefined
+  repair: GapRepair | undefined
+  listeners?: Listeners
+}
+
+/** Intake first (HTTP, MQTT, commands), then the writer; what is unwritten stays in the spool. */
+async function stopIngest(p: RunningParts): Promise<void> {
+  const { stores } = p
+  p.upkeep.stop()
+  p.repair?.stop()
+  await p.listeners?.close()
+  await p.consumers?.close()
+  await p.commands?.close()
+  await p.checker.close()
+  await p.writer.stop()
+  stores.qc.flush()
+  stores.qcFile.close()
+  stores.stats.close()
+  stores.spool.close()
+  stores.quarantine.close()
+  stores.ownRegistry?.close()
+  stores.logger.info('ingest stopped')
 }
 
 /** The HTTP side starts last: if a port is taken, what started before it is stopped, not left running. */

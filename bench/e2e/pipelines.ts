@@ -98,7 +98,7 @@ export async function startStreetsense(influx: InfluxServer, fleet: Fleet, env: 
     const port = (broker.ready.ports as { mqtt: number }).mqtt
     const url = `mqtt://127.0.0.1:${port}`
     const ingestArgs = ['ingest', '--data-dir', data.dir, '--mqtt-url', url, '--mqtt-username', fleet.ingest.username]
-    ingestArgs.push('--http-host', '127.0.0.1', '--http-port', '0', '--influx-url', influx.url)
+    ingestArgs.push('--http-host', '127.0.0.1', '--http-port', '0', '--ops-port', '0', '--influx-url', influx.url)
     // The password goes by environment, as an operator would pass a secret.
     const ingest = await startService(ingestArgs, {
       ...env.ingest,

@@ -97,7 +97,16 @@ export async function startCluster(reg: FleetRegistry, plan: FleetPlan): Promise
     )
     started.push(() => haproxy.stop())
     const ingestArgs = ['ingest', '--data-dir', reg.dataDir, '--mqtt-url', `mqtt://127.0.0.1:${port}`]
-    ingestArgs.push('--mqtt-username', reg.ingest.username, '--http-host', '127.0.0.1', '--http-port', '0')
+    ingestArgs.push(
+      '--mqtt-username',
+      reg.ingest.username,
+      '--http-host',
+      '127.0.0.1',
+      '--http-port',
+      '0',
+      '--ops-port',
+      '0',
+    )
     ingestArgs.push('--influx-url', influx.url)
     const ingest = await startService(ingestArgs, { env: { STREETSENSE_MQTT_PASSWORD: reg.ingest.password } })
     started.push(() => ingest.stop())

@@ -190,7 +190,7 @@ function missingByBorough(problems: string[]): Record<string, number> {
   return by
 }
 
-const ingestUrl = (cluster: Cluster) => `http://127.0.0.1:${cluster.ingest.ready.port as number}`
+const ingestUrl = (cluster: Cluster) => `http://127.0.0.1:${cluster.ingest.ready.opsPort as number}`
 
 async function main(): Promise<void> {
   const reg = await fleetRegistry(N, Number(a.probes), { ...(a['cache-dir'] ? { cacheDir: a['cache-dir'] } : {}), log })

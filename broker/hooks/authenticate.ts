@@ -15,7 +15,7 @@ import type { Client } from 'aedes'
 import { type ErrorCode, StreetsenseError } from '../../core/index.js'
 import { type Account, clientIdAllowed, type LoginCheck } from '../../registry/index.js'
 import { doctorClientId } from '../../schemas/index.js'
-import { type AuthenticateHandler, addressOf, type BrokerContext } from '../context.js'
+import { type AuthenticateHandler, addressOf, type BrokerContext, peerGone } from '../context.js'
 import type { RefusalReason } from '../metrics.js'
 
 const CONNACK = { identifierRejected: 2, badCredentials: 4, notAuthorized: 5 } as const
@@ -90,6 +90,7 @@ function admit(ctx: BrokerContext, login: Login, result: LoginCheck) {
   if (account.role === 'device' && !borough) {
     return refuse(ctx, login, { kind: 'disabled', message: 'no register entry' })
   }
+  if (peerGone(login.client)) return abandoned(ctx, login)
   const loginCheck = isLoginCheck(account, login.client)
   ctx.sessions.set(login.client, {
     account,
@@ -99,6 +100,24 @@ function admit(ctx: BrokerContext, login: Login, result: LoginCheck) {
   })
   ctx.metrics.connectionsTotal.inc({ role: account.role })
   login.done(null, true)
+}
+
+/**
+ * The client closed its connection while its login was checked (it gave up waiting for the
+ * CONNACK, as devices do in a reconnect storm, and has connected again since): admitted, it would
+ * take its client id over from that newer connection and close it (MQTT-3.1.4-2), which makes
+ * the client connect once more. Closed instead; Aedes sees the client closed and stops there.
+ */
+function abandoned(ctx: BrokerContext, { client, done }: Login): void {
+  noteAbandoned(ctx, client)
+  client.close()
+  done(null, false)
+}
+
+/** Counts and logs a connection its client left before its CONNACK. */
+export function noteAbandoned(ctx: BrokerContext, client: Client): void {
+  ctx.metrics.refusals.inc({ reason: 'client_gone' })
+  ctx.log.debug({ address: addressOf(ctx, client), clientId: client.id }, 'login abandoned by the client')
 }
 
 /** A valid password is not enough: the client id and a client certificate must fit the account. */

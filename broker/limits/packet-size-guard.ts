@@ -55,6 +55,11 @@ export class FixedHeaderScanner {
 
 export class GuardedConnection extends Duplex {
   private readonly scanner: FixedHeaderScanner
+  /**
+   * The peer has closed its side (FIN) or the socket is gone. Aedes does not read while a login
+   * is checked, so it sees the end of this stream only after the login: the login hook asks here.
+   */
+  peerGone = false
 
   constructor(
     private readonly socket: Duplex,
@@ -76,6 +81,7 @@ export class GuardedConnection extends Duplex {
     let ended = false
     socket.on('end', () => {
       ended = true
+      this.peerGone = true
       this.push(null)
     })
     socket.on('error', (err) => this.destroy(err))
@@ -83,6 +89,7 @@ export class GuardedConnection extends Duplex {
     // (e.g. the last QoS 0 publishes and DISCONNECT of a client that just sent them): let the
     // readable side drain and end; only an abrupt close destroys the stream here.
     socket.on('close', (hadError: boolean) => {
+      this.peerGone = true
       if (hadError || !ended) this.destroy()
     })
   }

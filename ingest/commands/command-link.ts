@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import { readingFilters } from '../../schemas/index.js'
 import type { IngestConfig } from '../config.js'
 import { connectPersistent } from '../mqtt-session.js'
+import { consumerClientId } from '../subscribe/consumers.js'
 
 export type LinkOptions = Pick<IngestConfig, 'mqttUrl' | 'mqttUsername' | 'mqttPassword' | 'boroughs' | 'instance'>
 
@@ -27,7 +28,7 @@ export interface LinkEvents {
 }
 
 export function openCommandLink(options: LinkOptions, events: LinkEvents, logger: Logger): CommandLink {
-  const clientId = `${options.instance}-cmd`
+  const clientId = consumerClientId(options, 'cmd')
   const log = logger.child({ clientId })
   const client: MqttClient = connectPersistent(options, clientId)
   const filters = readingFilters(options.boroughs, ['result'])

@@ -41,9 +41,15 @@ export function partitionBoroughs(boroughs: readonly string[], connections: numb
   return parts
 }
 
-/** `<username>/<instance>-<k>`; without a username (a broker without accounts) `<instance>-<k>`. */
-export function consumerClientId(options: Pick<ConsumerOptions, 'mqttUsername' | 'instance'>, k: number): string {
-  const suffix = `${options.instance}-${k}`
+/**
+ * `<username>/<instance>-<part>` (part: the consumer's number, or `cmd` for the command link);
+ * without a username (a broker without accounts) `<instance>-<part>`.
+ */
+export function consumerClientId(
+  options: Pick<ConsumerOptions, 'mqttUsername' | 'instance'>,
+  part: number | 'cmd',
+): string {
+  const suffix = `${options.instance}-${part}`
   return options.mqttUsername ? serviceClientId(options.mqttUsername, suffix) : suffix
 }
 

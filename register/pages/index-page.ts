@@ -21,6 +21,13 @@ export interface IndexPaging {
   size: number
 }
 
+/**
+ * The map shows every sensor the filter matches (close ones clustered), not only this page's: a
+ * map missing most of a borough's sensors would mislead. Past this many it shows the first ones
+ * and says so, and the list's pages have the rest.
+ */
+export const MAP_LIMIT = 5000
+
 export const INDEX_PAGE_SIZE = 200
 
 function options(values: [string, string][], selected: string | undefined): string {
@@ -72,7 +79,12 @@ function filterForm(filter: IndexFilter): string {
 const MARKER_RADIUS = 12
 
 /** The map, zoomed to the chosen borough; markers keep their size on screen. */
-function mapFigure(shown: SensorRecord[], selectedName: string | undefined, zoomedTo: string | undefined): string {
+function mapFigure(
+  shown: SensorRecord[],
+  selectedName: string | undefined,
+  zoomedTo: string | undefined,
+  total: number,
+): string {
   const map = londonMap()
   const view = boroughView(map, selectedName)
   const radius = Math.round(MARKER_RADIUS * view.scale * 10) / 10
@@ -82,7 +94,7 @@ function mapFigure(shown: SensorRecord[], selectedName: string | undefined, zoom
 <title id="map-title">Map of ${selectedName ? esc(selectedName) : "London's 33 boroughs"} with ${shown.length} sensor${plural(shown.length)}</title>
 <g class="boroughs" aria-hidden="true">${boroughPaths(map, selectedName)}</g><g class="markers">${markers}</g>
 </svg>
-<figcaption><span class="key air">Air quality</span> <span class="key traffic">Traffic</span> <span class="key retired">Retired</span> <span class="key cluster">Several sensors close together (choose to see them)</span> · The list gives the same sensors in words.</figcaption>
+<figcaption>${shown.length < total ? `The map shows the first ${shown.length} of ${total} sensors; choose a borough to see the rest. ` : ''}<span class="key air">Air quality</span> <span class="key traffic">Traffic</span> <span class="key retired">Retired</span> <span class="key cluster">Several sensors close together (choose to see them)</span> · The list gives the same sensors in words.</figcaption>
 </figure>`
 }
 
@@ -114,14 +126,19 @@ ${pageLinks(filter, paging)}
 </section>`
 }
 
-/** One page of sensors (already filtered), the map of those sensors, and links to the other pages. */
-export function indexPage(shown: SensorRecord[], filter: IndexFilter, paging: IndexPaging): string {
+/** One page of sensors (already filtered), the map of every sensor matching, links to the other pages. */
+export function indexPage(
+  shown: SensorRecord[],
+  filter: IndexFilter,
+  paging: IndexPaging,
+  mapped: SensorRecord[],
+): string {
   const selectedName = filter.borough ? boroughName(filter.borough) : undefined
   const body = `<h1>Sensors in London's streets</h1>
 <p class="lead">Every sensor on this register is listed with what it measures, why it is there, who runs it and what happens to the data. Choose a sensor on the map or in the list to see what it reads now.</p>
 ${filterForm(filter)}
 <div class="layout">
-${mapFigure(shown, selectedName, filter.borough)}
+${mapFigure(mapped, selectedName, filter.borough, paging.total)}
 ${listSection(shown, filter, paging)}
 </div>`
   return page({ title: 'Map and list', body, bodyAttrs: 'data-page="index"' })

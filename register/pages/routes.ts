@@ -13,7 +13,7 @@ import { normalisedQuery, sendRegisterReply } from '../register-cache.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
 import { chart24h } from './chart.js'
-import { indexPage } from './index-page.js'
+import { indexPage, MAP_LIMIT } from './index-page.js'
 import { londonMap } from './london-map.js'
 import { sensorPage } from './sensor-page.js'
 
@@ -63,8 +63,9 @@ function indexRoute(ctx: ApiContext, req: RequestOf<typeof INDEX>, reply: Fastif
     const total = ctx.registry.countSensors(filter)
     const size = ctx.indexPageSize
     const records = ctx.registry.listSensors({ ...filter, limit: size, offset: (page - 1) * size })
+    const mapped = page === 1 && total <= size ? records : ctx.registry.listSensors({ ...filter, limit: MAP_LIMIT })
     return {
-      body: indexPage(records, filter, { page, total, size }),
+      body: indexPage(records, filter, { page, total, size }, mapped),
       headers: { 'content-type': HTML },
     }
   })

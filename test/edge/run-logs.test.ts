@@ -48,7 +48,7 @@ describe('edge run at info level', () => {
     } as never)
 
     const arrived: string[] = []
-    const sub = await mqtt.connectAsync(broker.url, { clientId: `${reader.username}-1`, ...reader, reconnectPeriod: 0 })
+    const sub = await mqtt.connectAsync(broker.url, { clientId: `${reader.username}/1`, ...reader, reconnectPeriod: 0 })
     cleanups.push(() => void sub.end(true))
     await sub.subscribeAsync('streetsense/v1/E09000007/cam-aq-logs/air', { qos: 1 })
     sub.on('message', (_t, payload) => arrived.push(payload.toString()))

@@ -107,7 +107,7 @@ export async function nodeTally(p: Platform, dir: string, sensors: string[], tim
  * still running (they reconnect by themselves); the ingest is left stopped.
  */
 export async function loseQueuedBacklogs(p: Platform, dir: string, configs: Record<string, string>) {
-  await waitFor(async () => (await fetch(`${p.ingest.url}/readyz`)).ok, 30_000, 'ingest subscribed')
+  await waitFor(async () => (await fetch(`${p.ingest.opsUrl}/readyz`)).ok, 30_000, 'ingest subscribed')
   await p.ingest.stop() // its session (subscriptions, queue) stays in the broker
   const agents = await Promise.all(Object.values(configs).map(startAgent))
   const sensors = Object.keys(configs)

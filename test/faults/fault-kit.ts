@@ -23,10 +23,10 @@ export const BOROUGH = 'E09000007'
 /** Reading times: one per second from a day ago, so they are past and unique per seq. */
 const T0 = Math.floor((Date.now() - 86_400_000) / 1000) * 1000
 
-export function reading(sensor: string, seq: number): Reading {
+export function reading(sensor: string, seq: number, borough = BOROUGH): Reading {
   return {
     sensor,
-    borough: BOROUGH,
+    borough,
     kind: 'air',
     time: new Date(T0 + seq * 1000).toISOString(),
     interval: 60,
@@ -104,6 +104,7 @@ export class SequencedDevice {
     readonly sensor: string,
     creds: Issued,
     url: string | string[],
+    readonly borough = BOROUGH,
   ) {
     const urls = Array.isArray(url) ? url : [url]
     this.client = mqtt.connect(urls[0]!, {
@@ -135,8 +136,8 @@ export class SequencedDevice {
 
   /** Publishes one reading; a publish mqtt.js fails ("Connection closed") is retried, as a device keeps it. */
   private send(seq: number): void {
-    const topic = `streetsense/v1/${BOROUGH}/${this.sensor}/air`
-    this.client.publish(topic, JSON.stringify(reading(this.sensor, seq)), { qos: 1 }, (err) => {
+    const topic = `streetsense/v1/${this.borough}/${this.sensor}/air`
+    this.client.publish(topic, JSON.stringify(reading(this.sensor, seq, this.borough)), { qos: 1 }, (err) => {
       if (!err) this.acked.add(seq)
       else if (!this.ended) {
         this.retried++

@@ -36,7 +36,7 @@ export interface RepairFigures {
 
 /** Gap repair's counters from the ingest's /metrics (since that ingest started). */
 export async function repairFigures(ingest: IngestProcess): Promise<RepairFigures> {
-  const text = await (await fetch(`${ingest.url}/metrics`)).text()
+  const text = await (await fetch(`${ingest.opsUrl}/metrics`)).text()
   const sum = (name: string) =>
     text
       .split('\n')

@@ -12,6 +12,11 @@ export interface ChromiumOptions {
   viewport?: { width: number; height: number }
   /** Credentials the browser answers an HTTP authentication challenge with. */
   httpCredentials?: { username: string; password: string }
+  /**
+   * Lets a test inject its own script (axe, the accessibility checker) into pages whose
+   * Content-Security-Policy allows only the site's scripts; the policy itself is tested apart.
+   */
+  bypassCSP?: boolean
 }
 
 export async function launchChromium(
@@ -24,6 +29,7 @@ export async function launchChromium(
     javaScriptEnabled: opts.javaScriptEnabled ?? true,
     viewport: opts.viewport ?? { width: 1280, height: 900 },
     ...(opts.httpCredentials ? { httpCredentials: opts.httpCredentials } : {}),
+    bypassCSP: opts.bypassCSP ?? false,
     args: [
       '--headless',
       '--no-sandbox',

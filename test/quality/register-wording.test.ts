@@ -86,7 +86,7 @@ beforeAll(async () => {
     },
     'camden-admin',
   )
-  browser = await launchChromium()
+  browser = await launchChromium({ bypassCSP: true })
   page = await browser.context.newPage()
 }, 120_000)
 
@@ -129,7 +129,7 @@ describe('register wording on data quality', () => {
   })
 
   it('fits a phone screen with the corrected column, without sideways scrolling', async () => {
-    const phone = await launchChromium({ viewport: { width: 375, height: 740 } })
+    const phone = await launchChromium({ viewport: { width: 375, height: 740 }, bypassCSP: true })
     try {
       const small = await phone.context.newPage()
       await small.goto(`${p.url}/sensors/${STEADY}`)

@@ -185,7 +185,7 @@ describe('commands on cmd topics (real broker process)', () => {
 
   it('third-party clients: mosquitto_pub and Paho command as an operator, a reader cannot; mosquitto_sub sees results', async () => {
     const port = String(broker.ports.mqtt)
-    const login = (who: string) => ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-q', '1', '-i', `${who}-mosq`, '-u', who, '-P', creds[who]!.password] // biome-ignore format: flags and values in pairs
+    const login = (who: string) => ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-q', '1', '-i', `${who}/mosq`, '-u', who, '-P', creds[who]!.password] // biome-ignore format: flags and values in pairs
     const mosqCommand = { command: 'status', id: nextId('mosq'), expires_at: inAnHour() }
     const topic = cmdTopic(CAMDEN, 'cam-1')
     const ok = await run('mosquitto_pub', [...login('camden-ops'), '-t', topic, '-m', JSON.stringify(mosqCommand)])
@@ -196,7 +196,7 @@ describe('commands on cmd topics (real broker process)', () => {
     expect(refused.stderr).toMatch(/connection was lost/i)
     const pahoCommand = { command: 'resend', id: nextId('paho'), from: 3, to: 4, expires_at: inAnHour() }
     const paho = await run('/usr/bin/python3', [
-      'test/broker/paho-publish.py', '127.0.0.1', port, 'hackney-ops-paho', 'hackney-ops',
+      'test/broker/paho-publish.py', '127.0.0.1', port, 'hackney-ops/paho', 'hackney-ops',
       creds['hackney-ops']!.password, cmdTopic(HACKNEY, 'hack-1'), JSON.stringify(pahoCommand), '', '', '',
     ]) // biome-ignore format: the script's arguments in order
     expect(JSON.parse(paho.stdout)).toEqual({ connack: 0, published: true })

@@ -59,9 +59,18 @@ describe('HTTP hardening of the register and the intake (real processes, Chromiu
       influxUrl,
       args: ['--public-base-url', 'https://sensors.example.gov.uk'],
     })
-    // A reading, so the sensor's page has live values and a DAQI band.
-    const time = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString()
-    const reading = { sensor: 'cam-1', borough: CAMDEN, kind: 'air', time, interval: 60, seq: 1, values: { pm2_5: 80 } }
+    // An hour of NO2 readings, so the sensor's page has live values and a DAQI band (NO2 is
+    // averaged over the last full hour; the index needs three quarters of it).
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000
+    const readings = Array.from({ length: 60 }, (_, k) => ({
+      sensor: 'cam-1',
+      borough: CAMDEN,
+      kind: 'air',
+      time: new Date(hour + k * 60_000).toISOString(),
+      interval: 60,
+      seq: k + 1,
+      values: { no2: 40 + (k % 5) },
+    }))
     const posted = await fetch(`${platform.ingest.url}/v1/readings`, {
       method: 'POST',
       headers: {
@@ -69,7 +78,7 @@ describe('HTTP hardening of the register and the intake (real processes, Chromiu
         authorization: `Bearer ${creds.device!.password}`,
         'x-sensor': 'cam-1',
       },
-      body: JSON.stringify(reading),
+      body: JSON.stringify({ readings }),
     })
     expect(posted.status).toBe(202)
     await waitFor(
