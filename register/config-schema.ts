@@ -69,7 +69,7 @@ export const RegisterSettingsSchema = {
       description: "the catalogue's publisher (DCAT-AP dct:publisher)",
       default: 'London street sensor register',
     },
-    // The live feed (GET /v1/live) subscribes to the broker with a reader account; without a URL it is off (503).
+    // The live feed (GET /v1/live) subscribes to the broker with a reader account; without a URL it is off (404).
     liveMqttUrl: { type: 'string', description: 'broker URL the live feed subscribes to; unset: no live feed' },
     liveMqttUsername: {
       type: 'string',

@@ -60,7 +60,11 @@ function filterOf(ctx: ApiContext, q: RequestOf<typeof LIVE>['query']): LiveFilt
 
 function liveFeed(ctx: ApiContext, req: RequestOf<typeof LIVE>, reply: FastifyReply) {
   const live = ctx.live
-  if (!live) throw new StreetsenseError('IOT_REGISTER_LIVE_UNAVAILABLE', 'this server runs no live feed')
+  if (!live)
+    throw new StreetsenseError(
+      'IOT_REGISTER_LIVE_UNAVAILABLE',
+      'this server runs no live feed (it was started without --live-mqtt-url): use bulk history, GET /v1/readings',
+    )
   const filter = filterOf(ctx, req.query)
   const attached = live.hub.attach(reply.raw, filter, req.ip, { mayRead: isOpenData })
   if (!attached.ok) {

@@ -95,7 +95,7 @@ async function buildRegisterApp(
   return app
 }
 
-/** The live feed's source and limits, when a broker URL is set (else GET /v1/live answers 503). */
+/** The live feed's source and limits, when a broker URL is set (else GET /v1/live answers 404). */
 function liveOptions(config: RegisterConfig, logger: Logger): { live?: LiveOptions } {
   if (!config.liveMqttUrl) return {}
   if (!config.liveMqttPassword) {

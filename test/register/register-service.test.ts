@@ -110,7 +110,10 @@ describe('the register and the ingest as two services on one data directory', ()
     }
   })
 
-  it("refuses to start a live feed without its reader account's password, naming the setting", async () => {
+  it("has no live feed without a broker URL (404), and refuses one without the reader's password", async () => {
+    const none = await fetch(`${http}/v1/live`)
+    expect(none.status).toBe(404)
+    expect(await none.json()).toMatchObject({ code: 'IOT_REGISTER_LIVE_UNAVAILABLE' })
     const config = registerConfig({
       dataDir,
       httpHost: '127.0.0.1',
