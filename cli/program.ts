@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander'
 import { packageVersion } from '../core/index.js'
+import { registerArchiveCommand } from './commands/archive.js'
 import { registerBoroughsCommand } from './commands/boroughs.js'
 import { registerBrokerCommand } from './commands/broker.js'
 import { registerDevicesCommand } from './commands/devices.js'
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerGovernanceRecordCommands(program)
   registerDataCommand(program)
   registerDevicesCommand(program)
+  registerArchiveCommand(program)
   registerQuarantineCommand(program)
   registerQualityCommand(program)
   registerValidateCommand(program)

@@ -6,7 +6,7 @@ import { BrokerSettingsSchema, RegistrySettingsSchema } from '../broker/index.js
 import type { SettingsSchema } from '../core/index.js'
 import { EdgeSettingsSchema, UpdaterSettingsSchema } from '../edge/index.js'
 import { IngestSettingsSchema } from '../ingest/index.js'
-import { RegisterSettingsSchema } from '../register/index.js'
+import { ArchiveSettingsSchema, RegisterSettingsSchema } from '../register/index.js'
 import { DevicesSettingsSchema } from './commands/devices/admin-client.js'
 import { RetentionSettingsSchema } from './commands/governance/data.js'
 import { UpSettingsSchema } from './up/up-settings.js'
@@ -36,6 +36,7 @@ export const SERVICE_SETTINGS: readonly CommandSettings[] = [
     summary: "delete readings past their sensor's retention now (the ingest does it every hour)",
     schema: RetentionSettingsSchema as SettingsSchema,
   },
+  { command: 'archive build', summary: 'monthly archive files per borough', schema: ArchiveSettingsSchema },
   { command: 'edge run', summary: 'the edge agent on a node', schema: EdgeSettingsSchema },
   {
     command: 'fleet updater',

@@ -164,6 +164,8 @@ export const ERROR_CODES = {
   ),
   IOT_REGISTER_RATE_LIMITED: spec(429, 'Too many requests from this client; retry after the header.'),
   IOT_REGISTER_INFLUX_UNAVAILABLE: spec(503, 'InfluxDB did not answer; try again shortly.'),
+  IOT_REGISTER_LIVE_BUSY: spec(503, 'The live feed holds its most clients (or yours from one address); retry later.'),
+  IOT_REGISTER_LIVE_UNAVAILABLE: spec(404, 'This server runs no live feed (started without --live-mqtt-url).'),
   IOT_REGISTER_INTERNAL: spec(500, 'An unexpected register fault; the log has the details.'),
   IOT_REGISTER_START_FAILED: spec(500, 'The register could not start (port taken, data dir, settings).'),
 

@@ -18,6 +18,8 @@ import type { Logger } from 'pino'
 import type { SensorStats } from '../ingest/index.js'
 import type { AccessPolicy, GovernanceRegistry, Registry } from '../registry/index.js'
 import type { InfluxReader } from './influx-read.js'
+import type { InfluxStreamer } from './influx-stream.js'
+import type { LiveFeed } from './live/feed.js'
 import type { RenderCache } from './register-cache.js'
 
 /**
@@ -54,7 +56,15 @@ export interface ApiContext {
   /** Who may read which sensor's readings (registry/access.ts over a cached copy). */
   access: AccessPolicy
   influx: InfluxReader
+  /** Chunked reads of long ranges (bulk history, archives), memory bounded by one chunk. */
+  influxStream: InfluxStreamer
   stats?: OpenDataStats
+  /** Who publishes the catalogue (DCAT-AP dct:publisher). */
+  cataloguePublisher?: string
+  /** Where `streetsense archive build` writes the monthly archives (served from /archives/). */
+  archivesDir?: string
+  /** The live feed, when the register subscribes to the broker (plugin option `live`). */
+  live?: LiveFeed
   log: Logger
   publicBaseUrl?: string
   /** Called after the admin API queued a command (see OpenDataPluginOptions.onCommandQueued). */

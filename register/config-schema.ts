@@ -7,6 +7,15 @@ import { IngestSettingsSchema } from '../ingest/index.js'
 
 const INFLUX = IngestSettingsSchema.properties
 
+/** The same InfluxDB settings as the ingest's, so one set of variables serves every reader of the data. */
+export const INFLUX_READ_SETTINGS = {
+  influxUrl: INFLUX.influxUrl,
+  influxDb: INFLUX.influxDb,
+  influxOrg: INFLUX.influxOrg,
+  influxBucket: INFLUX.influxBucket,
+  influxToken: INFLUX.influxToken,
+} as const
+
 export const RegisterSettingsSchema = {
   $id: 'streetsense:settings:register',
   type: 'object',
@@ -45,16 +54,43 @@ export const RegisterSettingsSchema = {
     },
     liveRefreshSeconds: {
       type: 'integer',
-      description: "how often a sensor's page refreshes its latest values",
+      description: "how often a sensor's page refreshes its latest values when it cannot use the live feed",
       default: 30,
       minimum: 5,
       maximum: 3600,
     },
-    // The same InfluxDB settings as the ingest's, so one set of variables serves both services.
-    influxUrl: INFLUX.influxUrl,
-    influxDb: INFLUX.influxDb,
-    influxOrg: INFLUX.influxOrg,
-    influxBucket: INFLUX.influxBucket,
-    influxToken: INFLUX.influxToken,
+    archiveDir: {
+      type: 'string',
+      description:
+        'directory of the monthly archives (`streetsense archive build`), served under /archives/; default <data-dir>/archives',
+    },
+    cataloguePublisher: {
+      type: 'string',
+      description: "the catalogue's publisher (DCAT-AP dct:publisher)",
+      default: 'London street sensor register',
+    },
+    // The live feed (GET /v1/live) subscribes to the broker with a reader account; without a URL it is off (404).
+    liveMqttUrl: { type: 'string', description: 'broker URL the live feed subscribes to; unset: no live feed' },
+    liveMqttUsername: {
+      type: 'string',
+      description: 'MQTT username of the reader account the live feed subscribes with',
+      default: 'live-reader',
+    },
+    liveMqttPassword: { type: 'string', description: "password of the live feed's reader account", secret: true },
+    liveMaxClients: {
+      type: 'integer',
+      description: 'live feed clients held at once (more: 503 with Retry-After)',
+      default: 1000,
+      minimum: 1,
+      maximum: 100000,
+    },
+    liveMaxClientsPerAddress: {
+      type: 'integer',
+      description: 'live feed clients held at once from one client address',
+      default: 20,
+      minimum: 1,
+      maximum: 100000,
+    },
+    ...INFLUX_READ_SETTINGS,
   },
 } as const satisfies SettingsSchema

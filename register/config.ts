@@ -19,7 +19,9 @@ export function registerConfig(overrides: Partial<RegisterConfig>): RegisterConf
 }
 
 /** Where the register reads readings: InfluxQL on the v1 API (on 2.x through the bucket's DBRP). */
-export function influxReadConfig(config: RegisterConfig): InfluxReadConfig {
+export function influxReadConfig(
+  config: Pick<RegisterConfig, 'influxUrl' | 'influxDb' | 'influxOrg' | 'influxBucket' | 'influxToken'>,
+): InfluxReadConfig {
   const v2 = config.influxOrg !== undefined
   return {
     url: config.influxUrl,

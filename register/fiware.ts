@@ -12,6 +12,7 @@ import type { RegisterEntry } from '../schemas/index.js'
 import { boroughName } from '../schemas/index.js'
 import { fieldMapping, fieldsOf } from './mappings.js'
 import type { NgsiAttribute, NgsiEntity } from './ngsi-ld.js'
+import { pointOf } from './public-entry.js'
 import type { ApiReading } from './queries.js'
 
 const property = (
@@ -31,7 +32,7 @@ function common(entry: RegisterEntry, sourceUrl: string): Record<string, NgsiAtt
   }
   if (entry.address) address.streetAddress = entry.address
   return {
-    location: { kind: 'GeoProperty', value: { type: 'Point', coordinates: [...entry.location.coordinates] } },
+    location: { kind: 'GeoProperty', value: pointOf(entry) },
     address: property(address),
     areaServed: property(boroughName(entry.borough) ?? entry.borough),
     name: property(entry.name),

@@ -32,8 +32,27 @@ export interface FieldMapping {
   definition: string
   observationType: 'OM_Measurement' | 'OM_CountObservation'
   aggregate: Aggregation
+  /** Decimal places of the quantity's resolution (docs/schema.md): values and aggregates are rounded to it. */
+  decimals: number
   /** Where the mapping departs from the standard model. */
   note?: string
+}
+
+/**
+ * The resolution each unit is published at: finer digits are below what the sensors resolve
+ * (0.1 ug/m3, 0.1 degree C, 1 ppm CO2) and would only be float noise of averaging.
+ */
+const DECIMALS_BY_UCUM: Record<string, number> = {
+  'ug/m3': 1,
+  '[ppm]': 0,
+  '/cm3': 2,
+  Cel: 1,
+  '%': 1,
+  hPa: 1,
+  dB: 1,
+  '{count}': 0,
+  'km/h': 1,
+  '1': 3,
 }
 
 const EIONET = 'http://dd.eionet.europa.eu/vocabulary/aq/pollutant/'
@@ -63,6 +82,7 @@ function air(
     definition,
     observationType: 'OM_Measurement',
     aggregate: 'mean',
+    decimals: DECIMALS_BY_UCUM[ucum] ?? 3,
   }
 }
 
@@ -88,6 +108,7 @@ function count(field: string, label: string, vehicleType?: string, note?: string
     definition: `${DFT}${field}`,
     observationType: 'OM_CountObservation',
     aggregate: 'sum',
+    decimals: 0,
     ...(note ? { note } : {}),
   }
 }
@@ -165,6 +186,24 @@ const BY_FIELD = new Map(FIELD_MAPPINGS.map((m) => [m.field, m]))
 
 export function fieldMapping(field: string): FieldMapping | undefined {
   return BY_FIELD.get(field)
+}
+
+/**
+ * A value at its field's published resolution. Counts summed by InfluxDB stay whole; a mean is
+ * cut to the decimals of docs/schema.md, so 9.800000000000001 is shown as 9.8.
+ */
+export function atResolution(field: string, value: number): number {
+  const decimals = BY_FIELD.get(field)?.decimals
+  if (decimals === undefined || !Number.isFinite(value)) return value
+  const scale = 10 ** decimals
+  return Math.round(value * scale) / scale
+}
+
+/** Every value of a reading or aggregate at its field's resolution. */
+export function valuesAtResolution(values: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [field, value] of Object.entries(values)) out[field] = atResolution(field, value)
+  return out
 }
 
 export function fieldsOf(kind: FieldKind): FieldMapping[] {

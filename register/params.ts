@@ -106,6 +106,18 @@ export function parseCursor(value: string | undefined): Cursor | undefined {
   throw badParam('cursor', 'is not a cursor returned by this API')
 }
 
+const MAX_SENSORS_LISTED = 100
+
+/** `sensor=a,b,c`: at most 100 sensor ids. */
+export function parseSensorIds(value: string | undefined): Set<string> | undefined {
+  if (value === undefined || value === '') return undefined
+  const ids = value.split(',').map((s) => s.trim())
+  if (ids.length > MAX_SENSORS_LISTED) throw badParam('sensor', `at most ${MAX_SENSORS_LISTED} sensor ids`)
+  const bad = ids.find((id) => !/^[A-Za-z0-9._:-]{1,64}$/.test(id))
+  if (bad !== undefined) throw badParam('sensor', `"${bad}" is not a sensor id`)
+  return new Set(ids)
+}
+
 export interface BBox {
   minLon: number
   minLat: number

@@ -48,7 +48,7 @@ export function publicEntry(record: SensorRecord, baseUrl = ''): PublicEntry {
   const operator: Record<string, string> = {}
   for (const key of OPERATOR_FIELDS) if (entry.operator?.[key]) operator[key] = entry.operator[key]!
   out.operator = operator
-  out.location = { type: 'Point', coordinates: [...entry.location.coordinates] }
+  out.location = pointOf(entry)
   const id = encodeURIComponent(entry.id)
   return {
     ...(out as Partial<RegisterEntry>),
@@ -62,6 +62,14 @@ export function publicEntry(record: SensorRecord, baseUrl = ''): PublicEntry {
       licence: licenceInfo(entry.licence).url,
     },
   }
+}
+
+/**
+ * The sensor's location as a GeoJSON Point, its coordinates to 6 decimal places (about 0.1 m):
+ * no float noise such as -0.12750000000000003 from computed positions.
+ */
+export function pointOf(entry: Pick<RegisterEntry, 'location'>): { type: 'Point'; coordinates: number[] } {
+  return { type: 'Point', coordinates: (entry.location.coordinates as number[]).map((c) => Math.round(c * 1e6) / 1e6) }
 }
 
 /**

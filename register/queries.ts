@@ -1,6 +1,6 @@
 /** InfluxQL reads of the InfluxDB data model (docs/ingest.md): latest values, readings pages, charts, exports. */
 import { type InfluxReader, type InfluxRow, literal, timeLiteral } from './influx-read.js'
-import { type FieldKind, fieldMapping, MEASUREMENT } from './mappings.js'
+import { atResolution, type FieldKind, fieldMapping, MEASUREMENT } from './mappings.js'
 import { type Cursor, EVERY, type Every, type TimeRange } from './params.js'
 import {
   type AggregateEvery,
@@ -47,7 +47,8 @@ export function toApiReading(row: InfluxRow, kind: FieldKind): ApiReading {
     else if (key === 'suspect') reading.suspect = value === true
     else if (key === 'flags') reading.flags = String(value).split(',').filter(Boolean)
     else if (key === 'qc_fail') reading.failed = String(value).split(',').filter(Boolean)
-    else if (typeof value === 'number' && fieldMapping(key)?.kind === kind) reading.values[key] = value
+    else if (typeof value === 'number' && fieldMapping(key)?.kind === kind)
+      reading.values[key] = atResolution(key, value)
   }
   // Stored before automated QC: a reading marked suspect then counts as failed as a whole.
   if (reading.qc === undefined && reading.suspect) reading.failed = ['*']
@@ -72,7 +73,11 @@ export async function latestReadings(
   return judgeReadings(readings, quality)
 }
 
-/** Newest point per sensor of a borough (per lane/direction for traffic), looking back `lookbackMs`. */
+/**
+ * Newest points per sensor of a borough, looking back `lookbackMs`: for air the newest few (a
+ * node that sends its sensors as separate points per interval, as Sensor.Community nodes do,
+ * has several), for traffic the newest per lane and direction.
+ */
 export async function latestByBorough(
   influx: InfluxReader,
   borough: string | undefined,
@@ -81,7 +86,7 @@ export async function latestByBorough(
 ): Promise<Map<string, { kind: FieldKind; readings: ApiReading[] }>> {
   const where = `time > ${timeLiteral(now - lookbackMs)}${borough ? ` AND "borough" = ${literal(borough)}` : ''}`
   const [air = [], traffic = []] = await influx.query(
-    `SELECT * FROM "air" WHERE ${where} GROUP BY "sensor" ORDER BY time DESC LIMIT 1; ` +
+    `SELECT * FROM "air" WHERE ${where} GROUP BY "sensor" ORDER BY time DESC LIMIT 8; ` +
       `SELECT * FROM "traffic" WHERE ${where} GROUP BY "sensor", "lane", "direction" ORDER BY time DESC LIMIT 1`,
   )
   const out = new Map<string, { kind: FieldKind; readings: ApiReading[] }>()

@@ -26,7 +26,11 @@ export const STATUS = {
   type: 'string',
   enum: ['planned', 'active', 'maintenance', 'retired'],
 } as const satisfies JSONSchema
-export const TIME = { type: 'string', description: 'RFC 3339 UTC time or YYYY-MM-DD' } as const satisfies JSONSchema
+export const TIME = {
+  type: 'string',
+  description: 'RFC 3339 UTC time or YYYY-MM-DD',
+  examples: ['2026-11-01'],
+} as const satisfies JSONSchema
 
 export const idParams = {
   type: 'object',
@@ -75,7 +79,16 @@ export const readingsQuery = {
 export const latestQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { borough: BOROUGH, kind: KIND },
+  properties: {
+    borough: BOROUGH,
+    kind: KIND,
+    within: {
+      type: 'string',
+      enum: ['1h', '24h', '7d'],
+      default: '24h',
+      description: 'How recent a reading must be for its sensor to count as reporting',
+    },
+  },
 } as const satisfies JSONSchema
 
 export const exportFiwareQuery = {
@@ -121,6 +134,7 @@ export const staQuery = {
 
 export const auditQuery = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     sensor: { type: 'string', pattern: SENSOR_ID_PATTERN },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },

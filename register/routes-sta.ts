@@ -11,7 +11,12 @@ import { staPathParams, staQuery } from './route-schemas.js'
 import { Catalog } from './sta/catalog.js'
 import { landingPage, serveSta } from './sta/serve.js'
 
-const LANDING = { tags: ['sensorthings'], summary: 'SensorThings landing page: entity sets and conformance' } as const
+const LANDING = {
+  tags: ['sensorthings'],
+  summary: 'SensorThings landing page: entity sets and conformance',
+  // Takes the query options (and ignores them: it is not a collection); anything else is a 400.
+  querystring: { ...staQuery, additionalProperties: false },
+} as const
 const RESOURCE = {
   tags: ['sensorthings'],
   summary:

@@ -5,13 +5,17 @@
  * the ingest's per-sensor counters (read-only), and shares no event loop with device intake, so
  * public rendering cannot starve it.
  */
+import { join } from 'node:path'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
-import { createLogger, httpErrorBody } from '../core/index.js'
+import { createLogger, httpErrorBody, StreetsenseError } from '../core/index.js'
 import { installApiDocs, installSecurityHeaders } from '../ingest/index.js'
 import { openRegistry, type Registry } from '../registry/index.js'
 import { influxReadConfig, type RegisterConfig } from './config.js'
 import { ingestCounters } from './ingest-counters.js'
+import type { LiveOptions } from './live/feed.js'
+import { mqttLiveSource } from './live/mqtt-source.js'
+import { OPENAPI_TAGS } from './openapi.js'
 import { openDataPlugin } from './plugin.js'
 
 export interface RegisterDeps {
@@ -72,6 +76,7 @@ async function buildRegisterApp(
       version: '1',
       description: 'The public register of street sensors, their readings, exports and the admin API',
     },
+    tags: OPENAPI_TAGS,
     components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
   })
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
@@ -83,6 +88,29 @@ async function buildRegisterApp(
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
     rateLimit: { max: config.rateLimitPerMinute, timeWindowMs: 60_000 },
     liveRefreshSeconds: config.liveRefreshSeconds,
+    archivesDir: config.archiveDir ?? join(config.dataDir, 'archives'),
+    cataloguePublisher: config.cataloguePublisher,
+    ...liveOptions(config, parts.logger),
   })
   return app
+}
+
+/** The live feed's source and limits, when a broker URL is set (else GET /v1/live answers 404). */
+function liveOptions(config: RegisterConfig, logger: Logger): { live?: LiveOptions } {
+  if (!config.liveMqttUrl) return {}
+  if (!config.liveMqttPassword) {
+    throw new StreetsenseError(
+      'IOT_CONFIG_INVALID',
+      "invalid setting liveMqttPassword: the live feed needs its reader account's password (STREETSENSE_LIVE_MQTT_PASSWORD or --live-mqtt-password-file)",
+      'liveMqttPassword',
+    )
+  }
+  const source = mqttLiveSource({
+    url: config.liveMqttUrl,
+    username: config.liveMqttUsername,
+    password: config.liveMqttPassword,
+    log: logger.child({ part: 'live' }),
+  })
+  const limits = { maxClients: config.liveMaxClients, maxClientsPerAddress: config.liveMaxClientsPerAddress }
+  return { live: { source, limits } }
 }

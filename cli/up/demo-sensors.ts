@@ -19,7 +19,9 @@ export interface DemoSensor {
 }
 
 interface Secrets {
+  /** The ingest's account (files written before `accounts` existed have only this). */
   ingest?: { username: string; password: string }
+  accounts?: Record<string, { username: string; password: string }>
   sensors: Record<string, string>
 }
 
@@ -39,14 +41,24 @@ const secretsFile = (dataDir: string) => join(dataDir, 'up-secrets.json')
 
 /** The ingest's service account: created once, its password rotated if the secrets file was lost. */
 export function ensureIngestAccount(registry: Registry, dataDir: string): { username: string; password: string } {
+  return ensureServiceAccount(registry, dataDir, 'ingest', 'ingest')
+}
+
+/** The live feed's account: a reader, which the broker lets read readings and nothing else. */
+export function ensureLiveReaderAccount(registry: Registry, dataDir: string): { username: string; password: string } {
+  return ensureServiceAccount(registry, dataDir, 'live-reader', 'reader')
+}
+
+function ensureServiceAccount(registry: Registry, dataDir: string, username: string, role: 'ingest' | 'reader') {
   const file = secretsFile(dataDir)
   const secrets = readSecrets(file)
-  const username = 'ingest'
-  if (secrets.ingest && registry.getAccount(username)) return secrets.ingest
+  const known = secrets.accounts?.[username] ?? (username === 'ingest' ? secrets.ingest : undefined)
+  if (known && registry.getAccount(username)) return known
   const issued = registry.getAccount(username)
     ? registry.rotateCredentials(username, ACTOR)
-    : registry.addAccount({ username, role: 'ingest' }, ACTOR)
-  secrets.ingest = issued
+    : registry.addAccount({ username, role }, ACTOR)
+  if (username === 'ingest') secrets.ingest = issued
+  secrets.accounts = { ...secrets.accounts, [username]: issued }
   writeSecrets(file, secrets)
   return issued
 }

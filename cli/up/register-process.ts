@@ -17,6 +17,8 @@ export interface RegisterProcessOptions {
   influxDb: string
   influxOrg?: string
   influxToken?: string
+  /** The live feed's broker and reader account (the password goes by environment). */
+  live?: { url: string; username: string; password: string }
   logFile: string
 }
 
@@ -39,10 +41,15 @@ export async function startRegisterProcess(o: RegisterProcessOptions): Promise<R
   const args = ['register', '--data-dir', o.dataDir, '--http-host', o.host, '--http-port', String(o.port)]
   args.push('--influx-url', o.influxUrl, '--influx-db', o.influxDb)
   if (o.influxOrg !== undefined) args.push('--influx-org', o.influxOrg, '--influx-bucket', o.influxDb)
+  if (o.live) args.push('--live-mqtt-url', o.live.url, '--live-mqtt-username', o.live.username)
   const child = spawn(process.execPath, [...cliCommand(), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    // The token goes by environment, never on a command line (`ps` shows those).
-    env: { ...process.env, ...(o.influxToken ? { STREETSENSE_INFLUX_TOKEN: o.influxToken } : {}) },
+    // Secrets go by environment, never on a command line (`ps` shows those).
+    env: {
+      ...process.env,
+      ...(o.influxToken ? { STREETSENSE_INFLUX_TOKEN: o.influxToken } : {}),
+      ...(o.live ? { STREETSENSE_LIVE_MQTT_PASSWORD: o.live.password } : {}),
+    },
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const log = createWriteStream(o.logFile, { flags: 'a' })

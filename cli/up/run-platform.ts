@@ -12,10 +12,16 @@ import { loadSettings, privateDir, privateFile } from '../../core/index.js'
 import { startSimulatedFleet } from '../../edge/index.js'
 import { ingestConfig, startIngest } from '../../ingest/index.js'
 import { openRegistry, type Registry } from '../../registry/index.js'
-import { type DemoSensor, ensureDemoSensors, ensureIngestAccount, retireUnusedDemoSensors } from './demo-sensors.js'
+import {
+  type DemoSensor,
+  ensureDemoSensors,
+  ensureIngestAccount,
+  ensureLiveReaderAccount,
+  retireUnusedDemoSensors,
+} from './demo-sensors.js'
 import { startLocalInfluxd } from './local-influxd.js'
 import { checkPortsFree, explainListenError, platformPorts } from './ports.js'
-import { startRegisterProcess } from './register-process.js'
+import { type RegisterProcessOptions, startRegisterProcess } from './register-process.js'
 import type { UpSettings } from './up-settings.js'
 
 export interface RunningPlatform {
@@ -55,14 +61,15 @@ export async function runPlatform(settings: UpSettings, progress: Progress): Pro
     progress(1, total, settings.influxUrl ? `using InfluxDB at ${settings.influxUrl}` : 'starting InfluxDB')
     const influxUrl = await startInflux(p)
     progress(2, total, `registering ${settings.sensors} simulated street sensors`)
-    const { registry, ingestAccount, sensors, retired } = registerDemo(p)
+    const { registry, ingestAccount, liveAccount, sensors, retired } = registerDemo(p)
     if (retired.length > 0) progress(2, total, retiredText(retired, settings.sensors))
     progress(3, total, 'starting the MQTT broker')
     const { mqtt: mqttPort, metrics: brokerMetricsPort } = await startPlatformBroker(p, registry)
     progress(4, total, 'starting the ingest')
     const ingestPorts = await startPlatformIngest(p, { registry, ingestAccount, mqttPort, influxUrl })
     progress(5, total, 'starting the register and the open data API')
-    const registerPort = await startPlatformRegister(p, influxUrl)
+    const live = { url: localMqttUrl(mqttPort), ...liveAccount }
+    const registerPort = await startPlatformRegister(p, influxUrl, live)
     progress(6, total, `starting ${sensors.length} simulated street sensors`)
     if (sensors.length > 0) {
       await startFleet(p, mqttPort, sensors)
@@ -112,9 +119,10 @@ function registerDemo(p: Platform) {
   const registry: Registry = openRegistry(p.dataDir)
   p.stops.push(() => registry.close())
   const ingestAccount = ensureIngestAccount(registry, p.dataDir)
+  const liveAccount = ensureLiveReaderAccount(registry, p.dataDir)
   const sensors = ensureDemoSensors(registry, p.dataDir, p.settings.sensors)
   const retired = retireUnusedDemoSensors(registry, p.dataDir, sensors)
-  return { registry, ingestAccount, sensors, retired }
+  return { registry, ingestAccount, liveAccount, sensors, retired }
 }
 
 function retiredText(retired: string[], count: number): string {
@@ -173,8 +181,13 @@ async function startPlatformIngest(
 }
 
 /** `streetsense register` as a child process on the public port; returns the port. */
-async function startPlatformRegister({ settings, dataDir, logFile, stops }: Platform, influxUrl: string) {
+async function startPlatformRegister(
+  { settings, dataDir, logFile, stops }: Platform,
+  influxUrl: string,
+  live: RegisterProcessOptions['live'],
+) {
   const register = await startRegisterProcess({
+    live,
     dataDir,
     host: settings.host,
     port: settings.httpPort,

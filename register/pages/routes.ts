@@ -11,6 +11,7 @@ import { fieldMapping } from '../mappings.js'
 import { intervalsOf, type Silence, silenceOf } from '../offline.js'
 import { sensorQuality } from '../quality/sensor-quality.js'
 import { chartSeries } from '../queries.js'
+import { LENIENT_QUERY } from '../query-guard.js'
 import { normalisedQuery, sendRegisterReply } from '../register-cache.js'
 import { assetParams, idParams, indexPageQuery } from '../route-schemas.js'
 import { requireSensor, sensorDetail } from '../sensor-view.js'
@@ -37,9 +38,10 @@ export async function registerPages(app: OpenDataApp, ctx: ApiContext): Promise<
     Object.keys(ASSETS).map((name) => [name, readFileSync(fileURLToPath(new URL(name, STATIC_DIR)))]),
   )
   assets.set('register.css', Buffer.concat([assets.get('register.css')!, Buffer.from(daqiCss())]))
-  app.get('/register-static/:name', { schema: ASSET }, (req, reply) => staticAsset(assets, req, reply))
-  app.get('/', { schema: INDEX }, (req, reply) => indexRoute(ctx, req, reply))
-  app.get('/sensors/:id', { schema: SENSOR_PAGE }, (req, reply) => sensorRoute(ctx, req, reply))
+  const config = LENIENT_QUERY
+  app.get('/register-static/:name', { schema: ASSET, config }, (req, reply) => staticAsset(assets, req, reply))
+  app.get('/', { schema: INDEX, config }, (req, reply) => indexRoute(ctx, req, reply))
+  app.get('/sensors/:id', { schema: SENSOR_PAGE, config }, (req, reply) => sensorRoute(ctx, req, reply))
 }
 
 /** The DAQI band colours as classes `.daqi-1` .. `.daqi-10` (daqi.ts is their one source). */

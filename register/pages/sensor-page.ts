@@ -92,6 +92,7 @@ export function sensorPage(d: SensorDetail, chartHtml: string, liveSeconds: numb
 ${offlineNotice(d)}
 <div class="cols"><section aria-labelledby="h-latest"><h2 id="h-latest">What it reads now</h2>
 <div id="live" aria-live="polite">${latestTable(d)}</div>
+<noscript><p class="note">This page shows the readings as they were when it loaded: reload it for newer ones.</p></noscript>
 ${daqiSection(d)}
 <h2>The last 24 hours</h2>${d.data_access ? chartHtml : '<p>Not published.</p>'}
 ${dataQualitySection(d)}

@@ -10,7 +10,7 @@
  */
 import type { Calibration, Ratification } from '../../registry/index.js'
 import { type InfluxReader, type InfluxRow, literal, timeLiteral } from '../influx-read.js'
-import { type FieldKind, fieldMapping, fieldsOf, MEASUREMENT } from '../mappings.js'
+import { type FieldKind, fieldMapping, fieldsOf, MEASUREMENT, valuesAtResolution } from '../mappings.js'
 import { EVERY, type Every } from '../params.js'
 import { correctedValues } from './corrections.js'
 import { modeOf, type Segment, segmentsOf } from './segments.js'
@@ -211,7 +211,9 @@ function toRow(
   }
   Object.assign(row, statusOf(t, segments, EVERY[q.every].ms))
   const corrected = correctRow(q.quality.calibrations, t.time, row.values, covariateMeans)
-  if (corrected) row.corrected = corrected
+  if (corrected) row.corrected = valuesAtResolution(corrected)
+  // Published at each field's resolution; the correction above used the unrounded means.
+  row.values = valuesAtResolution(row.values)
   return row
 }
 

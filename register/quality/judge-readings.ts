@@ -4,6 +4,8 @@
  * with the version), which of their values are failed (left out of aggregates: by QC, or by the
  * operator's decision), and their corrected values where a calibration applies.
  */
+
+import { valuesAtResolution } from '../mappings.js'
 import type { ApiReading } from '../queries.js'
 import type { DataStatus, SensorQuality } from './aggregates.js'
 import { correctedValues } from './corrections.js'
@@ -29,7 +31,7 @@ function judge(r: ApiReading, t: number, segments: Segment[], quality: SensorQua
   if (failed.length > 0) out.failed = failed
   else delete out.failed
   const corrected = correctedValues(quality.calibrations, t, r.values)
-  if (corrected) out.corrected = corrected.corrected
+  if (corrected) out.corrected = valuesAtResolution(corrected.corrected)
   return out
 }
 

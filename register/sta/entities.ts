@@ -3,18 +3,16 @@
  * register entry, a field of the mapping table, or a row of InfluxDB. Control information
  * (@iot.id, @iot.selfLink, navigation links) is added when an entity is rendered (render.ts).
  */
+
 import type { SensorRecord } from '../../registry/index.js'
 import { boroughName } from '../../schemas/index.js'
 import { type FieldMapping, fieldMapping, unitName } from '../mappings.js'
-import { isOpenData } from '../public-entry.js'
+import { isOpenData, pointOf } from '../public-entry.js'
 import type { Entity, ObservationRow } from './model.js'
 
 const OBS_TYPE = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/'
 
-const point = (record: SensorRecord) => ({
-  type: 'Point',
-  coordinates: [...record.entry.location.coordinates],
-})
+const point = (record: SensorRecord) => pointOf(record.entry)
 
 /** An entity of a set that has one entity per register entry (its id is the sensor id). */
 const perSensor = (set: Entity['set'], record: SensorRecord, body: Record<string, unknown>): Entity => ({

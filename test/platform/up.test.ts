@@ -1,7 +1,8 @@
 /**
  * The platform the way `npm start` runs it: `streetsense up` in a child process on free ports with
  * a few simulated sensors. Real Chromium opens the register and sees live values, which are read
- * back from InfluxDB; Ctrl-C stops everything; a second run reuses the data.
+ * back from InfluxDB; Ctrl-C stops everything; a second run reuses the data, and its live feed
+ * carries the fleet's readings.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -9,7 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/chromium.js'
-import { freePort } from '../helpers/ports.js'
+import { freePort, waitFor } from '../helpers/ports.js'
+import { openSse } from '../register/sse.js'
 
 const root = join(import.meta.dirname, '../..')
 const dataDir = mkdtempSync(join(tmpdir(), 'streetsense-up-'))
@@ -128,6 +130,14 @@ describe('streetsense up (npm start)', () => {
     expect(after).toBeGreaterThanOrEqual(before)
     const sensors = (await (await fetch(`${again.registerUrl}v1/sensors`)).json()) as { count: number }
     expect(sensors.count).toBe(3)
+    // The register's live feed subscribes to the broker with the live-reader account up made.
+    const feed = await openSse(`${again.registerUrl}v1/live`)
+    try {
+      expect(feed.status).toBe(200)
+      await waitFor(() => feed.events.some((e) => e.event === 'reading'), 60_000, 'a reading on the live feed')
+    } finally {
+      feed.close()
+    }
     expect(await interrupt(again.proc)).toBe(0)
   })
 })

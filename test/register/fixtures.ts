@@ -162,11 +162,17 @@ export interface RegisterApp {
 export async function startRegisterApp(
   influx: InfluxServer,
   db: string,
-  options: Partial<OpenDataPluginOptions> & { seedRegister?: boolean } = {},
+  options: Partial<OpenDataPluginOptions> & {
+    seedRegister?: boolean
+    /** Runs on the registry before the plugin starts (accounts, a broker); returns more plugin options. */
+    prepare?: (registry: Registry, dataDir: string) => Promise<Partial<OpenDataPluginOptions>>
+  } = {},
 ): Promise<RegisterApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'streetsense-register-'))
   const registry = openRegistry(dataDir)
   if (options.seedRegister !== false) for (const e of ENTRIES) registry.addSensor(e, 'test')
+  const { prepare, seedRegister: _, ...pluginOptions } = options
+  const prepared = prepare ? await prepare(registry, dataDir) : {}
   const app = Fastify({ logger: false })
   await app.register(swagger, { openapi: { info: { title: 'streetsense', version: '1' } } })
   await app.register(openDataPlugin, {
@@ -174,7 +180,8 @@ export async function startRegisterApp(
     influx: { url: influx.url, db },
     log: pino({ level: 'silent' }),
     rateLimit: { max: 100_000 },
-    ...options,
+    ...pluginOptions,
+    ...prepared,
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   return {

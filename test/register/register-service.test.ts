@@ -3,7 +3,8 @@
  * register (startRegister, its own Fastify on its own port) sharing one data directory. A device
  * posts a reading to the ingest, the ingest writes it to a real influxd, and the register's API
  * and page show it with the ingest's per-sensor counters, which the register reads from the
- * ingest's file read-only. Each service's OpenAPI document lists its own routes only.
+ * ingest's file read-only. Each service's OpenAPI document lists its own routes only, the
+ * register's grouped for data users first.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -89,14 +90,15 @@ describe('the register and the ingest as two services on one data directory', ()
   })
 
   it('serves the open data API on the register port and the intake on the ingest port, not each other', async () => {
-    const doc = (await (await fetch(`${http}/docs/json`)).json()) as { paths: Record<string, unknown> }
+    const doc = (await (await fetch(`${http}/docs/json`)).json()) as { paths: Record<string, object> }
     for (const p of ['/v1/sensors', '/v1/sensors/{id}/readings', '/v1/export/csv', '/v1/admin/audit']) {
       expect(Object.keys(doc.paths)).toContain(p)
     }
     expect(Object.keys(doc.paths)).not.toContain('/register-static/{name}')
-    expect(Object.keys(doc.paths)).not.toContain('/v1/readings')
-    const intakeDoc = (await (await fetch(`${intake}/docs/json`)).json()) as { paths: Record<string, unknown> }
-    expect(Object.keys(intakeDoc.paths)).toContain('/v1/readings')
+    // GET /v1/readings is bulk history (the register's); POST /v1/readings is device intake (the ingest's).
+    expect(Object.keys(doc.paths['/v1/readings']!)).toEqual(['get'])
+    const intakeDoc = (await (await fetch(`${intake}/docs/json`)).json()) as { paths: Record<string, object> }
+    expect(Object.keys(intakeDoc.paths['/v1/readings']!)).toEqual(['post'])
     expect(Object.keys(intakeDoc.paths)).not.toContain('/v1/sensors')
     expect((await fetch(`${http}/v1/readings`, { method: 'POST' })).status).toBe(404)
     expect((await fetch(`${intake}/v1/sensors`)).status).toBe(404)
@@ -106,5 +108,29 @@ describe('the register and the ingest as two services on one data directory', ()
       expect((await fetch(`${intake}${path}`)).status, `intake ${path}`).toBe(404)
       expect((await fetch(`http://127.0.0.1:${ingest.opsPort}${path}`)).status, `ops ${path}`).toBe(200)
     }
+  })
+
+  it("has no live feed without a broker URL (404), and refuses one without the reader's password", async () => {
+    const none = await fetch(`${http}/v1/live`)
+    expect(none.status).toBe(404)
+    expect(await none.json()).toMatchObject({ code: 'IOT_REGISTER_LIVE_UNAVAILABLE' })
+    const config = registerConfig({
+      dataDir,
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+      influxUrl: influx.url,
+      liveMqttUrl: 'mqtt://127.0.0.1:1883',
+    })
+    await expect(startRegister(config, { logger: pino({ level: 'silent' }) })).rejects.toMatchObject({
+      code: 'IOT_CONFIG_INVALID',
+      field: 'liveMqttPassword',
+    })
+  })
+
+  it('lists the groups for data users first in /docs, the admin API last', async () => {
+    const doc = (await (await fetch(`${http}/docs/json`)).json()) as { tags: { name: string }[] }
+    const names = doc.tags.map((t) => t.name)
+    expect(names.slice(0, 3)).toEqual(['open data', 'bulk and live', 'catalogue'])
+    expect(names.at(-1)).toBe('admin')
   })
 })
