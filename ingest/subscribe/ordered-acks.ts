@@ -7,6 +7,9 @@
  * quarantined). At most `window` messages per connection wait; beyond that handleMessage waits,
  * which stops reading and lets TCP push back on the broker. A held PUBACK dies with its
  * connection: the broker redelivers the message to the next session (a harmless duplicate).
+ * mqtt.js goes on handing over the packets it had read from a connection after that connection
+ * closed, until it connects again; such a message belongs to the closed connection and never
+ * takes a place in the next one's order, where its PUBACK could never be sent.
  */
 import type { MqttClient } from 'mqtt'
 
@@ -15,10 +18,16 @@ interface Pending {
   ready: boolean
 }
 
+/** The generation of a message read while no connection is up: from one that has closed. */
+const CLOSED_CONNECTION = -1
+
 type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: () => void, ...rest: unknown[]) => void
 
 export interface OrderedAcks {
-  /** The connection's generation; a message keeps the one it arrived in. */
+  /**
+   * The connection's generation, read when a message arrives; the message keeps it. While no
+   * connection is up, the message was read from the one that closed: it gets none that matches.
+   */
   generation(): number
   /**
    * Registers a received QoS 1 message (call before handleMessage's callback, whose PUBACK is
@@ -55,7 +64,7 @@ class OrderedAckQueue implements OrderedAcks {
   }
 
   generation(): number {
-    return this.connection
+    return this.client.connected ? this.connection : CLOSED_CONNECTION
   }
 
   hold(messageId: number, arrivedIn: number): { done(): void } {
