@@ -18,8 +18,9 @@ import { createDeviceMetrics, type DeviceMetrics } from './device-metrics.js'
 import { registryDirectory, type SensorDirectory } from './directory/sensor-directory.js'
 import { ErasedLines } from './governance/erased-lines.js'
 import { loadTombstones, startGovernance } from './governance/governance.js'
-import { buildApp, type PluginEntry } from './http/app.js'
-import { type Readiness, startOpsApp } from './http/ops-routes.js'
+import type { PluginEntry } from './http/app.js'
+import { type Listeners, listenOrStop, startListeners } from './http/listeners.js'
+import type { Readiness } from './http/ops-routes.js'
 import { createIngestMetrics, type IngestMetrics, refreshGauges } from './metrics.js'
 import { QcHistory } from './qc/history.js'
 import { openQcStateFile, type QcStateFile } from './qc/state-store.js'
@@ -122,18 +123,16 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       ? undefined
       : startCommands(config, { registry: stores.registry, metricsRegistry: metrics.registry, logger })
   let boundPort = config.httpPort
-  rollouts = stores.registry
-    ? startRollouts(config, {
-        registry: stores.registry,
-        metricsRegistry: metrics.registry,
-        logger,
-        ...(commands ? { wake: commands.wake } : {}),
-        port: () => boundPort,
-      })
-    : undefined
+  rollouts = rolloutsOf(config, stores, commands, () => boundPort)
   repair?.start()
   const readiness = () => readinessOf(config, { spool, writer, consumers })
   const upkeep = startUpkeep(config, { pipeline, spool, quarantine, stats, qc, qcFile })
+  // Before each scrape of the operator port: the gauges read from the stores, devices, rollouts.
+  const refresh = () => {
+    refreshGauges(metrics, stores)
+    devices.refresh()
+    rollouts?.refreshMetrics()
+  }
   const parts: RunningParts = { stores, writer, checker, upkeep, consumers, commands, repair, governance, rollouts }
   let closing: Promise<void> | undefined
   const close = () => {
@@ -141,7 +140,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     return closing
   }
   parts.listeners = await listenOrStop(
-    () => startListeners(config, deps, { ...stores, pipeline, readiness, devices, rollouts }),
+    () => startListeners(config, deps.plugins ?? [], { ...stores, pipeline, readiness }, () => refresh()),
     close,
   )
   const { app, port, opsPort } = parts.listeners
@@ -149,6 +148,19 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   logger.info({ port, opsPort, mqtt: consumers?.describe().map((c) => c.clientId) }, 'ingest started')
   const running = { app, port, opsPort, spool, quarantine, stats, metrics, pipeline, writer, consumers, commands }
   return { ...running, repair, rollouts, readiness, close }
+}
+
+/** Fleet rollouts, sending through the commands; absent without a registry. */
+function rolloutsOf(
+  config: IngestConfig,
+  stores: Stores,
+  commands: IngestCommands | undefined,
+  port: () => number,
+): IngestRollouts | undefined {
+  if (!stores.registry) return undefined
+  const { registry, metrics, logger } = stores
+  const wake = commands ? { wake: commands.wake } : {}
+  return startRollouts(config, { registry, metricsRegistry: metrics.registry, logger, ...wake, port })
 }
 
 interface RunningParts {
@@ -183,53 +195,6 @@ async function stopIngest(p: RunningParts): Promise<void> {
   stores.quarantine.close()
   stores.ownRegistry?.close()
   stores.logger.info('ingest stopped')
-}
-
-/** The HTTP side starts last: if a port is taken, what started before it is stopped, not left running. */
-async function listenOrStop<T>(start: () => Promise<T>, stop: () => Promise<void>): Promise<T> {
-  try {
-    return await start()
-  } catch (err) {
-    await stop()
-    throw err
-  }
-}
-
-interface Listeners {
-  app: FastifyInstance
-  port: number
-  opsPort: number
-  close(): Promise<void>
-}
-
-/** Device intake on the HTTP port, then /metrics, /healthz, /readyz on the operator port. */
-async function startListeners(
-  config: IngestConfig,
-  deps: IngestDeps,
-  parts: Stores & {
-    pipeline: Pipeline
-    readiness: () => Readiness
-    devices: DeviceMetrics
-    rollouts?: IngestRollouts
-  },
-): Promise<Listeners> {
-  const { app, port } = await startHttp(config, deps, parts)
-  const refreshAll = () => {
-    refreshGauges(parts.metrics, parts)
-    parts.devices.refresh()
-    parts.rollouts?.refreshMetrics()
-  }
-  try {
-    const ops = await startOpsApp(config, { ...parts, refreshGauges: refreshAll })
-    const close = async () => {
-      await app.close()
-      await ops.app.close()
-    }
-    return { app, port, opsPort: ops.port, close }
-  } catch (err) {
-    await app.close()
-    throw err
-  }
 }
 
 /** Gap repair over the stats' seq ranges, asking devices through sendCommand(). */
@@ -323,22 +288,4 @@ async function startChecker(config: IngestConfig, logger: Logger): Promise<Check
   // do not queue behind start-up.
   await checker.ready
   return checker
-}
-
-/** The intake HTTP app with the ingest's routes, then deps.plugins, listening. */
-async function startHttp(
-  config: IngestConfig,
-  deps: IngestDeps,
-  parts: Stores & { pipeline: Pipeline },
-): Promise<{ app: FastifyInstance; port: number }> {
-  const app = await buildApp(config, { ...parts, plugins: deps.plugins ?? [] })
-  try {
-    await app.listen({ host: config.httpHost, port: config.httpPort })
-  } catch (err) {
-    await app.close()
-    throw err
-  }
-  const address = app.server.address()
-  const port = typeof address === 'object' && address ? address.port : config.httpPort
-  return { app, port }
 }
