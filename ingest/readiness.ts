@@ -14,6 +14,9 @@ export function readinessOf(
   if (spool.isFull()) reasons.push(`spool full (${spool.depth()} of ${config.spoolMaxLines} points): not acknowledging`)
   const down = consumers?.describe().filter((c) => !c.connected) ?? []
   if (down.length > 0) reasons.push(`MQTT not connected: ${down.map((c) => c.clientId).join(', ')}`)
+  // Connected but not yet granted its filters: a reading published now would be queued for no one.
+  const waiting = consumers?.describe().filter((c) => c.connected && !c.subscribed) ?? []
+  if (waiting.length > 0) reasons.push(`MQTT not subscribed yet: ${waiting.map((c) => c.clientId).join(', ')}`)
   const influx = writer.health()
   return {
     ready: reasons.length === 0,

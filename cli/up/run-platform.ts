@@ -10,7 +10,7 @@ import { type Logger, pino } from 'pino'
 import { type BrokerSettings, BrokerSettingsSchema, type RunningBroker, startBroker } from '../../broker/index.js'
 import { loadSettings, privateDir, privateFile } from '../../core/index.js'
 import { startSimulatedFleet } from '../../edge/index.js'
-import { ingestConfig, startIngest } from '../../ingest/index.js'
+import { ingestConfig, type RunningIngest, startIngest } from '../../ingest/index.js'
 import { openRegistry, type Registry } from '../../registry/index.js'
 import {
   type DemoSensor,
@@ -177,7 +177,20 @@ async function startPlatformIngest(
   })
   const ingest = await startIngest(ingestSettings, { log: p.log.child({ stage: 'ingest' }), registry })
   p.stops.push(() => ingest.close())
+  await untilSubscribed(p, ingest)
   return { intakePort: ingest.port, opsPort: ingest.opsPort }
+}
+
+/**
+ * Waits (30 s at most) for the broker to grant the ingest's filters: on a first run the broker has
+ * no session for it before that, and the first readings of the simulated sensors would be queued
+ * for no one (their outboxes and gap repair would get them back, later).
+ */
+async function untilSubscribed(p: Platform, ingest: RunningIngest): Promise<void> {
+  const deadline = Date.now() + 30_000
+  const subscribed = () => (ingest.consumers?.describe() ?? []).every((c) => c.subscribed)
+  while (!subscribed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  if (!subscribed()) p.log.warn({ readiness: ingest.readiness() }, 'the ingest is not subscribed yet; going on')
 }
 
 /** `streetsense register` as a child process on the public port; returns the port. */

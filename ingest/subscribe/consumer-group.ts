@@ -36,6 +36,11 @@ export interface Connection {
   clientId: string
   filters: string[]
   acks: OrderedAcks
+  /**
+   * The broker granted this connection's filters (SUBACK) since it last connected. Until then a
+   * first-ever session has no subscription, and a reading published meanwhile is queued for no one.
+   */
+  subscribed: boolean
   log: Logger
   /** A message could not be stored: never acknowledge it; reconnect so the broker redelivers it. */
   fail(err: Error): void

@@ -20,10 +20,17 @@ import type { Connection, ConsumerGroup, ConsumerOptions, SessionLostListener } 
 import { handleMessage } from './handle-message.js'
 import { orderedAcks } from './ordered-acks.js'
 
+export interface ConnectionState {
+  clientId: string
+  filters: string[]
+  connected: boolean
+  subscribed: boolean
+}
+
 export interface Consumers {
   clients: MqttClient[]
-  /** Per connection: client id, filters, connected. */
-  describe(): { clientId: string; filters: string[]; connected: boolean }[]
+  /** Per connection: client id, filters, connected, and whether the broker granted its filters. */
+  describe(): ConnectionState[]
   /** True while messages wait because the spool is full. */
   backpressured(): boolean
   /** Calls `listener` whenever a connection finds its session gone on a reconnect. */
@@ -76,7 +83,12 @@ export function startConsumers(
   return {
     clients: connections.map((c) => c.client),
     describe: () =>
-      connections.map((c) => ({ clientId: c.clientId, filters: c.filters, connected: c.client.connected })),
+      connections.map((c) => ({
+        clientId: c.clientId,
+        filters: c.filters,
+        connected: c.client.connected,
+        subscribed: c.client.connected && c.subscribed,
+      })),
     backpressured: () => group.waitingForSpool > 0,
     onSessionLost: (listener) => group.sessionLost.push(listener),
     async close() {
@@ -99,6 +111,7 @@ function connect(group: ConsumerGroup, clientId: string, boroughs: string[]): Co
     clientId,
     filters,
     acks: orderedAcks(client, options.mqttInflight),
+    subscribed: false,
     log,
     fail(err) {
       log.error({ err }, 'could not store a message; reconnecting for redelivery')
@@ -109,16 +122,30 @@ function connect(group: ConsumerGroup, clientId: string, boroughs: string[]): Co
   client.on('connect', (connack) => {
     metrics.mqttConnected.inc()
     log.info({ sessionPresent: connack.sessionPresent, filters }, 'consumer connected')
-    // Subscribing on every connect restores the subscriptions of a session the broker lost.
-    client.subscribe(filters, { qos: 1 }, (err) => {
-      if (err) log.error({ err }, 'subscribe failed')
-    })
+    subscribe(conn)
     if (connects++ > 0 && !connack.sessionPresent) sessionLost(group, clientId, boroughs, log)
   })
-  client.on('close', () => metrics.mqttConnected.set(group.connections.filter((c) => c.client.connected).length))
+  client.on('close', () => {
+    conn.subscribed = false
+    metrics.mqttConnected.set(group.connections.filter((c) => c.client.connected).length)
+  })
   client.on('error', (err) => log.warn({ err: err.message }, 'MQTT error'))
   client.handleMessage = (packet, callback) => handleMessage(group, conn, packet, callback)
   return conn
+}
+
+/**
+ * Subscribes on every connect: that restores the subscriptions of a session the broker lost. The
+ * connection counts as subscribed (readiness) once the broker granted every filter.
+ */
+function subscribe(conn: Connection): void {
+  conn.subscribed = false
+  conn.client.subscribe(conn.filters, { qos: 1 }, (err, granted) => {
+    if (err) return conn.log.error({ err }, 'subscribe failed')
+    const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic)
+    if (refused.length > 0) return conn.log.error({ refused }, 'the broker refused these filters: check the account')
+    conn.subscribed = conn.client.connected
+  })
 }
 
 /** A reconnect without a session: whatever the broker held for us (queued QoS 1 messages) is gone. */

@@ -7,16 +7,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/ports.js'
-import { type RedisServer, type RunningProcess, startRedis, tempDir } from '../helpers/processes.js'
+import { type RedisServer, type RunningProcess, runCommand, startRedis, tempDir } from '../helpers/processes.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { drained, nodeTally, outboxState, prepareNode, startAgent } from './edge-nodes.js'
 import {
   expectNothingLost,
   letFaultLast,
   type Platform,
+  readiness,
   report,
   SequencedDevice,
   startPlatform,
+  subscribed,
   tally,
 } from './fault-kit.js'
 import { describeRepair, REPAIR_ARGS, settledRepair } from './repair-figures.js'
@@ -33,7 +35,7 @@ describe('faults: broker restarts and crashes', () => {
 
   beforeAll(async () => {
     redis = await startRedis()
-    p = await startPlatform(['rr-1', 'rr-2', ...CLUSTER], {
+    p = await startPlatform(['rr-1', 'rr-2', 'rr-3', ...CLUSTER], {
       brokerArgs: ['--redis-url', redis.url],
       ingestArgs: REPAIR_ARGS,
     })
@@ -46,12 +48,18 @@ describe('faults: broker restarts and crashes', () => {
     work.remove()
   })
 
-  async function restartWithQueuedMessages(sensor: string, pauseBeforeRestartMs: number) {
-    await waitFor(async () => (await fetch(`${p.ingest.opsUrl}/readyz`)).ok, 30_000, 'ingest subscribed')
+  async function restartWithQueuedMessages(
+    sensor: string,
+    pauseBeforeRestartMs: number,
+    stall?: { name: string; start: () => Promise<void> },
+  ) {
+    await subscribed(p.ingest)
+    const consumerId = (await readiness(p.ingest)).mqtt[0]!.clientId
     await p.ingest.stop() // its persistent session (subscriptions) stays in Redis
     const d = new SequencedDevice(sensor, p.sensors[sensor]!, p.broker.url)
     devices.push(d)
     await d.connected()
+    await stall?.start()
     await d.publish(1, 300, 5)
     await d.settled()
     expect(d.acked.size).toBe(300)
@@ -59,12 +67,28 @@ describe('faults: broker restarts and crashes', () => {
     await letFaultLast(pauseBeforeRestartMs) // how long after the last PUBACK the broker restarts
     const port = p.broker.ports.mqtt
     await p.broker.stop() // graceful (SIGTERM)
+    // What the stopped broker left in Redis for the ingest: tells a broker-side loss from an ingest-side one.
+    const inRedis = await redisState(consumerId)
     await p.startBroker([], port)
     await p.startIngest()
     const t = await tally(p.influx, [d])
-    report(`broker restart ${pauseBeforeRestartMs} ms after the last PUBACK, Redis persistence, ingest offline`, t)
+    const name = `broker restart ${pauseBeforeRestartMs} ms after the last PUBACK, Redis persistence, ingest offline${stall ? `, ${stall.name}` : ''}`
+    report(name, t, `queued_in_redis=${inRedis.queued} ingest_subscriptions_in_redis=${inRedis.subscriptions}`)
+    if (t.lostAcknowledged > 0) {
+      const r = JSON.stringify(await readiness(p.ingest))
+      console.log(`ingest readiness: ${r}\ningest log:\n${p.ingest.output()}\nbroker log:\n${p.broker.output()}`)
+    }
     expect(t.lostAcknowledged).toBe(0)
     expect(t.stored).toBe(300)
+  }
+
+  /** The ingest consumer's queue length and number of subscriptions, as Redis holds them. */
+  async function redisState(clientId: string): Promise<{ queued: number; subscriptions: number }> {
+    const port = new URL(redis.url).port
+    const id = encodeURIComponent(clientId) // aedes-persistence-redis' key encoding
+    const llen = await runCommand('redis-cli', ['-p', port, 'llen', `outgoing:${id}`])
+    const hlen = await runCommand('redis-cli', ['-p', port, 'hlen', `client:${id}`])
+    return { queued: Number(llen.stdout.trim()), subscriptions: Number(hlen.stdout.trim()) }
   }
 
   it('broker restart with Redis persistence: messages queued for an offline ingest survive', async () => {
@@ -77,6 +101,18 @@ describe('faults: broker restarts and crashes', () => {
   // for publishes Aedes has acknowledged but not finished queueing (4 of 300 lost in a CI run).
   it('broker restart immediately after the last PUBACK loses nothing (Redis persistence)', async () => {
     await restartWithQueuedMessages('rr-2', 0)
+  }, 120_000)
+
+  // Regression (CI: all 300 lost): the stop gave acknowledged publishes 5 s to reach Redis. Under
+  // load (AOF fsync always, a busy disk) queueing 300 took longer, and the broker closed the
+  // persistence with every ingest queue entry still unwritten. Redis writes paused for 8 s here.
+  it('broker stopped while Redis writes stall: it waits for them, nothing acknowledged is lost', async () => {
+    const stallWrites = async () => {
+      const port = new URL(redis.url).port
+      const { stdout } = await runCommand('redis-cli', ['-p', port, 'client', 'pause', '8000', 'write'])
+      expect(stdout.trim()).toBe('OK')
+    }
+    await restartWithQueuedMessages('rr-3', 0, { name: 'Redis writes paused 8 s', start: stallWrites })
   }, 120_000)
 
   it('one of two clustered brokers killed mid-stream: devices fail over, the loss is repaired', async () => {

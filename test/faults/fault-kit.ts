@@ -77,6 +77,7 @@ export async function startPlatform(
         influxUrl: influx.url,
         args: ['--flush-interval-ms', '50', ...(opts.ingestArgs ?? []), ...args],
       })
+      await subscribed(platform.ingest)
       return platform.ingest
     },
     async close() {
@@ -89,6 +90,32 @@ export async function startPlatform(
   await platform.startBroker()
   await platform.startIngest()
   return platform
+}
+
+/**
+ * Waits until every consumer connection of the ingest has its SUBACK (readiness names them): a
+ * reading published before that, on a broker that never saw the ingest, is queued for no one.
+ */
+export async function subscribed(ingest: IngestProcess): Promise<void> {
+  await waitFor(
+    async () => {
+      const { mqtt } = await readiness(ingest)
+      return mqtt.length > 0 && mqtt.every((c) => c.subscribed)
+    },
+    30_000,
+    'ingest subscribed',
+  )
+}
+
+export interface IngestReadiness {
+  ready: boolean
+  reasons: string[]
+  mqtt: { clientId: string; connected: boolean; subscribed: boolean }[]
+}
+
+/** The ingest's /readyz answer (200 or 503 alike). */
+export async function readiness(ingest: IngestProcess): Promise<IngestReadiness> {
+  return (await (await fetch(`${ingest.opsUrl}/readyz`)).json()) as IngestReadiness
 }
 
 /** A device on mqtt.js: persistent session, QoS 1, reconnects; remembers every PUBACKed seq. */

@@ -116,7 +116,8 @@ export async function spawnCli(
 ): Promise<{ running: RunningProcess; readyLine: string }> {
   const proc = spawn(process.execPath, [CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, STREETSENSE_LOG_LEVEL: 'warn', ...env },
+    // SS_TEST_LOG_LEVEL=info (or debug) keeps more of a child's log for a failing test's report.
+    env: { ...process.env, STREETSENSE_LOG_LEVEL: process.env.SS_TEST_LOG_LEVEL ?? 'warn', ...env },
   })
   let out = ''
   const append = (c: Buffer) => {

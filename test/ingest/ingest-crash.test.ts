@@ -97,12 +97,15 @@ describe('delivery guarantee of the ingest', () => {
       })
       children.push(child)
       const lines = createInterface({ input: child.stdout! })
-      await new Promise<void>((resolve, reject) => {
+      const opsPort = await new Promise<number>((resolve, reject) => {
         lines.on('line', (line) => {
-          if (line.includes('"event":"listening"')) resolve()
+          if (line.includes('"event":"listening"')) resolve((JSON.parse(line) as { opsPort: number }).opsPort)
         })
         child.once('exit', (code) => reject(new Error(`ingest exited early with ${code}`)))
       })
+      // Ready means subscribed: on the first start the broker has no session for the ingest until
+      // its SUBACK, and a reading published before would be queued for no one.
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${opsPort}/readyz`)).ok, 30_000, 'ingest ready')
       return child
     }
     const publisher = await mqtt.connectAsync(broker.url, { clientId: `crash-pub-${process.pid}`, protocolVersion: 4 })
