@@ -140,7 +140,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     return closing
   }
   parts.listeners = await listenOrStop(
-    () => startListeners(config, deps.plugins ?? [], { ...stores, pipeline, readiness }, () => refresh()),
+    () => startListeners(config, deps.plugins ?? [], { ...stores, pipeline, readiness }, refresh),
     close,
   )
   const { app, port, opsPort } = parts.listeners
