@@ -12,10 +12,11 @@ export function readinessOf(
   const { spool, writer, consumers } = parts
   const reasons: string[] = []
   if (spool.isFull()) reasons.push(`spool full (${spool.depth()} of ${config.spoolMaxLines} points): not acknowledging`)
-  const down = consumers?.describe().filter((c) => !c.connected) ?? []
+  const connections = consumers?.describe() ?? []
+  const down = connections.filter((c) => !c.connected)
   if (down.length > 0) reasons.push(`MQTT not connected: ${down.map((c) => c.clientId).join(', ')}`)
   // Connected but not yet granted its filters: a reading published now would be queued for no one.
-  const waiting = consumers?.describe().filter((c) => c.connected && !c.subscribed) ?? []
+  const waiting = connections.filter((c) => c.connected && !c.subscribed)
   if (waiting.length > 0) reasons.push(`MQTT not subscribed yet: ${waiting.map((c) => c.clientId).join(', ')}`)
   const influx = writer.health()
   return {
@@ -26,7 +27,7 @@ export function readinessOf(
       spoolMaxLines: config.spoolMaxLines,
       influxReachable: influx.reachable,
       ...(influx.lastError ? { influxLastError: influx.lastError } : {}),
-      mqtt: consumers?.describe() ?? [],
+      mqtt: connections,
     },
   }
 }

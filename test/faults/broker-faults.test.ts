@@ -18,7 +18,6 @@ import {
   report,
   SequencedDevice,
   startPlatform,
-  subscribed,
   tally,
 } from './fault-kit.js'
 import { describeRepair, REPAIR_ARGS, settledRepair } from './repair-figures.js'
@@ -53,8 +52,7 @@ describe('faults: broker restarts and crashes', () => {
     pauseBeforeRestartMs: number,
     stall?: { name: string; start: () => Promise<void> },
   ) {
-    await subscribed(p.ingest)
-    const consumerId = (await readiness(p.ingest)).mqtt[0]!.clientId
+    const consumerId = (await readiness(p.ingest)).mqtt[0]!.clientId // subscribed: p.startIngest waited
     await p.ingest.stop() // its persistent session (subscriptions) stays in Redis
     const d = new SequencedDevice(sensor, p.sensors[sensor]!, p.broker.url)
     devices.push(d)
@@ -103,9 +101,10 @@ describe('faults: broker restarts and crashes', () => {
     await restartWithQueuedMessages('rr-2', 0)
   }, 120_000)
 
-  // Regression (CI: all 300 lost): the stop gave acknowledged publishes 5 s to reach Redis. Under
-  // load (AOF fsync always, a busy disk) queueing 300 took longer, and the broker closed the
-  // persistence with every ingest queue entry still unwritten. Redis writes paused for 8 s here.
+  // A Redis that stalls its writes (a slow fsync) across a graceful stop: the broker must not close
+  // the persistence before the acknowledged readings are queued for the ingest. Written while
+  // chasing one CI run that lost all 300 of the case above; it passes on that code too, so that
+  // loss is still unexplained (docs/reliability.md, Open).
   it('broker stopped while Redis writes stall: it waits for them, nothing acknowledged is lost', async () => {
     const stallWrites = async () => {
       const port = new URL(redis.url).port
